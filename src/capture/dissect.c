@@ -1,0 +1,260 @@
+/* dissect.c - packets to events: decode, flow, classify, reassemble, dispatch. */
+#include "capture/dissect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/classify.h"
+#include "decode/sip.h"
+#include "util/error.h"
+
+#define MAX_FLOWS (1u << 20)
+#define FLOW_IDLE_US (300ull * 1000000ull)
+/* nDPI gets this many packets of a flow to decide; then it gives its best guess. */
+#define NDPI_MAX_PACKETS 16
+
+struct cw_dissector {
+    struct cw_event_sink sink;
+    struct cw_classifier *cls;
+    struct cw_flow_table *flows;
+    uint64_t *proto_flows; /* classified flows per nDPI protocol id */
+    unsigned nprotos;
+    struct cw_dissect_stats st;
+};
+
+static void count_event(void *user, const struct cw_event *ev)
+{
+    struct cw_dissector *d = user;
+    if (ev->kind < CW_EV__COUNT)
+        d->st.events[ev->kind]++;
+    d->sink.emit(d->sink.user, ev);
+}
+
+static void classified(struct cw_dissector *d, struct cw_flow *f, uint16_t proto)
+{
+    f->ndpi_done = 1;
+    f->ndpi_proto = proto;
+    if (proto < d->nprotos)
+        d->proto_flows[proto]++;
+    cw_classify_flow_free(f->ndpi);
+    f->ndpi = NULL;
+    if (f->app == CW_APP_NONE)
+        f->app = (uint8_t)cw_classify_app(proto);
+}
+
+static void flow_end(void *user, struct cw_flow *f)
+{
+    struct cw_dissector *d = user;
+    if (!f->ndpi_done) {
+        uint16_t proto = f->ndpi ? cw_classify_giveup(d->cls, f->ndpi) : 0;
+        classified(d, f, proto);
+    }
+}
+
+int cw_dissect_new(const struct cw_event_sink *sink, struct cw_dissector **out)
+{
+    struct cw_dissector *d = calloc(1, sizeof *d);
+    if (!d)
+        return CW_ENOMEM;
+    d->sink = *sink;
+    int rc = cw_classify_new(&d->cls);
+    if (rc == 0)
+        rc = cw_flow_table_new(MAX_FLOWS, FLOW_IDLE_US, &d->flows);
+    if (rc == 0) {
+        d->nprotos = cw_classify_nprotos(d->cls);
+        d->proto_flows = calloc(d->nprotos, sizeof *d->proto_flows);
+        if (!d->proto_flows)
+            rc = CW_ENOMEM;
+    }
+    if (rc) {
+        cw_dissect_free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+void cw_dissect_free(struct cw_dissector *d)
+{
+    if (!d)
+        return;
+    cw_flow_table_free(d->flows, flow_end, d);
+    cw_classify_free(d->cls);
+    free(d->proto_flows);
+    free(d);
+}
+
+static int decode_app(struct cw_dissector *d, unsigned app, struct cw_slice data,
+                      const struct cw_pkt_meta *meta, size_t *consumed, size_t *needed)
+{
+    struct cw_event_sink counting = {count_event, d};
+    switch (app) {
+    case CW_APP_SIP:
+        return cw_sip_decode(data, meta, &counting, &d->st.dec, consumed, needed);
+    default:
+        *consumed = data.len;
+        return CW_PARSE_OK;
+    }
+}
+
+static int ensure_cap(struct cw_tcp_dir *s, size_t n)
+{
+    if (n > CW_STREAM_MAX)
+        return -1;
+    if (n > s->cap) {
+        uint32_t cap = s->cap ? s->cap : 2048;
+        while (cap < n)
+            cap *= 2;
+        uint8_t *nb = realloc(s->buf, cap);
+        if (!nb)
+            return -1;
+        s->buf = nb;
+        s->cap = cap;
+    }
+    return 0;
+}
+
+/* In-order TCP reassembly for one direction; application messages may span segments and a
+ * segment may hold several messages. Gaps drop the partial message (counted). */
+static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const struct cw_pkt *pkt,
+                     const struct cw_pkt_meta *meta)
+{
+    struct cw_tcp_dir *s = &f->tcp[dir];
+    struct cw_slice data = pkt->payload;
+    uint32_t seq = pkt->tcp_seq;
+    if (pkt->tcp_flags & CW_TCP_SYN) {
+        seq++;
+        s->next_seq = seq;
+        s->has_seq = 1;
+    }
+    if (data.len == 0)
+        return;
+    if (!s->has_seq) { /* joined mid-stream */
+        s->next_seq = seq;
+        s->has_seq = 1;
+    }
+    int32_t diff = (int32_t)(seq - s->next_seq);
+    if (diff < 0) {
+        uint32_t old = (uint32_t)-(int64_t)diff;
+        if (old >= data.len) {
+            d->st.tcp_retransmissions++;
+            return;
+        }
+        data.p += old;
+        data.len -= old;
+    } else if (diff > 0) {
+        d->st.tcp_gaps++;
+        s->len = 0;
+        s->next_seq = seq;
+    }
+    s->next_seq += (uint32_t)data.len;
+    if (f->app == CW_APP_NONE)
+        return;
+
+    size_t consumed = 0, needed = 0;
+    int rc;
+    if (s->len == 0) {
+        /* Common case: nothing carried over, parse straight from the packet. */
+        rc = decode_app(d, f->app, data, meta, &consumed, &needed);
+        if (rc == CW_PARSE_INCOMPLETE) {
+            size_t rest = data.len - consumed;
+            if (ensure_cap(s, rest)) {
+                d->st.tcp_overflows++;
+                return;
+            }
+            memcpy(s->buf, data.p + consumed, rest);
+            s->len = (uint32_t)rest;
+        }
+    } else {
+        if (ensure_cap(s, (size_t)s->len + data.len)) {
+            d->st.tcp_overflows++;
+            s->len = 0;
+            return;
+        }
+        memcpy(s->buf + s->len, data.p, data.len);
+        s->len += (uint32_t)data.len;
+        rc = decode_app(d, f->app, cw_slice_make(s->buf, s->len), meta, &consumed, &needed);
+        if (rc == CW_PARSE_INCOMPLETE) {
+            memmove(s->buf, s->buf + consumed, s->len - consumed);
+            s->len -= (uint32_t)consumed;
+        } else {
+            s->len = 0;
+        }
+    }
+    if (rc == CW_PARSE_ERROR)
+        d->st.decode_errors++;
+}
+
+void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int linktype,
+                       uint32_t file_idx)
+{
+    struct cw_pkt pkt;
+    if (!d->flows)
+        return; /* finished */
+    d->st.packets++;
+    d->st.bytes += raw->len;
+    int r = cw_pkt_decode(raw->data, raw->caplen, linktype, &pkt);
+    if (r != CW_PKT_OK) {
+        d->st.reasons[r]++;
+        if (cw_pkt_reason_malformed((unsigned)r))
+            d->st.malformed++;
+        else
+            d->st.skipped++;
+        return;
+    }
+    int dir, created;
+    struct cw_flow *f = cw_flow_get(d->flows, &pkt, raw->ts_us, &dir, &created, flow_end, d);
+    if (!f)
+        return;
+    if (!f->ndpi_done) {
+        if (!f->ndpi)
+            f->ndpi = cw_classify_flow_new();
+        uint16_t proto;
+        if (f->ndpi &&
+            cw_classify_packet(d->cls, f->ndpi, pkt.l3, pkt.l3_len, raw->ts_us / 1000, &proto))
+            classified(d, f, proto);
+        else if (++f->ndpi_packets >= NDPI_MAX_PACKETS)
+            flow_end(d, f);
+    }
+    if (pkt.payload.len == 0 && pkt.l4proto != CW_L4_TCP)
+        return;
+    /* Where nDPI has not (yet) named the protocol, the payload itself may say it is SIP. */
+    if (f->app == CW_APP_NONE && pkt.payload.len && cw_sip_probe(pkt.payload))
+        f->app = CW_APP_SIP;
+
+    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP};
+    if (pkt.l4proto == CW_L4_TCP) {
+        tcp_data(d, f, dir, &pkt, &meta);
+        return;
+    }
+    if (f->app == CW_APP_NONE)
+        return;
+    size_t consumed, needed;
+    if (decode_app(d, f->app, pkt.payload, &meta, &consumed, &needed) == CW_PARSE_ERROR)
+        d->st.decode_errors++;
+}
+
+void cw_dissect_finish(struct cw_dissector *d)
+{
+    if (!d->flows)
+        return;
+    cw_flow_table_stats(d->flows, &d->st.flows);
+    cw_flow_table_free(d->flows, flow_end, d);
+    d->flows = NULL;
+}
+
+void cw_dissect_stats(const struct cw_dissector *d, struct cw_dissect_stats *st)
+{
+    *st = d->st;
+    if (d->flows)
+        cw_flow_table_stats(d->flows, &st->flows);
+}
+
+void cw_dissect_proto_flows(const struct cw_dissector *d,
+                            void (*fn)(void *user, const char *proto, uint64_t flows),
+                            void *user)
+{
+    for (unsigned i = 0; i < d->nprotos; i++)
+        if (d->proto_flows[i])
+            fn(user, cw_classify_name(d->cls, (uint16_t)i), d->proto_flows[i]);
+}

@@ -1,0 +1,63 @@
+/* flow.h - the flow table: both directions of a 5-tuple share one entry. Bounded size, idle
+ * flows expire by packet time, a few at a time (no full scans on the packet path). */
+#ifndef CW_FLOW_H
+#define CW_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/classify.h"
+#include "capture/packet.h"
+
+/* One direction of a TCP stream being reassembled (in order only, first depth). */
+struct cw_tcp_dir {
+    uint32_t next_seq;
+    uint8_t has_seq;
+    uint8_t *buf; /* partial message carried over to the next segment; allocated per flow */
+    uint32_t len, cap;
+};
+
+struct cw_flow_key {
+    uint8_t a[16], b[16]; /* a <= b (address, then port): both directions map to one key */
+    uint16_t pa, pb;
+    uint8_t ipver, proto;
+};
+
+struct cw_flow {
+    struct cw_flow_key key;
+    uint32_t hash;
+    struct cw_flow *chain;            /* hash bucket chain */
+    struct cw_flow *older, *newer;    /* idle list, oldest first */
+    uint64_t last_ts_us;
+    uint64_t packets;
+    struct cw_classify_flow *ndpi;    /* until classified */
+    uint16_t ndpi_proto;
+    uint8_t ndpi_done;
+    uint8_t ndpi_packets;
+    uint8_t app;                      /* enum cw_app */
+    struct cw_tcp_dir tcp[2];         /* [0]: a->b, [1]: b->a */
+};
+
+struct cw_flow_table;
+
+/** Table holding at most @p max_flows flows; flows idle for @p idle_us of packet time go. */
+int cw_flow_table_new(size_t max_flows, uint64_t idle_us, struct cw_flow_table **out);
+/** Frees the table; @p on_end is called for each flow still in it (may be NULL). */
+void cw_flow_table_free(struct cw_flow_table *t, void (*on_end)(void *, struct cw_flow *),
+                        void *user);
+
+/**
+ * Find or create the flow of @p pkt at packet time @p ts_us; *dir is 0 when the packet goes
+ * a->b. Expires up to two idle flows first, calling @p on_end for each. Returns NULL when the
+ * table is full and nothing could be evicted (never: the oldest flow is evicted then).
+ */
+struct cw_flow *cw_flow_get(struct cw_flow_table *t, const struct cw_pkt *pkt, uint64_t ts_us,
+                            int *dir, int *created, void (*on_end)(void *, struct cw_flow *),
+                            void *user);
+
+struct cw_flow_stats {
+    uint64_t created, expired, evicted, active, peak;
+};
+void cw_flow_table_stats(const struct cw_flow_table *t, struct cw_flow_stats *st);
+
+#endif

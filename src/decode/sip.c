@@ -1,0 +1,828 @@
+/* sip.c - SIP message parser and call / SMS / registration event extraction.
+ *
+ * Implements the message syntax of RFC 3261 (sections 7, 18.3, 20, 25), tel: URIs of
+ * RFC 3966 and the P-Asserted-Identity header of RFC 3325.
+ *
+ *   INVITE sip:+8613800000000@ims.example.net SIP/2.0    start line: method SP R-URI SP
+ *   v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK77          version, or "SIP/2.0 200 OK"
+ *   f: "A \"B\"" <sip:+8613900000000@ex.net>;tag=1       headers "name: value", CRLF or LF,
+ *   t: <tel:+86-138-0000-0000>                            compact names, folded lines
+ *   P-Asserted-Identity: <sip:x@ex.net>, <tel:+86139...>  (SP/HT first = continuation)
+ *   l: 4                                                  Content-Length frames the body
+ *   CRLF                                                  empty line ends the headers
+ *   body                                                  Content-Length bytes
+ *
+ * On a stream (TCP) Content-Length is the only framing (absent means 0, RFC 3261 18.3); on a
+ * datagram the body is the rest of the datagram, cut to Content-Length when that is smaller.
+ * Every read is bounded by the slice; nothing is allocated; malformed input is counted.
+ */
+#include "decode/sip.h"
+
+#include <string.h>
+
+/* Longest method token accepted (the real ones are at most 9 characters). */
+#define SIP_METHOD_MAX 32
+
+/* Anomalies found while parsing one message; added to the caller's stats only when the
+ * parse is final (OK or ERROR), so re-parsing a partial stream message does not recount. */
+struct pending {
+    uint32_t n[CW_DA__COUNT];
+};
+
+static void note(struct pending *pd, enum cw_decode_anomaly a)
+{
+    pd->n[a]++;
+}
+
+static int finish(int rc, const struct pending *pd, struct cw_decode_stats *st)
+{
+    if (rc != CW_PARSE_INCOMPLETE && st)
+        for (unsigned i = 0; i < CW_DA__COUNT; i++)
+            st->anomalies[i] += pd->n[i];
+    return rc;
+}
+
+static int is_token(uint8_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/* Linear white space, including the CR LF of a folded line. */
+static int is_lws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int is_ctl(uint8_t c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static int is_digit(uint8_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static uint8_t lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+static struct cw_slice span(const uint8_t *a, const uint8_t *b)
+{
+    struct cw_slice s = {a, (size_t)(b - a)};
+    return s;
+}
+
+static struct cw_slice trim_lws(struct cw_slice s)
+{
+    while (s.len && is_lws(s.p[0])) {
+        s.p++;
+        s.len--;
+    }
+    while (s.len && is_lws(s.p[s.len - 1]))
+        s.len--;
+    return s;
+}
+
+static const uint8_t *skip_lws(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && is_lws(*p))
+        p++;
+    return p;
+}
+
+/* Past a quoted-string starting at the '"' at p; NULL when it is not closed. */
+static const uint8_t *skip_quoted(const uint8_t *p, const uint8_t *end)
+{
+    p++;
+    while (p < end) {
+        if (*p == '\\') {
+            if (2 > (size_t)(end - p))
+                return NULL;
+            p += 2;
+        } else if (*p == '"') {
+            return p + 1;
+        } else {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* Next top-level ',' (outside quotes and <>) at or after p, or end. */
+static const uint8_t *next_element(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && *p != ',') {
+        if (*p == '"') {
+            p = skip_quoted(p, end);
+            if (!p)
+                return end;
+        } else if (*p == '<') {
+            const uint8_t *gt = memchr(p, '>', (size_t)(end - p));
+            if (!gt)
+                return end;
+            p = gt + 1;
+        } else {
+            p++;
+        }
+    }
+    return p;
+}
+
+/*
+ * One name-addr or addr-spec at p (From, To, one P-Asserted-Identity element):
+ *   "Display \"Name\"" <sip:user@host;uri-params>;tag=x   ->  sip:user@host;uri-params
+ *   Display Name <tel:+1-212-555-0100>                    ->  tel:+1-212-555-0100
+ *   sip:user;npdi@host;tag=x                              ->  sip:user;npdi@host
+ * In addr-spec form the ';' after the host starts header parameters (RFC 3261 20.10), but a
+ * ';' before the '@' belongs to the user part. Returns 0 and the URI, -1 when malformed.
+ */
+static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri)
+{
+    p = skip_lws(p, end);
+    if (p < end && *p == '"') {
+        p = skip_quoted(p, end);
+        if (!p)
+            return -1;
+        p = skip_lws(p, end);
+        if (p == end || *p != '<')
+            return -1;
+    } else {
+        const uint8_t *q = p;
+        while (q < end && (is_token(*q) || is_lws(*q)))
+            q++;
+        if (q < end && *q == '<')
+            p = q;
+    }
+    if (p < end && *p == '<') {
+        const uint8_t *s = skip_lws(p + 1, end);
+        const uint8_t *gt = memchr(s, '>', (size_t)(end - s));
+        if (!gt)
+            return -1;
+        *uri = trim_lws(span(s, gt));
+        return uri->len ? 0 : -1;
+    }
+    const uint8_t *s = p, *e = p, *at = NULL;
+    while (e < end && !is_lws(*e) && *e != ',') {
+        if (*e == '@' && !at)
+            at = e;
+        e++;
+    }
+    const uint8_t *semi = memchr(at ? at : s, ';', (size_t)(e - (at ? at : s)));
+    if (semi)
+        e = semi;
+    *uri = span(s, e);
+    return uri->len ? 0 : -1;
+}
+
+static int uri_is_tel(struct cw_slice uri)
+{
+    return cw_slice_istarts(uri, "tel:");
+}
+
+/* Header values the parser keeps while it goes through the lines. */
+struct hdr_state {
+    int pai_is_tel;
+    int cl_bad;
+};
+
+static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip_msg *msg,
+                      struct hdr_state *hs, struct pending *pd)
+{
+    const uint8_t *vend = value.p + value.len;
+    if (cw_slice_ieq(name, "from") || cw_slice_ieq(name, "f")) {
+        if (msg->from_uri.len == 0 && parse_addr(value.p, vend, &msg->from_uri) != 0)
+            note(pd, CW_DA_SIP_BAD_HEADER);
+    } else if (cw_slice_ieq(name, "to") || cw_slice_ieq(name, "t")) {
+        if (msg->to_uri.len == 0 && parse_addr(value.p, vend, &msg->to_uri) != 0)
+            note(pd, CW_DA_SIP_BAD_HEADER);
+    } else if (cw_slice_ieq(name, "p-asserted-identity")) {
+        /* RFC 3325 9.1: one or more identities; a sip: one and a tel: one at most. */
+        const uint8_t *p = value.p;
+        int n = 0;
+        while (p < vend && n++ < 16) {
+            struct cw_slice uri;
+            const uint8_t *next = next_element(p, vend);
+            if (parse_addr(p, next, &uri) == 0) {
+                if (msg->pai_uri.len == 0 || (!hs->pai_is_tel && uri_is_tel(uri))) {
+                    msg->pai_uri = uri;
+                    hs->pai_is_tel = uri_is_tel(uri);
+                }
+            } else if (trim_lws(span(p, next)).len) {
+                note(pd, CW_DA_SIP_BAD_HEADER);
+            }
+            p = next < vend ? next + 1 : vend;
+        }
+    } else if (cw_slice_ieq(name, "call-id") || cw_slice_ieq(name, "i")) {
+        if (msg->call_id.len == 0)
+            msg->call_id = trim_lws(value);
+    } else if (cw_slice_ieq(name, "cseq")) {
+        const uint8_t *p = skip_lws(value.p, vend);
+        while (p < vend && is_digit(*p))
+            p++;
+        p = skip_lws(p, vend);
+        const uint8_t *m = p;
+        while (p < vend && is_token(*p))
+            p++;
+        if (msg->cseq_method.len == 0)
+            msg->cseq_method = span(m, p);
+    } else if (cw_slice_ieq(name, "content-type") || cw_slice_ieq(name, "c")) {
+        const uint8_t *semi = memchr(value.p, ';', value.len);
+        if (msg->content_type.len == 0)
+            msg->content_type = trim_lws(span(value.p, semi ? semi : vend));
+    } else if (cw_slice_ieq(name, "content-length") || cw_slice_ieq(name, "l")) {
+        uint64_t v;
+        if (cw_slice_to_u64(trim_lws(value), CW_SIP_MAX_MSG, &v) != 0) {
+            hs->cl_bad = 1; /* not a number, negative, or absurd */
+            note(pd, CW_DA_SIP_BAD_CONTENT_LENGTH);
+        } else if (msg->has_content_length && msg->content_length != (size_t)v) {
+            hs->cl_bad = 1; /* two different lengths: the message cannot be framed */
+            note(pd, CW_DA_SIP_BAD_CONTENT_LENGTH);
+        } else {
+            msg->has_content_length = 1;
+            msg->content_length = (size_t)v;
+        }
+    }
+}
+
+/* A header line is "token *WS ':' value"; no control characters but HT. */
+static int line_ok(const uint8_t *p, const uint8_t *e)
+{
+    for (; p < e; p++)
+        if (is_ctl(*p) && *p != '\t')
+            return 0;
+    return 1;
+}
+
+/* Header lines in [p, end), each ending in LF (the last may not, for a cut datagram). */
+static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_msg *msg,
+                          struct hdr_state *hs, struct pending *pd)
+{
+    struct cw_slice name = {0, 0}, value = {0, 0};
+    int have = 0; /* a good header is being collected (continuation lines extend it) */
+    int in_bad = 0; /* the header being collected is bad: drop its continuations too */
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *next = nl ? nl + 1 : end;
+        const uint8_t *le = nl ? nl : end;
+        if (le > p && le[-1] == '\r')
+            le--;
+        if (*p == ' ' || *p == '\t') {
+            if (!line_ok(p, le)) {
+                note(pd, CW_DA_SIP_BAD_HEADER);
+                have = 0;
+                in_bad = 1;
+            } else if (have) {
+                value.len = (size_t)(le - value.p);
+            } else if (!in_bad) {
+                note(pd, CW_DA_SIP_BAD_HEADER); /* continuation of nothing */
+            }
+            p = next;
+            continue;
+        }
+        if (have)
+            on_header(name, value, msg, hs, pd);
+        have = 0;
+        in_bad = 0;
+        const uint8_t *colon = memchr(p, ':', (size_t)(le - p));
+        const uint8_t *ne = colon;
+        while (ne && ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
+            ne--;
+        int ok = colon && ne > p && line_ok(p, le);
+        for (const uint8_t *q = p; ok && q < ne; q++)
+            ok = is_token(*q);
+        if (ok) {
+            name = span(p, ne);
+            value = span(colon + 1, le);
+            have = 1;
+        } else {
+            note(pd, CW_DA_SIP_BAD_HEADER);
+            in_bad = 1;
+        }
+        p = next;
+    }
+    if (have)
+        on_header(name, value, msg, hs, pd);
+}
+
+/* Scheme of an absolute URI: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
+static int has_scheme(const uint8_t *p, const uint8_t *e)
+{
+    if (p == e || lower(*p) < 'a' || lower(*p) > 'z')
+        return 0;
+    for (p++; p < e; p++) {
+        uint8_t c = lower(*p);
+        if (c == ':')
+            return 1;
+        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 0;
+}
+
+/* The start line [p, e) without its line end. Returns 0, or -1 when it is not SIP. */
+static int parse_start_line(const uint8_t *p, const uint8_t *e, struct cw_sip_msg *msg)
+{
+    for (const uint8_t *q = p; q < e; q++)
+        if (is_ctl(*q))
+            return -1;
+    struct cw_slice line = span(p, e);
+    if (cw_slice_istarts(line, "SIP/2.0 ")) {
+        const uint8_t *q = p + 8;
+        while (q < e && *q == ' ')
+            q++;
+        if (3 > (size_t)(e - q) || !is_digit(q[0]) || !is_digit(q[1]) || !is_digit(q[2]))
+            return -1;
+        unsigned code = (unsigned)(q[0] - '0') * 100 + (unsigned)(q[1] - '0') * 10 +
+                        (unsigned)(q[2] - '0');
+        q += 3;
+        if (code < 100 || code > 699 || (q < e && *q != ' '))
+            return -1;
+        msg->is_request = 0;
+        msg->status = code;
+        return 0;
+    }
+    const uint8_t *q = p;
+    while (q < e && is_token(*q))
+        q++;
+    if (q == p || (size_t)(q - p) > SIP_METHOD_MAX || q == e || *q != ' ')
+        return -1;
+    msg->method = span(p, q);
+    while (q < e && *q == ' ')
+        q++;
+    const uint8_t *u = q;
+    while (q < e && *q != ' ')
+        q++;
+    if (!has_scheme(u, q))
+        return -1;
+    msg->request_uri = span(u, q);
+    while (q < e && *q == ' ')
+        q++;
+    const uint8_t *v = q;
+    while (q < e && *q != ' ')
+        q++;
+    if (!cw_slice_ieq(span(v, q), "SIP/2.0"))
+        return -1;
+    while (q < e && *q == ' ')
+        q++;
+    if (q != e)
+        return -1;
+    msg->is_request = 1;
+    return 0;
+}
+
+/* Could [p, e) (a start line not yet ended) still become a SIP start line? */
+static int start_prefix_ok(const uint8_t *p, const uint8_t *e)
+{
+    if (p < e && e[-1] == '\r')
+        e--;
+    for (const uint8_t *q = p; q < e; q++)
+        if (is_ctl(*q))
+            return 0;
+    const uint8_t *q = p;
+    while (q < e && *q != ' ')
+        q++;
+    size_t n = (size_t)(q - p);
+    /* "SIP/2.0" or a part of it (a response), else a method token */
+    static const char ver[] = "SIP/2.0";
+    if (n < sizeof ver) {
+        size_t i = 0;
+        while (i < n && lower(p[i]) == lower((uint8_t)ver[i]))
+            i++;
+        if (i == n)
+            return 1;
+    }
+    if (n > SIP_METHOD_MAX)
+        return 0;
+    for (const uint8_t *r = p; r < q; r++)
+        if (!is_token(*r))
+            return 0;
+    return 1;
+}
+
+/* Where the headers end: the first LF followed by LF or CR LF, searched in [0, lim).
+ * Sets *sect (bytes of start line + header lines) and *hlen (plus the empty line). */
+static int find_header_end(const uint8_t *d, size_t len, size_t lim, size_t *sect, size_t *hlen)
+{
+    const uint8_t *p = d, *end = d + lim;
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return 0;
+        size_t i = (size_t)(nl - d);
+        if (i + 1 < len && d[i + 1] == '\n') {
+            *sect = i + 1;
+            *hlen = i + 2;
+            return 1;
+        }
+        if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n') {
+            *sect = i + 1;
+            *hlen = i + 3;
+            return 1;
+        }
+        p = nl + 1;
+    }
+    return 0;
+}
+
+/* Fewest bytes that could still complete the empty line after the partial headers. */
+static size_t header_end_needed(const uint8_t *d, size_t len)
+{
+    if (len >= 1 && d[len - 1] == '\n')
+        return 1;
+    if (len >= 2 && d[len - 1] == '\r' && d[len - 2] == '\n')
+        return 1;
+    return 2;
+}
+
+int cw_sip_parse(const uint8_t *data, size_t len, int is_stream, struct cw_sip_msg *msg,
+                 size_t *consumed, size_t *needed, struct cw_decode_stats *st)
+{
+    struct pending pd;
+    size_t dummy_c, dummy_n;
+    memset(&pd, 0, sizeof pd);
+    memset(msg, 0, sizeof *msg);
+    if (!consumed)
+        consumed = &dummy_c;
+    if (!needed)
+        needed = &dummy_n;
+    *consumed = 0;
+    *needed = 0;
+    if (!data || len == 0) {
+        if (is_stream) {
+            *needed = 1;
+            return finish(CW_PARSE_INCOMPLETE, &pd, st);
+        }
+        note(&pd, CW_DA_SIP_BAD_START_LINE);
+        return finish(CW_PARSE_ERROR, &pd, st);
+    }
+
+    /* Start line: refuse early what cannot be SIP, so a stream never waits on junk. */
+    const uint8_t *nl = memchr(data, '\n', len < CW_SIP_MAX_MSG ? len : CW_SIP_MAX_MSG);
+    if (!nl) {
+        if (!start_prefix_ok(data, data + (len < CW_SIP_MAX_MSG ? len : CW_SIP_MAX_MSG))) {
+            note(&pd, CW_DA_SIP_BAD_START_LINE);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        if (len >= CW_SIP_MAX_MSG) {
+            note(&pd, CW_DA_SIP_TOO_LARGE);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        if (!is_stream) {
+            note(&pd, CW_DA_SIP_TRUNCATED_HEADERS);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        *needed = header_end_needed(data, len);
+        return finish(CW_PARSE_INCOMPLETE, &pd, st);
+    }
+    const uint8_t *sle = nl;
+    if (sle > data && sle[-1] == '\r')
+        sle--;
+    if (parse_start_line(data, sle, msg) != 0) {
+        memset(msg, 0, sizeof *msg);
+        note(&pd, CW_DA_SIP_BAD_START_LINE);
+        return finish(CW_PARSE_ERROR, &pd, st);
+    }
+
+    size_t sect, hlen;
+    size_t lim = len < CW_SIP_MAX_MSG ? len : CW_SIP_MAX_MSG;
+    if (!find_header_end(data, len, lim, &sect, &hlen)) {
+        if (len >= CW_SIP_MAX_MSG) {
+            note(&pd, CW_DA_SIP_TOO_LARGE);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        if (is_stream) {
+            *needed = header_end_needed(data, len);
+            return finish(CW_PARSE_INCOMPLETE, &pd, st);
+        }
+        if (data[len - 1] != '\n') {
+            /* The datagram stops inside a header line: a cut value would be a wrong one. */
+            note(&pd, CW_DA_SIP_TRUNCATED_HEADERS);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        note(&pd, CW_DA_SIP_NO_HEADER_END); /* whole lines, no empty line: use them */
+        sect = hlen = len;
+    }
+    if (hlen > CW_SIP_MAX_MSG) {
+        note(&pd, CW_DA_SIP_TOO_LARGE);
+        return finish(CW_PARSE_ERROR, &pd, st);
+    }
+
+    struct hdr_state hs = {0, 0};
+    size_t sl_len = (size_t)(nl - data) + 1;
+    parse_headers(data + sl_len, data + sect, msg, &hs, &pd);
+
+    size_t avail = len - hlen, body_len;
+    if (is_stream) {
+        if (hs.cl_bad)
+            return finish(CW_PARSE_ERROR, &pd, st); /* cannot frame: anomaly noted */
+        body_len = msg->has_content_length ? msg->content_length : 0;
+        if (body_len > CW_SIP_MAX_MSG - hlen) {
+            note(&pd, CW_DA_SIP_TOO_LARGE);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+        if (body_len > avail) {
+            *needed = body_len - avail;
+            return finish(CW_PARSE_INCOMPLETE, &pd, st);
+        }
+    } else {
+        body_len = avail;
+        if (msg->has_content_length && !hs.cl_bad) {
+            if (msg->content_length > avail) {
+                note(&pd, CW_DA_SIP_BAD_CONTENT_LENGTH);
+                note(&pd, CW_DA_SIP_TRUNCATED_BODY);
+            } else {
+                body_len = msg->content_length;
+            }
+        }
+        if (body_len > CW_SIP_MAX_MSG - hlen) {
+            note(&pd, CW_DA_SIP_TOO_LARGE);
+            return finish(CW_PARSE_ERROR, &pd, st);
+        }
+    }
+    msg->body = cw_slice_make(data + hlen, body_len);
+    *consumed = hlen + body_len;
+    return finish(CW_PARSE_OK, &pd, st);
+}
+
+static int hexval(uint8_t c)
+{
+    if (is_digit(c))
+        return c - '0';
+    c = lower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* The user part of a sip:/sips:/tel: URI, before any ';' parameter or ':' password. */
+static int uri_user_part(struct cw_slice uri, struct cw_slice *user, struct cw_slice *host)
+{
+    if (!uri.p || uri.len == 0)
+        return -1;
+    uri = trim_lws(uri);
+    const uint8_t *p, *end = uri.p + uri.len;
+    int tel = 0;
+    if (cw_slice_istarts(uri, "sip:")) {
+        p = uri.p + 4;
+    } else if (cw_slice_istarts(uri, "sips:")) {
+        p = uri.p + 5;
+    } else if (cw_slice_istarts(uri, "tel:")) {
+        p = uri.p + 4;
+        tel = 1;
+    } else {
+        return -1;
+    }
+    const uint8_t *ue;
+    if (tel) {
+        ue = p;
+        while (ue < end && *ue != ';' && *ue != '?')
+            ue++;
+        if (host)
+            *host = span(ue, ue);
+    } else {
+        const uint8_t *at = p;
+        while (at < end && *at != '@' && *at != '?' && *at != '>')
+            at++;
+        if (at == end || *at != '@')
+            return -1; /* sip:host has no user part */
+        ue = p;
+        while (ue < at && *ue != ';' && *ue != ':')
+            ue++;
+        if (host) {
+            const uint8_t *he = at + 1;
+            while (he < end && *he != ':' && *he != ';' && *he != '?' && *he != '>')
+                he++;
+            *host = span(at + 1, he);
+        }
+    }
+    if (ue == p)
+        return -1;
+    *user = span(p, ue);
+    return 0;
+}
+
+int cw_sip_uri_user(struct cw_slice uri, char *out, size_t outsz)
+{
+    struct cw_slice user;
+    if (outsz)
+        out[0] = 0;
+    if (uri_user_part(uri, &user, NULL) != 0)
+        return -1;
+
+    /* As a number: digits, an optional leading '+', visual separators (RFC 3966 5.1.1);
+     * %XX escapes (RFC 3261 25.1) are read as the character they stand for. */
+    size_t nd = 0, ndigits = 0;
+    int numeric = 1;
+    for (size_t i = 0; i < user.len && numeric; i++) {
+        size_t at = i;
+        uint8_t c = user.p[i];
+        if (c == '%' && i + 2 < user.len && hexval(user.p[i + 1]) >= 0 &&
+            hexval(user.p[i + 2]) >= 0) {
+            c = (uint8_t)(hexval(user.p[i + 1]) * 16 + hexval(user.p[i + 2]));
+            i += 2;
+        }
+        if (is_digit(c)) {
+            ndigits++;
+            if (nd + 1 < outsz) /* longer digit strings are cut to fit */
+                out[nd++] = (char)c;
+        } else if (!(c == '+' && at == 0) && c != '-' && c != '.' && c != '(' && c != ')' &&
+                   c != ' ') {
+            numeric = 0;
+        }
+    }
+    if (numeric && ndigits > 0) {
+        if (outsz)
+            out[nd] = 0;
+        return 1;
+    }
+    /* Not a number (or no digit at all): the raw user, truncated, for information. */
+    size_t n = 0;
+    for (size_t i = 0; i < user.len && n + 1 < outsz; i++)
+        out[n++] = is_ctl(user.p[i]) ? '?' : (char)user.p[i];
+    if (outsz)
+        out[n] = 0;
+    return 0;
+}
+
+/* "ims.mnc<MNC>.mcc<MCC>.3gppnetwork.org" with a user that is an IMSI of that network
+ * (3GPP TS 23.003 13.3/13.4B: IMSI-derived private and temporary public identities). */
+static int uri_imsi(struct cw_slice uri, char out[CW_IMSI_MAX])
+{
+    struct cw_slice user, host;
+    if (uri_user_part(uri, &user, &host) != 0 || user.len < 6 || user.len > 15)
+        return 0;
+    for (size_t i = 0; i < user.len; i++)
+        if (!is_digit(user.p[i]))
+            return 0;
+    /* ims. mnc DDD . mcc DDD .3gppnetwork.org */
+    static const char tail[] = ".3gppnetwork.org";
+    size_t tl = sizeof tail - 1;
+    if (host.len != 7 + 3 + 4 + 3 + tl || !cw_slice_istarts(host, "ims.mnc"))
+        return 0;
+    const uint8_t *h = host.p;
+    if (!is_digit(h[7]) || !is_digit(h[8]) || !is_digit(h[9]) ||
+        !cw_slice_istarts(span(h + 10, h + host.len), ".mcc") || !is_digit(h[14]) ||
+        !is_digit(h[15]) || !is_digit(h[16]) ||
+        !cw_slice_ieq(span(h + 17, h + host.len), tail))
+        return 0;
+    if (memcmp(user.p, h + 14, 3) != 0)
+        return 0; /* the IMSI starts with the MCC of the domain */
+    const uint8_t *mnc = h + 7;
+    if (memcmp(user.p + 3, mnc, 3) != 0 && !(mnc[0] == '0' && memcmp(user.p + 3, mnc + 1, 2) == 0))
+        return 0;
+    memcpy(out, user.p, user.len);
+    out[user.len] = 0;
+    return 1;
+}
+
+/* Fill @p dst from the first candidate URI whose user is a number, else from the first that
+ * has a user at all, flagged alphanumeric. Absent headers are empty slices (no user). */
+static void pick(const struct cw_slice *cand, int n, char dst[CW_NUM_MAX], uint8_t *flags,
+                 uint8_t alnum_flag)
+{
+    char raw[CW_NUM_MAX] = "";
+    for (int i = 0; i < n; i++) {
+        char tmp[CW_NUM_MAX] = "";
+        int r = cw_sip_uri_user(cand[i], tmp, sizeof tmp);
+        if (r == 1) {
+            memcpy(dst, tmp, CW_NUM_MAX);
+            return;
+        }
+        if (r == 0 && tmp[0] && !raw[0])
+            memcpy(raw, tmp, CW_NUM_MAX);
+    }
+    if (raw[0]) {
+        memcpy(dst, raw, CW_NUM_MAX);
+        *flags |= alnum_flag;
+    }
+}
+
+static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *meta,
+                       const struct cw_event_sink *sink, struct cw_decode_stats *st)
+{
+    struct cw_event ev;
+    if (!msg->is_request)
+        return;
+    memset(&ev, 0, sizeof ev);
+    if (cw_slice_eq(msg->method, "MESSAGE"))
+        ev.kind = CW_EV_SMS_MO;
+    else if (cw_slice_eq(msg->method, "INVITE"))
+        ev.kind = CW_EV_CALL;
+    else if (cw_slice_eq(msg->method, "REGISTER"))
+        ev.kind = CW_EV_REGISTER;
+    else
+        return;
+    ev.ts_us = meta->ts_us;
+    ev.frame = meta->frame;
+    ev.file_idx = meta->file_idx;
+    ev.proto = CW_PROTO_SIP;
+
+    if (ev.kind == CW_EV_REGISTER) {
+        /* The address of record being registered is in To (From is the same or the one
+         * registering it). An IMSI-derived identity is an IMSI, not a number. */
+        struct cw_slice cand[2] = {msg->to_uri, msg->from_uri};
+        int ncand = 0;
+        struct cw_slice use[2];
+        uri_imsi(msg->request_uri, ev.imsi);
+        for (int i = 0; i < 2; i++) {
+            char imsi[CW_IMSI_MAX];
+            if (uri_imsi(cand[i], imsi)) {
+                if (!ev.imsi[0])
+                    memcpy(ev.imsi, imsi, sizeof imsi);
+            } else {
+                use[ncand++] = cand[i];
+            }
+        }
+        pick(use, ncand, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+        if (!ev.calling[0] && !ev.imsi[0] && st)
+            st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
+    } else {
+        /* An asserted identity wins when it is a number; else From, as sent. */
+        struct cw_slice calling[3] = {msg->pai_uri, msg->from_uri, msg->pai_uri};
+        char pai[CW_NUM_MAX];
+        if (cw_sip_uri_user(calling[0], pai, sizeof pai) == 1)
+            memcpy(ev.calling, pai, sizeof pai);
+        else
+            pick(calling + 1, 2, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+        struct cw_slice called[3] = {msg->request_uri, msg->to_uri, msg->request_uri};
+        char ru[CW_NUM_MAX];
+        if (cw_sip_uri_user(called[0], ru, sizeof ru) == 1)
+            memcpy(ev.called, ru, sizeof ru);
+        else
+            pick(called + 1, 2, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM);
+        if (!ev.calling[0] && st)
+            st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
+        if (ev.kind == CW_EV_SMS_MO && msg->body.len &&
+            cw_slice_ieq(msg->content_type, "text/plain"))
+            ev.text = msg->body;
+    }
+    if (sink && sink->emit)
+        sink->emit(sink->user, &ev);
+}
+
+int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
+                  const struct cw_event_sink *sink, struct cw_decode_stats *st,
+                  size_t *consumed, size_t *needed)
+{
+    size_t pos = 0, dummy_c, dummy_n;
+    if (!consumed)
+        consumed = &dummy_c;
+    if (!needed)
+        needed = &dummy_n;
+    *consumed = 0;
+    *needed = 0;
+    if (!data.p)
+        data.len = 0;
+    for (;;) {
+        /* Empty lines before a start line are keep-alives (RFC 3261 7.5, RFC 5626 3.5.1). */
+        while (pos < data.len && (data.p[pos] == '\r' || data.p[pos] == '\n'))
+            pos++;
+        if (pos == data.len) {
+            *consumed = pos;
+            return CW_PARSE_OK;
+        }
+        struct cw_sip_msg msg;
+        size_t c = 0, need = 0;
+        int rc = cw_sip_parse(data.p + pos, data.len - pos, meta->is_stream, &msg, &c, &need,
+                              st);
+        if (rc == CW_PARSE_INCOMPLETE) {
+            *consumed = pos;
+            *needed = need;
+            return rc;
+        }
+        if (rc == CW_PARSE_ERROR) {
+            *consumed = pos;
+            return rc;
+        }
+        if (st)
+            st->messages[CW_PROTO_SIP]++;
+        emit_event(&msg, meta, sink, st);
+        if (!meta->is_stream) {
+            *consumed = data.len; /* one message per datagram; the rest is discarded */
+            return CW_PARSE_OK;
+        }
+        pos += c;
+    }
+}
+
+int cw_sip_probe(struct cw_slice data)
+{
+    static const char *const methods[] = {"INVITE",    "ACK",    "BYE",    "CANCEL", "OPTIONS",
+                                          "REGISTER",  "PRACK",  "SUBSCRIBE", "NOTIFY",
+                                          "PUBLISH",   "INFO",   "REFER",  "MESSAGE", "UPDATE"};
+    if (!data.p)
+        return 0;
+    if (data.len >= 8 && memcmp(data.p, "SIP/2.0 ", 8) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t n = strlen(methods[i]);
+        if (n + 1 > data.len || memcmp(data.p, methods[i], n) != 0 || data.p[n] != ' ')
+            continue;
+        struct cw_slice rest = cw_slice_make(data.p + n + 1, data.len - n - 1);
+        return cw_slice_istarts(rest, "sip:") || cw_slice_istarts(rest, "sips:") ||
+               cw_slice_istarts(rest, "tel:");
+    }
+    return 0;
+}

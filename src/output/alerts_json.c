@@ -1,0 +1,107 @@
+/* alerts_json.c - alerts as JSON lines. Full ID numbers never appear: only the masked form. */
+#include <string.h>
+
+#include "output/alerts.h"
+
+static void card_json(struct cw_json *j, const struct cw_card *c)
+{
+    cw_json_obj_begin(j, "card");
+    if (c->msisdn[0])
+        cw_json_str(j, "msisdn", c->msisdn);
+    if (c->imsi[0])
+        cw_json_str(j, "imsi", c->imsi);
+    cw_json_bool(j, "home", c->home);
+    cw_json_bool(j, "registered", c->registered);
+    cw_json_bool(j, "verified", c->verified);
+    cw_json_str(j, "status", cw_card_status_name(c->status));
+    if (c->province[0])
+        cw_json_str(j, "province", c->province);
+    else if (c->range_province[0])
+        cw_json_str(j, "province", c->range_province);
+    if (c->outlet[0])
+        cw_json_str(j, "outlet", c->outlet);
+    if (c->id_masked[0])
+        cw_json_str(j, "id_masked", c->id_masked);
+    cw_json_obj_end(j);
+}
+
+void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *const *files,
+                   unsigned nfiles)
+{
+    char ts[32];
+    cw_json_obj_begin(j, NULL);
+    cw_ts_format(a->ts_us, ts);
+    cw_json_str(j, "ts", ts);
+    cw_json_str(j, "rule", a->rule);
+    cw_json_str(j, "category", a->category);
+    cw_json_str(j, "severity", a->severity);
+    if (a->description && a->description[0])
+        cw_json_str(j, "description", a->description);
+    cw_json_obj_begin(j, "key");
+    cw_json_str(j, "group", a->group);
+    cw_json_str(j, "value", a->key);
+    cw_json_obj_end(j);
+    card_json(j, &a->card);
+    cw_json_obj_begin(j, "evidence");
+    cw_ts_format(a->first_ts_us, ts);
+    cw_json_str(j, "first_ts", ts);
+    cw_ts_format(a->last_ts_us, ts);
+    cw_json_str(j, "last_ts", ts);
+    cw_json_uint(j, "events", a->events);
+    cw_json_obj_begin(j, "by_kind");
+    for (unsigned k = 0; k < CW_EV__COUNT; k++)
+        if (a->by_kind[k])
+            cw_json_uint(j, cw_event_kind_name(k), a->by_kind[k]);
+    cw_json_obj_end(j);
+    cw_json_arr_begin(j, "samples");
+    for (unsigned i = 0; i < a->nsamples; i++) {
+        const struct cw_alert_sample *s = &a->samples[i];
+        cw_json_obj_begin(j, NULL);
+        cw_ts_format(s->ts_us, ts);
+        cw_json_str(j, "ts", ts);
+        cw_json_str(j, "proto", cw_proto_name(s->proto));
+        cw_json_str(j, "kind", cw_event_kind_name(s->kind));
+        if (s->calling[0])
+            cw_json_str(j, "calling", s->calling);
+        if (s->called[0])
+            cw_json_str(j, "called", s->called);
+        if (s->file_idx < nfiles)
+            cw_json_str(j, "file", files[s->file_idx]);
+        cw_json_uint(j, "frame", s->frame);
+        cw_json_obj_end(j);
+    }
+    cw_json_arr_end(j);
+    cw_json_obj_end(j);
+    cw_json_obj_end(j);
+}
+
+static void track_top(struct cw_alert_writer *w, const struct cw_alert *a)
+{
+    const char *num = a->card.msisdn[0] ? a->card.msisdn : a->key;
+    unsigned slot = w->ntop;
+    if (w->ntop == CW_TOP_CARDS) {
+        slot = 0;
+        for (unsigned i = 1; i < w->ntop; i++)
+            if (w->top[i].events < w->top[slot].events)
+                slot = i;
+        if (w->top[slot].events >= a->events)
+            return;
+    } else {
+        w->ntop++;
+    }
+    struct cw_top_card *t = &w->top[slot];
+    snprintf(t->msisdn, sizeof t->msisdn, "%s", num);
+    snprintf(t->rule, sizeof t->rule, "%s", a->rule);
+    t->events = a->events;
+}
+
+void cw_alert_writer_emit(void *user, const struct cw_alert *a)
+{
+    struct cw_alert_writer *w = user;
+    cw_json_reset(&w->j);
+    cw_alert_json(&w->j, a, w->files, w->nfiles);
+    if (cw_json_write_line(&w->j, w->out) != 0 || fflush(w->out) != 0)
+        w->io_error = 1;
+    w->written++;
+    track_top(w, a);
+}

@@ -1,0 +1,113 @@
+/* summary.c - what a run did, for people: counters, rates, alerts by rule, top cards. */
+#include "output/summary.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "decode/decode.h"
+
+struct proto_list {
+    FILE *f;
+    int n;
+};
+
+static void print_proto(void *user, const char *name, uint64_t flows)
+{
+    struct proto_list *pl = user;
+    fprintf(pl->f, "%s%s %" PRIu64, pl->n++ ? ", " : "", name, flows);
+}
+
+void cw_summary_print(FILE *f, const struct cw_summary_in *in)
+{
+    struct cw_dissect_stats st;
+    cw_dissect_stats(in->d, &st);
+    double secs = in->seconds > 0 ? in->seconds : 1e-9;
+    fprintf(f, "---- cardwatch summary ----\n");
+    fprintf(f, "files        %" PRIu64 " read", in->files_ok);
+    if (in->files_damaged)
+        fprintf(f, ", %" PRIu64 " damaged (read up to the damage)", in->files_damaged);
+    if (in->files_unreadable)
+        fprintf(f, ", %" PRIu64 " unreadable (skipped)", in->files_unreadable);
+    fputc('\n', f);
+    fprintf(f, "packets      %" PRIu64 " (%.1f MB), malformed %" PRIu64 ", not inspected %" PRIu64
+               "\n",
+            st.packets, (double)st.bytes / 1e6, st.malformed, st.skipped);
+    int any = 0;
+    for (unsigned r = 1; r < CW_PKT__COUNT; r++) {
+        if (!st.reasons[r])
+            continue;
+        fprintf(f, "%s%s %" PRIu64, any++ ? ", " : "             by reason: ",
+                cw_pkt_reason_name(r), st.reasons[r]);
+    }
+    if (any)
+        fputc('\n', f);
+    fprintf(f, "time         %.3f s wall, %.0f packets/s, %.1f Mbit/s\n", in->seconds,
+            (double)st.packets / secs, (double)st.bytes * 8 / secs / 1e6);
+    fprintf(f, "flows        %" PRIu64 " (peak %" PRIu64 " open)", st.flows.created,
+            st.flows.peak);
+    struct proto_list pl = {f, 0};
+    fputs(" by nDPI protocol: ", f);
+    cw_dissect_proto_flows(in->d, print_proto, &pl);
+    if (!pl.n)
+        fputs("none", f);
+    fputc('\n', f);
+    if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows)
+        fprintf(f, "tcp          gaps %" PRIu64 ", retransmissions %" PRIu64
+                   ", oversized messages %" PRIu64 "\n",
+                st.tcp_gaps, st.tcp_retransmissions, st.tcp_overflows);
+    uint64_t total = 0;
+    for (unsigned k = 0; k < CW_EV__COUNT; k++)
+        total += st.events[k];
+    fprintf(f, "events       %" PRIu64, total);
+    for (unsigned k = 0; k < CW_EV__COUNT; k++)
+        if (st.events[k])
+            fprintf(f, ", %s %" PRIu64, cw_event_kind_name(k), st.events[k]);
+    fputc('\n', f);
+    fprintf(f, "messages     ");
+    any = 0;
+    for (unsigned p = 0; p < CW_PROTO__COUNT; p++)
+        if (st.dec.messages[p])
+            fprintf(f, "%s%s %" PRIu64, any++ ? ", " : "", cw_proto_name(p), st.dec.messages[p]);
+    fprintf(f, "%s; decoder errors %" PRIu64 "\n", any ? "" : "none", st.decode_errors);
+    any = 0;
+    for (unsigned a = 0; a < CW_DA__COUNT; a++)
+        if (st.dec.anomalies[a])
+            fprintf(f, "%s%s %" PRIu64, any++ ? ", " : "anomalies    ", cw_decode_anomaly_name(a),
+                    st.dec.anomalies[a]);
+    if (any)
+        fputc('\n', f);
+    if (!in->rules)
+        return;
+    fprintf(f, "registry     %" PRIu64 " lookups: %" PRIu64 " registered, %" PRIu64
+               " home numbers, %" PRIu64 " home unregistered, %" PRIu64 " home unverified",
+            in->lookups, in->registered, in->home, in->home_unregistered, in->home_unverified);
+    if (in->lookup_errors)
+        fprintf(f, ", %" PRIu64 " lookup errors", in->lookup_errors);
+    fputc('\n', f);
+    size_t nr = cw_rules_count(in->rules);
+    uint64_t *per = calloc(nr ? nr : 1, sizeof *per);
+    struct cw_engine_stats es;
+    cw_engine_stats(in->engine, &es, per);
+    fprintf(f, "alerts       %" PRIu64 " (state: %" PRIu64 " keys peak)\n", es.alerts,
+            es.keys_peak);
+    for (size_t i = 0; i < nr; i++)
+        fprintf(f, "  %-28s %" PRIu64 "\n", cw_rules_name(in->rules, i), per ? per[i] : 0);
+    free(per);
+    if (in->alerts && in->alerts->ntop) {
+        /* most active alerted cards first */
+        const struct cw_top_card *order[CW_TOP_CARDS];
+        unsigned n = in->alerts->ntop;
+        for (unsigned i = 0; i < n; i++)
+            order[i] = &in->alerts->top[i];
+        for (unsigned i = 1; i < n; i++)
+            for (unsigned k = i; k > 0 && order[k]->events > order[k - 1]->events; k--) {
+                const struct cw_top_card *t = order[k];
+                order[k] = order[k - 1];
+                order[k - 1] = t;
+            }
+        fprintf(f, "top cards    (by events in one alert)\n");
+        for (unsigned i = 0; i < n; i++)
+            fprintf(f, "  %-18s %-28s %" PRIu64 " events\n", order[i]->msisdn, order[i]->rule,
+                    order[i]->events);
+    }
+}

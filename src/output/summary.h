@@ -1,0 +1,24 @@
+/* summary.h - the end-of-run summary printed to stderr by decode and analyze. */
+#ifndef CW_SUMMARY_H
+#define CW_SUMMARY_H
+
+#include <stdio.h>
+
+#include "capture/dissect.h"
+#include "output/alerts.h"
+#include "rules/rules.h"
+
+struct cw_summary_in {
+    const struct cw_dissector *d;
+    double seconds;
+    uint64_t files_ok, files_damaged, files_unreadable;
+    /* analyze only (NULL for decode) */
+    const struct cw_ruleset *rules;
+    const struct cw_engine *engine;
+    const struct cw_alert_writer *alerts;
+    uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
+};
+
+void cw_summary_print(FILE *f, const struct cw_summary_in *in);
+
+#endif

@@ -1,0 +1,96 @@
+/* rules.h - rule files, and the engine that applies them to joined events.
+ *
+ * A ruleset is read from a file or every *.rules file of a directory (docs/rules.md). The
+ * engine keeps per-rule, per-key state over windows of packet time and reports one alert per
+ * key per rule per window, through the sink, when the window closes or at flush.
+ */
+#ifndef CW_RULES_H
+#define CW_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "store/registry.h"
+
+struct cw_ruleset; /* opaque, immutable once loaded */
+
+/**
+ * Load rules from @p path (a file, or a directory whose *.rules files are read in name
+ * order). On a syntax or semantic error returns CW_EFORMAT and writes
+ * "FILE:LINE:COL: error: what was expected" into @p err. The ruleset is owned by the caller.
+ */
+int cw_rules_load(const char *path, struct cw_ruleset **out, char *err, size_t errlen);
+/**
+ * Parse rules from @p len bytes at @p buf (need not be NUL-terminated; may hold any bytes),
+ * named @p name in error messages. What cw_rules_load does for each file; an empty ruleset is
+ * an error ("no rules in NAME"). Returns 0, CW_EFORMAT (message in @p err) or CW_ENOMEM.
+ */
+int cw_rules_parse_buffer(const char *name, const char *buf, size_t len, struct cw_ruleset **out,
+                          char *err, size_t errlen);
+void cw_rules_free(struct cw_ruleset *rs);
+size_t cw_rules_count(const struct cw_ruleset *rs);
+/** Name of rule @p i (0-based), valid while the ruleset lives. */
+const char *cw_rules_name(const struct cw_ruleset *rs, size_t i);
+
+#define CW_ALERT_SAMPLES_MAX 8
+
+struct cw_alert_sample {
+    uint64_t ts_us;
+    uint64_t frame;
+    uint32_t file_idx;
+    uint8_t kind, proto;
+    char calling[CW_NUM_MAX];
+    char called[CW_NUM_MAX];
+};
+
+/* One alert; pointers valid only during the sink call. */
+struct cw_alert {
+    const char *rule;     /* rule name */
+    const char *category; /* e.g. "black_card" */
+    const char *severity; /* "low", "medium", "high", "critical" */
+    const char *description;
+    const char *group;    /* what the key is: "card", "called", ... */
+    const char *key;      /* the key value, e.g. the card's MSISDN */
+    uint64_t ts_us;       /* packet time the alert was raised (the last event's) */
+    struct cw_card card;  /* the card the alert names, as the registry saw it at first event */
+    uint64_t first_ts_us, last_ts_us;
+    uint64_t events;
+    uint64_t by_kind[CW_EV__COUNT];
+    unsigned nsamples;
+    struct cw_alert_sample samples[CW_ALERT_SAMPLES_MAX];
+};
+
+struct cw_alert_sink {
+    void (*alert)(void *user, const struct cw_alert *a);
+    void *user;
+};
+
+struct cw_engine; /* per worker */
+
+struct cw_engine_stats {
+    uint64_t events, matched, keys, keys_peak, alerts;
+    uint64_t dropped; /* rule matches not counted because window state could not be allocated */
+};
+/* events: events fed; matched: events that matched at least one rule (with a non-empty key);
+ * keys: (rule, key) windows open now; keys_peak: most open at once; alerts: alerts reported. */
+
+/** New engine over @p rs (which must outlive it). */
+int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
+                  struct cw_engine **out);
+void cw_engine_free(struct cw_engine *e);
+
+/**
+ * Feed one event with the registry's view of its calling card. Closes windows that packet
+ * time has passed (reporting their alerts) before counting the event.
+ */
+void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card);
+
+/** Close every open window (end of input), reporting due alerts. */
+void cw_engine_flush(struct cw_engine *e);
+
+/** Alerts raised so far per rule: @p counts has cw_rules_count() entries. */
+void cw_engine_stats(const struct cw_engine *e, struct cw_engine_stats *st,
+                     uint64_t *alerts_per_rule);
+
+#endif

@@ -1,0 +1,560 @@
+/* rules_engine.c - applies a ruleset to joined events: per (rule, key) windows of packet time,
+ * one alert per key per rule per window (docs/rules.md, "Windows, thresholds and alerts").
+ *
+ * Per rule:
+ *   pool   window states in one array of fixed stride (the header and the rule's samples),
+ *          addressed by index; closed states go on a free list and are reused
+ *   table  open addressing, linear probing, {hash, index+1} slots, at most half full, grown by
+ *          doubling; deletion shifts back (no tombstones)
+ *   fifo   open windows, doubly linked in the order they opened: the head closes first
+ *
+ * Memory is allocated only when a new key opens a window and the pool or table is full (both
+ * double); an event for an open key allocates nothing. Each event checks the FIFO heads once
+ * (a cached earliest deadline makes that one comparison when nothing is due). Alerts at flush
+ * come in window-open order (a global sequence number), so the output never depends on the
+ * hash seed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rules/rules_int.h"
+#include "util/error.h"
+
+#define NIL UINT32_MAX
+#define POOL_MAX (UINT32_MAX / 2u)
+
+struct win {
+    uint32_t prev, next; /* FIFO links; next is the free-list link once closed */
+    uint64_t hash;
+    uint64_t seq; /* open order across the engine */
+    uint64_t first_ts, last_ts, deadline, events;
+    uint64_t by_kind[CW_EV__COUNT];
+    unsigned nsamples;
+    char key[CW_NUM_MAX];
+    struct cw_card card;
+    struct cw_alert_sample samples[]; /* the rule's 'samples' entries */
+};
+
+struct slot {
+    uint64_t hash;
+    uint32_t idx1; /* state index + 1; 0 = empty */
+};
+
+struct rule_rt {
+    const struct cw_rule *rule;
+    unsigned char *pool;
+    size_t stride;
+    uint32_t pool_cap, pool_used, free_head;
+    struct slot *slots;
+    uint32_t table_cap, live; /* table_cap is a power of two */
+    uint32_t head, tail;
+    uint64_t alerts;
+};
+
+struct cw_engine {
+    const struct cw_ruleset *rs;
+    struct cw_alert_sink sink;
+    struct rule_rt *rt;
+    size_t nrules;
+    uint64_t now;           /* the latest packet time seen */
+    uint64_t next_deadline; /* no FIFO head is due before this */
+    uint64_t seq;
+    uint64_t k0, k1; /* hash key */
+    struct cw_engine_stats st;
+};
+
+static const struct cw_card zero_card;
+
+/* ---- hashing: SipHash-1-3 over the key, seeded per engine ---- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+    do {                                                                                           \
+        v0 += v1;                                                                                  \
+        v1 = ROTL(v1, 13);                                                                         \
+        v1 ^= v0;                                                                                  \
+        v0 = ROTL(v0, 32);                                                                         \
+        v2 += v3;                                                                                  \
+        v3 = ROTL(v3, 16);                                                                         \
+        v3 ^= v2;                                                                                  \
+        v0 += v3;                                                                                  \
+        v3 = ROTL(v3, 21);                                                                         \
+        v3 ^= v0;                                                                                  \
+        v2 += v1;                                                                                  \
+        v1 = ROTL(v1, 17);                                                                         \
+        v1 ^= v2;                                                                                  \
+        v2 = ROTL(v2, 32);                                                                         \
+    } while (0)
+
+static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
+{
+    uint64_t v0 = e->k0 ^ 0x736f6d6570736575ull, v1 = e->k1 ^ 0x646f72616e646f6dull;
+    uint64_t v2 = e->k0 ^ 0x6c7967656e657261ull, v3 = e->k1 ^ 0x7465646279746573ull;
+    uint64_t b = (uint64_t)len << 56;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t m = 0;
+        for (int k = 0; k < 8; k++)
+            m |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+    }
+    for (int k = 0; i < len; i++, k++)
+        b |= (uint64_t)(unsigned char)s[i] << (8 * k);
+    v3 ^= b;
+    SIPROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIPROUND;
+    SIPROUND;
+    SIPROUND;
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- pool and table ---- */
+
+static struct win *win_at(const struct rule_rt *r, uint32_t idx)
+{
+    return (struct win *)(void *)(r->pool + (size_t)idx * r->stride);
+}
+
+static int pool_take(struct rule_rt *r, uint32_t *out)
+{
+    if (r->free_head != NIL) {
+        *out = r->free_head;
+        r->free_head = win_at(r, r->free_head)->next;
+        return 0;
+    }
+    if (r->pool_used == r->pool_cap) {
+        if (r->pool_cap >= POOL_MAX)
+            return CW_EFULL;
+        uint32_t cap = r->pool_cap ? r->pool_cap * 2 : 16;
+        unsigned char *np = realloc(r->pool, (size_t)cap * r->stride);
+        if (!np)
+            return CW_ENOMEM;
+        r->pool = np;
+        r->pool_cap = cap;
+    }
+    *out = r->pool_used++;
+    return 0;
+}
+
+static void pool_put(struct rule_rt *r, uint32_t idx)
+{
+    win_at(r, idx)->next = r->free_head;
+    r->free_head = idx;
+}
+
+static int table_grow(struct rule_rt *r)
+{
+    uint32_t cap = r->table_cap ? r->table_cap * 2 : 32;
+    if (cap < r->table_cap)
+        return CW_EFULL;
+    struct slot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return CW_ENOMEM;
+    uint32_t mask = cap - 1;
+    for (uint32_t i = 0; i < r->table_cap; i++) {
+        if (!r->slots[i].idx1)
+            continue;
+        uint32_t j = (uint32_t)r->slots[i].hash & mask;
+        while (ns[j].idx1)
+            j = (j + 1) & mask;
+        ns[j] = r->slots[i];
+    }
+    free(r->slots);
+    r->slots = ns;
+    r->table_cap = cap;
+    return 0;
+}
+
+/* Slot holding @p key, or the empty slot where it would go. */
+static uint32_t table_find(const struct rule_rt *r, uint64_t h, const char *key, size_t len)
+{
+    uint32_t mask = r->table_cap - 1;
+    uint32_t j = (uint32_t)h & mask;
+    for (;;) {
+        const struct slot *s = &r->slots[j];
+        if (!s->idx1)
+            return j;
+        if (s->hash == h) {
+            const struct win *w = win_at(r, s->idx1 - 1);
+            if (memcmp(w->key, key, len) == 0 && w->key[len] == '\0')
+                return j;
+        }
+        j = (j + 1) & mask;
+    }
+}
+
+/* Remove the slot of state @p idx, shifting later entries of its cluster back. */
+static void table_remove(struct rule_rt *r, uint32_t idx, uint64_t h)
+{
+    uint32_t mask = r->table_cap - 1;
+    uint32_t i = (uint32_t)h & mask;
+    while (r->slots[i].idx1 != idx + 1)
+        i = (i + 1) & mask;
+    uint32_t j = i;
+    for (;;) {
+        r->slots[i].idx1 = 0;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!r->slots[j].idx1)
+                return;
+            uint32_t home = (uint32_t)r->slots[j].hash & mask;
+            /* move j back to i unless its home lies cyclically in (i, j] */
+            if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+                continue;
+            break;
+        }
+        r->slots[i] = r->slots[j];
+        i = j;
+    }
+}
+
+/* ---- windows ---- */
+
+static void fifo_unlink(struct rule_rt *r, uint32_t idx)
+{
+    struct win *w = win_at(r, idx);
+    if (w->prev != NIL)
+        win_at(r, w->prev)->next = w->next;
+    else
+        r->head = w->next;
+    if (w->next != NIL)
+        win_at(r, w->next)->prev = w->prev;
+    else
+        r->tail = w->prev;
+}
+
+static void fifo_append(struct rule_rt *r, uint32_t idx)
+{
+    struct win *w = win_at(r, idx);
+    w->prev = r->tail;
+    w->next = NIL;
+    if (r->tail != NIL)
+        win_at(r, r->tail)->next = idx;
+    else
+        r->head = idx;
+    r->tail = idx;
+}
+
+/* Close window @p idx of rule @p ri: report its alert when over threshold, free the state. */
+static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
+{
+    struct rule_rt *r = &e->rt[ri];
+    struct win *w = win_at(r, idx);
+    const struct cw_rule *rule = r->rule;
+    fifo_unlink(r, idx);
+    table_remove(r, idx, w->hash);
+    r->live--;
+    e->st.keys--;
+    if (w->events >= rule->threshold) {
+        struct cw_alert a;
+        memset(&a, 0, sizeof a);
+        a.rule = rule->name;
+        a.category = rule->category;
+        a.severity = cw_rule_severity_names[rule->severity];
+        a.description = rule->description;
+        a.group = cw_rule_group_names[rule->group];
+        a.key = w->key;
+        a.ts_us = w->last_ts;
+        a.card = w->card;
+        a.first_ts_us = w->first_ts;
+        a.last_ts_us = w->last_ts;
+        a.events = w->events;
+        memcpy(a.by_kind, w->by_kind, sizeof a.by_kind);
+        a.nsamples = w->nsamples;
+        memcpy(a.samples, w->samples, w->nsamples * sizeof a.samples[0]);
+        r->alerts++;
+        e->st.alerts++;
+        if (e->sink.alert)
+            e->sink.alert(e->sink.user, &a);
+    }
+    pool_put(r, idx);
+}
+
+static void update_next_deadline(struct cw_engine *e)
+{
+    uint64_t d = UINT64_MAX;
+    for (size_t i = 0; i < e->nrules; i++)
+        if (e->rt[i].head != NIL) {
+            uint64_t hd = win_at(&e->rt[i], e->rt[i].head)->deadline;
+            if (hd < d)
+                d = hd;
+        }
+    e->next_deadline = d;
+}
+
+/* Close the windows whose deadline packet time has reached, earliest deadline first (ties: the
+ * one opened first); with @p all, close every window in the order they opened. */
+static void close_due(struct cw_engine *e, int all)
+{
+    for (;;) {
+        size_t best = SIZE_MAX;
+        const struct win *bw = NULL;
+        for (size_t i = 0; i < e->nrules; i++) {
+            const struct rule_rt *r = &e->rt[i];
+            if (r->head == NIL)
+                continue;
+            const struct win *w = win_at(r, r->head);
+            if (!all && w->deadline > e->now)
+                continue;
+            if (!bw || (all ? w->seq < bw->seq
+                            : (w->deadline < bw->deadline ||
+                               (w->deadline == bw->deadline && w->seq < bw->seq)))) {
+                bw = w;
+                best = i;
+            }
+        }
+        if (!bw)
+            break;
+        close_window(e, best, e->rt[best].head);
+    }
+    update_next_deadline(e);
+}
+
+/* ---- matching ---- */
+
+static int bit_in(const uint64_t set[2], unsigned v)
+{
+    return v < 128 && ((set[v >> 6] >> (v & 63)) & 1u);
+}
+
+static unsigned field_value(int field, const struct cw_event *ev, const struct cw_card *c)
+{
+    switch (field) {
+    case CW_RF_KIND: return ev->kind;
+    case CW_RF_PROTO: return ev->proto;
+    case CW_RF_CARD_STATUS: return c->status;
+    case CW_RF_CARD_PROVINCE:
+        if (c->province[0] >= '0' && c->province[0] <= '9' && c->province[1] >= '0' &&
+            c->province[1] <= '9' && c->province[2] == '\0')
+            return (unsigned)(c->province[0] - '0') * 10u + (unsigned)(c->province[1] - '0');
+        return 1000; /* no bit: matches no province */
+    case CW_RF_CARD_HOME: return c->home != 0;
+    case CW_RF_CARD_REGISTERED: return c->registered != 0;
+    case CW_RF_CARD_VERIFIED: return c->verified != 0;
+    case CW_RF_EVENT_HAS_TEXT: return ev->text.len > 0;
+    default: return 1000;
+    }
+}
+
+static int rule_matches(const struct cw_rule *rule, const struct cw_event *ev,
+                        const struct cw_card *c)
+{
+    for (unsigned i = 0; i < rule->nconds; i++) {
+        const struct cw_rule_cond *k = &rule->conds[i];
+        if (bit_in(k->set, field_value(k->field, ev, c)) == (int)k->negate)
+            return 0;
+    }
+    return 1;
+}
+
+/* The rule's key for this event (bounded copy: event fields are untrusted); its length. */
+static size_t group_key(int group, const struct cw_event *ev, const struct cw_card *c,
+                        char key[CW_NUM_MAX])
+{
+    const char *s;
+    size_t max;
+    switch (group) {
+    case CW_RG_CARD:
+        if (c->msisdn[0]) {
+            s = c->msisdn;
+            max = sizeof c->msisdn;
+        } else {
+            s = ev->calling;
+            max = sizeof ev->calling;
+        }
+        break;
+    case CW_RG_CALLING: s = ev->calling; max = sizeof ev->calling; break;
+    case CW_RG_CALLED: s = ev->called; max = sizeof ev->called; break;
+    case CW_RG_IMSI:
+        if (c->imsi[0]) {
+            s = c->imsi;
+            max = sizeof c->imsi;
+        } else {
+            s = ev->imsi;
+            max = sizeof ev->imsi;
+        }
+        break;
+    default: return 0;
+    }
+    size_t len = strnlen(s, max);
+    if (len >= CW_NUM_MAX)
+        len = CW_NUM_MAX - 1;
+    memcpy(key, s, len);
+    key[len] = '\0';
+    return len;
+}
+
+static void count_event(const struct cw_rule *rule, struct win *w, const struct cw_event *ev)
+{
+    w->events++;
+    if (ev->kind < CW_EV__COUNT)
+        w->by_kind[ev->kind]++;
+    if (ev->ts_us > w->last_ts)
+        w->last_ts = ev->ts_us;
+    if (w->nsamples < rule->samples) {
+        struct cw_alert_sample *s = &w->samples[w->nsamples++];
+        s->ts_us = ev->ts_us;
+        s->frame = ev->frame;
+        s->file_idx = ev->file_idx;
+        s->kind = ev->kind;
+        s->proto = ev->proto;
+        size_t n = strnlen(ev->calling, sizeof ev->calling - 1);
+        memcpy(s->calling, ev->calling, n);
+        s->calling[n] = '\0';
+        n = strnlen(ev->called, sizeof ev->called - 1);
+        memcpy(s->called, ev->called, n);
+        s->called[n] = '\0';
+    }
+}
+
+/* Count the event in rule @p ri's window for @p key, opening one when there is none. */
+static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
+                  const struct cw_card *c, const char *key, size_t len)
+{
+    struct rule_rt *r = &e->rt[ri];
+    uint64_t h = key_hash(e, key, len);
+    uint32_t j = 0;
+    if (r->table_cap) {
+        j = table_find(r, h, key, len);
+        if (r->slots[j].idx1) {
+            uint32_t idx = r->slots[j].idx1 - 1;
+            struct win *w = win_at(r, idx);
+            if (w->deadline > e->now) {
+                count_event(r->rule, w, ev);
+                return;
+            }
+            /* due, but behind an older window in the FIFO (packet time went backwards) */
+            close_window(e, ri, idx);
+            update_next_deadline(e);
+            j = table_find(r, h, key, len);
+        }
+    }
+    if ((uint64_t)(r->live + 1u) * 2u > r->table_cap) {
+        if (table_grow(r) != 0) {
+            e->st.dropped++;
+            return;
+        }
+        j = table_find(r, h, key, len);
+    }
+    uint32_t idx;
+    if (pool_take(r, &idx) != 0) {
+        e->st.dropped++;
+        return;
+    }
+    struct win *w = win_at(r, idx);
+    memset(w, 0, sizeof *w);
+    w->hash = h;
+    w->seq = e->seq++;
+    w->first_ts = w->last_ts = ev->ts_us;
+    w->deadline =
+        ev->ts_us > UINT64_MAX - r->rule->window_us ? UINT64_MAX : ev->ts_us + r->rule->window_us;
+    memcpy(w->key, key, len + 1);
+    w->card = *c;
+    r->slots[j].hash = h;
+    r->slots[j].idx1 = idx + 1;
+    r->live++;
+    fifo_append(r, idx);
+    if (++e->st.keys > e->st.keys_peak)
+        e->st.keys_peak = e->st.keys;
+    if (w->deadline < e->next_deadline)
+        e->next_deadline = w->deadline;
+    count_event(r->rule, w, ev);
+}
+
+/* ---- API ---- */
+
+static void seed(struct cw_engine *e)
+{
+    uint64_t k[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+    if (getentropy(k, sizeof k) != 0) {
+        /* a fixed key still works; only collision resistance is lost */
+    }
+    e->k0 = k[0];
+    e->k1 = k[1];
+}
+
+int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
+                  struct cw_engine **out)
+{
+    *out = NULL;
+    if (!rs)
+        return CW_EINVAL;
+    struct cw_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return CW_ENOMEM;
+    e->rs = rs;
+    if (sink)
+        e->sink = *sink;
+    e->nrules = rs->n;
+    e->rt = calloc(rs->n ? rs->n : 1, sizeof *e->rt);
+    if (!e->rt) {
+        free(e);
+        return CW_ENOMEM;
+    }
+    for (size_t i = 0; i < rs->n; i++) {
+        struct rule_rt *r = &e->rt[i];
+        r->rule = &rs->rules[i];
+        r->stride = sizeof(struct win) + r->rule->samples * sizeof(struct cw_alert_sample);
+        r->free_head = r->head = r->tail = NIL;
+    }
+    e->next_deadline = UINT64_MAX;
+    seed(e);
+    *out = e;
+    return 0;
+}
+
+void cw_engine_free(struct cw_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nrules; i++) {
+        free(e->rt[i].pool);
+        free(e->rt[i].slots);
+    }
+    free(e->rt);
+    free(e);
+}
+
+void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card)
+{
+    const struct cw_card *c = card ? card : &zero_card;
+    e->st.events++;
+    if (ev->ts_us > e->now)
+        e->now = ev->ts_us;
+    if (e->now >= e->next_deadline)
+        close_due(e, 0);
+    int matched = 0;
+    for (size_t i = 0; i < e->nrules; i++) {
+        const struct cw_rule *rule = e->rt[i].rule;
+        if (!rule_matches(rule, ev, c))
+            continue;
+        char key[CW_NUM_MAX];
+        size_t len = group_key(rule->group, ev, c, key);
+        if (len == 0)
+            continue;
+        matched = 1;
+        apply(e, i, ev, c, key, len);
+    }
+    if (matched)
+        e->st.matched++;
+}
+
+void cw_engine_flush(struct cw_engine *e)
+{
+    if (e)
+        close_due(e, 1);
+}
+
+void cw_engine_stats(const struct cw_engine *e, struct cw_engine_stats *st,
+                     uint64_t *alerts_per_rule)
+{
+    *st = e->st;
+    if (alerts_per_rule)
+        for (size_t i = 0; i < e->nrules; i++)
+            alerts_per_rule[i] = e->rt[i].alerts;
+}

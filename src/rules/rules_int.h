@@ -1,0 +1,145 @@
+/* rules_int.h - private to src/rules: the compiled form of a ruleset, the lexer, the parser.
+ *
+ * A ruleset is an array of compiled rules; each condition is compiled to a field and a set of
+ * accepted values (a 128-bit bitmap: event kinds, protocols, card statuses and 2-digit
+ * province codes all fit), so evaluating a condition is a bit test.
+ */
+#ifndef CW_RULES_INT_H
+#define CW_RULES_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules/rules.h"
+
+enum cw_rule_kw {
+#define CW_RULE_KW(id, name) CW_RKW_##id,
+#include "rules/rules.def"
+    CW_RKW__COUNT
+};
+
+enum cw_rule_field_type {
+    CW_RFT_BOOL,
+    CW_RFT_KIND,
+    CW_RFT_PROTO,
+    CW_RFT_STATUS,
+    CW_RFT_PROVINCE,
+};
+
+enum cw_rule_field {
+#define CW_RULE_FIELD(id, name, type) CW_RF_##id,
+#include "rules/rules.def"
+    CW_RF__COUNT
+};
+
+enum cw_rule_group {
+#define CW_RULE_GROUP(id, name) CW_RG_##id,
+#include "rules/rules.def"
+    CW_RG__COUNT
+};
+
+enum cw_rule_severity {
+#define CW_RULE_SEVERITY(id, name) CW_RS_##id,
+#include "rules/rules.def"
+    CW_RS__COUNT
+};
+
+extern const char *const cw_rule_kw_names[CW_RKW__COUNT];
+extern const char *const cw_rule_field_names[CW_RF__COUNT];
+extern const uint8_t cw_rule_field_types[CW_RF__COUNT];
+extern const char *const cw_rule_group_names[CW_RG__COUNT];
+extern const char *const cw_rule_severity_names[CW_RS__COUNT];
+
+/* Longest rule name, category, and description (bytes, without the NUL). */
+#define CW_RULE_NAME_MAX 64
+#define CW_RULE_DESC_MAX 1024
+/* Longest window: a year and a day of packet time. */
+#define CW_RULE_WINDOW_MAX_US (366ull * 86400u * 1000000u)
+#define CW_RULE_THRESHOLD_MAX 1000000000ull
+/* Most conditions in one rule, values in one list. */
+#define CW_RULE_CONDS_MAX 64
+/* Largest rule file read. */
+#define CW_RULE_FILE_MAX (16u << 20)
+
+/* One 'when' line: true when (bit value(field) is in set) XOR negate. For a boolean field the
+ * set is {1}. A value with no bit (an empty province, an out-of-range kind) is not in the set. */
+struct cw_rule_cond {
+    uint8_t field;  /* enum cw_rule_field */
+    uint8_t negate; /* 'not', '!=', 'not in' */
+    uint64_t set[2];
+};
+
+struct cw_rule {
+    char *name;
+    char *category;
+    char *description; /* "" when not given */
+    uint8_t severity;  /* enum cw_rule_severity; medium when not given */
+    uint8_t group;     /* enum cw_rule_group */
+    uint64_t window_us;
+    uint64_t threshold; /* events >= threshold */
+    unsigned samples;   /* <= CW_ALERT_SAMPLES_MAX */
+    unsigned nconds;
+    struct cw_rule_cond *conds;
+    const char *file; /* points into the ruleset's file names */
+    unsigned line, col;
+};
+
+struct cw_ruleset {
+    struct cw_rule *rules;
+    size_t n, cap;
+    char **files;
+    size_t nfiles;
+};
+
+/** Default samples kept when a rule does not say. */
+#define CW_RULE_SAMPLES_DEFAULT 3
+
+/* ---- lexer ---- */
+
+enum cw_tok_type {
+    CW_TOK_EOF,
+    CW_TOK_NL,     /* end of a line (comments are skipped) */
+    CW_TOK_WORD,   /* [A-Za-z0-9_.]+ : names, keywords, numbers, durations */
+    CW_TOK_STRING, /* "..." with \" \\ \n \t escapes; text holds the decoded value */
+    CW_TOK_LBRACE,
+    CW_TOK_RBRACE,
+    CW_TOK_LBRACKET,
+    CW_TOK_RBRACKET,
+    CW_TOK_COMMA,
+    CW_TOK_OP, /* == != >= > <= < = ! */
+    CW_TOK_ERROR,
+};
+
+struct cw_tok {
+    int type;
+    const char *p; /* the token's bytes in the source (for strings, including the quotes) */
+    size_t len;
+    unsigned line, col;
+    const char *text; /* CW_TOK_STRING: the decoded value, NUL-terminated (lexer's buffer) */
+    size_t text_len;
+    const char *errmsg; /* CW_TOK_ERROR: what is wrong */
+};
+
+struct cw_lexer {
+    const char *p, *end;
+    unsigned line, col;
+    char strbuf[CW_RULE_DESC_MAX + 1];
+};
+
+void cw_rules_lex_init(struct cw_lexer *lx, const char *buf, size_t len);
+/** Next token. On CW_TOK_ERROR the token's line/col point at the offending byte. */
+void cw_rules_lex_next(struct cw_lexer *lx, struct cw_tok *t);
+/** Describe a token for an error message ("'soon'", "end of line", "string \"x\""). */
+void cw_rules_tok_describe(const struct cw_tok *t, char *out, size_t outlen);
+/** 1 when the token is the word @p w. */
+int cw_rules_tok_is(const struct cw_tok *t, const char *w);
+
+/* ---- parser ---- */
+
+/** Parse one source buffer and append its rules to @p rs (names unique across the set). */
+int cw_rules_parse_into(struct cw_ruleset *rs, const char *name, const char *buf, size_t len,
+                        char *err, size_t errlen);
+/** An empty ruleset. */
+struct cw_ruleset *cw_ruleset_new(void);
+
+#endif

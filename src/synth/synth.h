@@ -1,0 +1,101 @@
+/* synth.h - the deterministic synthetic data generator behind `cardwatch synth`.
+ *
+ * Writes into a directory (created when missing):
+ *   registry.csv  the carrier's real-name registry (one row per registered card)
+ *   ranges.csv    the carrier's home number ranges
+ *   truth.csv     the planted actors (here: every black card) with their category
+ *   traffic.pcap  SIP over UDP/IPv4/Ethernet: MESSAGE, INVITE and 200 OK responses
+ * Formats and the planted categories: docs/synth.md.
+ *
+ * The output is a pure function of (seed, cards, packets, black_rate): byte-identical files
+ * on every run and every machine. Memory does not grow with the population or the traffic:
+ * every card's attributes are computed from (seed, card index) through keyed bijections, so
+ * nothing is kept but a few buffers.
+ */
+#ifndef CW_SYNTH_H
+#define CW_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synth/rng.h"
+
+#define CW_SYNTH_DEFAULT_BLACK_RATE 0.02
+#define CW_SYNTH_MAX_CARDS 1000000000ull     /* the number plan holds 1.9e9 home numbers */
+#define CW_SYNTH_MAX_PACKETS 10000000000ull
+
+/* Where the capture's clock starts: 2026-03-01T00:00:00Z, in seconds since the epoch. */
+#define CW_SYNTH_T0 1772323200ull
+
+struct cw_synth_opts {
+    uint64_t seed;
+    uint64_t cards;      /* population size, 1..CW_SYNTH_MAX_CARDS */
+    uint64_t packets;    /* exact number of packets in traffic.pcap, 0..CW_SYNTH_MAX_PACKETS */
+    const char *out_dir; /* created (with parents) when missing */
+    double black_rate;   /* fraction of cards that are black, 0..1; capped to packets / 10 */
+    /* Optional: called every few thousand packets and at the end (done == total). */
+    void (*progress)(void *user, uint64_t done, uint64_t total);
+    void *progress_user;
+};
+
+struct cw_synth_stats {
+    uint64_t cards;              /* population */
+    uint64_t black_cards;        /* planted black cards (all listed in truth.csv) */
+    uint64_t black_unregistered; /* ... with no registry row */
+    uint64_t black_unverified;   /* ... with a row, verified 0 */
+    uint64_t suspended;          /* normal cards with status suspended */
+    uint64_t registry_rows;
+    uint64_t packets;   /* frames in traffic.pcap */
+    uint64_t sms;       /* SIP MESSAGE requests */
+    uint64_t calls;     /* SIP INVITE requests */
+    uint64_t responses; /* 200 OK responses */
+    uint64_t black_requests;   /* requests sent by black cards */
+    uint64_t offnet_requests;  /* requests sent by other operators' numbers */
+    uint64_t foreign_requests; /* requests sent by foreign (roaming) numbers */
+    uint64_t first_ts_us, last_ts_us; /* capture time span */
+    unsigned files; /* files written */
+};
+
+/**
+ * Generate the data set described by @p o. Returns 0 and fills @p st (may be NULL), or a
+ * negative CW_E* code with a message naming the file in @p err: CW_EINVAL (bad options),
+ * CW_EIO (cannot create the directory or write a file; the partly written files are removed).
+ */
+int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char *err,
+                 size_t errlen);
+
+/* One card of the population as synth derives it from (seed, index). Exposed for the tests and
+ * for tools that want to look a synthetic card up without reading the files. */
+struct cw_synth_card {
+    uint64_t index;
+    char msisdn[16];   /* "86" + 11 digits */
+    char imsi[16];     /* "46000" + 10 digits */
+    char id_number[19];
+    char province[3];  /* where the card was registered */
+    char outlet[16];   /* "OUT-33-0042" */
+    char registered_at[24]; /* "2024-05-01T10:22:00Z" */
+    int black;         /* 1: planted black card */
+    int registered;    /* 0: no registry row */
+    int verified;
+    int suspended;
+};
+
+/* A population: the sizes and keyed permutations derived from the options (a value type,
+ * nothing to free). */
+struct cw_synth_pop {
+    uint64_t seed, cards, black;
+    uint64_t outlets; /* outlets per province */
+    struct cw_perm black_perm;  /* card index -> rank; rank < black: a black card */
+    struct cw_perm msisdn_perm; /* card index -> slot in the home number plan */
+    struct cw_perm imsi_perm;   /* card index -> MSIN */
+    struct cw_perm person_perm; /* card index -> position among the persons' card slots */
+    struct cw_perm id_perm;     /* person -> (region, birth day, sequence) */
+};
+
+/** Derive the population of @p o (black count after the cap). Returns 0 or CW_EINVAL. */
+int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o);
+
+/** Card number @p index (< p->cards) of the population. */
+void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c);
+
+#endif

@@ -1,0 +1,927 @@
+/* test_synth.c - the synthetic data generator: PRNG permutations, frame builders, the pcap
+ * writer, and the data set (formats, invariants of the planted black cards, determinism). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "store/idcard.h"
+#include "synth/pcapw.h"
+#include "synth/pktbuild.h"
+#include "synth/rng.h"
+#include "synth/synth.h"
+#include "testutil.h"
+#include "util/error.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* small helpers */
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+    for (; n >= 2; p += 2, n -= 2)
+        sum += be16(p);
+    if (n)
+        sum += (uint32_t)p[0] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static char *read_in(const char *dir, const char *name, size_t *len)
+{
+    char *p = path_in(dir, name);
+    char *data = tu_read_file(p, len);
+    free(p);
+    assert_non_null(data);
+    return data;
+}
+
+static int contains(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (hay[i] == needle[0] && !memcmp(hay + i, needle, n))
+            return 1;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Split a CSV line (no quoting in synth's files) in place; returns the field count. */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    f[n++] = line;
+    for (char *p = line; *p && n < max; p++)
+        if (*p == ',') {
+            *p = 0;
+            f[n++] = p + 1;
+        }
+    return n;
+}
+
+/* Next line of a buffer (modified in place), NULL at the end. */
+static char *next_line(char **cur)
+{
+    char *s = *cur;
+    if (!s || !*s)
+        return NULL;
+    char *nl = strchr(s, '\n');
+    if (nl) {
+        *nl = 0;
+        *cur = nl + 1;
+    } else {
+        *cur = s + strlen(s);
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* rng.h */
+
+static void test_rng_deterministic(void **state)
+{
+    (void)state;
+    struct cw_rng a, b, c;
+    cw_rng_seed(&a, 42);
+    cw_rng_seed(&b, 42);
+    cw_rng_seed(&c, 43);
+    int differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = cw_rng_next(&a), y = cw_rng_next(&b), z = cw_rng_next(&c);
+        assert_true(x == y);
+        differ |= x != z;
+    }
+    assert_true(differ);
+    /* splitmix64's published first output for seed 0 */
+    uint64_t s = 0;
+    assert_true(cw_splitmix64(&s) == 0xe220a8397b1dcdafull);
+    for (int i = 0; i < 1000; i++) {
+        uint64_t v = cw_rng_below(&a, 7);
+        assert_true(v < 7);
+        double u = cw_rng_unit(&a);
+        assert_true(u >= 0.0 && u < 1.0);
+        uint64_t r = cw_rng_range(&a, 5, 9);
+        assert_true(r >= 5 && r <= 9);
+    }
+}
+
+static void test_perm_bijective(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[] = {1, 2, 3, 7, 100, 1000, 4096, 4097, 65537};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        uint64_t n = sizes[k];
+        uint8_t *hit = calloc(n, 1);
+        struct cw_perm p;
+        cw_perm_init(&p, n, 1234 + k);
+        uint64_t fixed = 0;
+        for (uint64_t x = 0; x < n; x++) {
+            uint64_t y = cw_perm_fwd(&p, x);
+            assert_true(y < n);
+            assert_int_equal(hit[y], 0);
+            hit[y] = 1;
+            assert_true(cw_perm_inv(&p, y) == x);
+            fixed += y == x;
+        }
+        if (n >= 1000)
+            assert_true(fixed < n / 100); /* it does shuffle */
+        free(hit);
+    }
+    /* large domains: round trips */
+    struct cw_perm p;
+    cw_perm_init(&p, 1900000000ull, 99);
+    for (uint64_t x = 0; x < 100000; x += 7) {
+        uint64_t y = cw_perm_fwd(&p, x);
+        assert_true(y < 1900000000ull);
+        assert_true(cw_perm_inv(&p, y) == x);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* pktbuild */
+
+static void check_ipv4_frame(const uint8_t *f, size_t n, size_t l3off, uint8_t proto,
+                             size_t paylen)
+{
+    const uint8_t *ip = f + l3off;
+    assert_int_equal(ip[0], 0x45);
+    assert_int_equal(be16(ip + 2), n - l3off);
+    assert_int_equal(ip[9], proto);
+    assert_int_equal(fold(sum16(ip, 20, 0)), 0xffff); /* header checksum */
+    size_t l4len = n - l3off - 20;
+    assert_int_equal(l4len, paylen + (proto == 17 ? 8 : 20));
+    uint8_t ph[12] = {0};
+    memcpy(ph, ip + 12, 8);
+    ph[9] = proto;
+    ph[10] = (uint8_t)(l4len >> 8);
+    ph[11] = (uint8_t)l4len;
+    assert_int_equal(fold(sum16(ip + 20, l4len, sum16(ph, 12, 0))), 0xffff);
+}
+
+static void test_pkt_udp4(void **state)
+{
+    (void)state;
+    struct cw_pkt_addr a;
+    memset(&a, 0, sizeof a);
+    assert_int_equal(cw_pkt_addr_set(&a, "10.0.0.1", "192.168.1.200"), 0);
+    a.sport = 5060;
+    a.dport = 5062;
+    a.ip_id = 0x1234;
+    uint8_t f[256];
+    const char *msg = "OPTIONS sip:x SIP/2.0\r\n\r\n!"; /* odd length */
+    size_t len = strlen(msg);
+    size_t n = cw_pkt_build_udp(f, sizeof f, &a, msg, len);
+    assert_int_equal(n, 14 + 20 + 8 + len);
+    assert_int_equal(be16(f + 12), 0x0800);
+    assert_int_equal(f[6], 0x02); /* default MACs */
+    assert_int_equal(f[11], 0x01);
+    assert_int_equal(f[5], 0x02);
+    check_ipv4_frame(f, n, 14, 17, len);
+    assert_int_equal(be16(f + 34), 5060);
+    assert_int_equal(be16(f + 36), 5062);
+    assert_int_equal(be16(f + 38), 8 + len);
+    assert_memory_equal(f + 42, msg, len);
+    assert_int_equal(f[26], 10);
+    assert_int_equal(f[33], 200);
+    /* too small a buffer: 0, at every length short of the frame */
+    for (size_t cap = 0; cap < n; cap++)
+        assert_int_equal(cw_pkt_build_udp(f, cap, &a, msg, len), 0);
+    assert_int_equal(cw_pkt_build_udp(f, n, &a, msg, len), n);
+    /* empty payload */
+    assert_int_equal(cw_pkt_build_udp(f, sizeof f, &a, NULL, 0), 42);
+    check_ipv4_frame(f, 42, 14, 17, 0);
+    /* invalid */
+    a.ipver = 5;
+    assert_int_equal(cw_pkt_build_udp(f, sizeof f, &a, msg, len), 0);
+    assert_int_equal(cw_pkt_addr_set(&a, "10.0.0.300", "10.0.0.1"), CW_EINVAL);
+}
+
+static void test_pkt_vlan_tcp4(void **state)
+{
+    (void)state;
+    struct cw_pkt_addr a;
+    memset(&a, 0, sizeof a);
+    assert_int_equal(cw_pkt_addr_set(&a, "10.1.2.3", "10.3.2.1"), 0);
+    a.sport = 40000;
+    a.dport = 2775;
+    a.vlan = 100;
+    a.tcp_seq = 0xdeadbeef;
+    a.tcp_ack = 7;
+    uint8_t f[256];
+    const uint8_t pdu[] = {0, 0, 0, 16, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1};
+    size_t n = cw_pkt_build_tcp(f, sizeof f, &a, pdu, sizeof pdu);
+    assert_int_equal(n, 14 + 4 + 20 + 20 + sizeof pdu);
+    assert_int_equal(be16(f + 12), 0x8100);
+    assert_int_equal(be16(f + 14), 100);
+    assert_int_equal(be16(f + 16), 0x0800);
+    check_ipv4_frame(f, n, 18, 6, sizeof pdu);
+    const uint8_t *t = f + 38;
+    assert_int_equal(be16(t), 40000);
+    assert_int_equal(be16(t + 2), 2775);
+    assert_true(((uint32_t)be16(t + 4) << 16 | be16(t + 6)) == 0xdeadbeefu);
+    assert_int_equal(t[12], 0x50);
+    assert_int_equal(t[13], CW_PKT_TCP_PSH | CW_PKT_TCP_ACK);
+    a.tcp_flags = CW_PKT_TCP_SYN;
+    n = cw_pkt_build_tcp(f, sizeof f, &a, NULL, 0);
+    assert_int_equal(f[38 + 13], CW_PKT_TCP_SYN);
+    check_ipv4_frame(f, n, 18, 6, 0);
+    a.vlan = 4095;
+    assert_int_equal(cw_pkt_build_tcp(f, sizeof f, &a, NULL, 0), 0);
+}
+
+static void test_pkt_udp6(void **state)
+{
+    (void)state;
+    struct cw_pkt_addr a;
+    memset(&a, 0, sizeof a);
+    assert_int_equal(cw_pkt_addr_set(&a, "2001:db8::1", "2001:db8::2:3"), 0);
+    assert_int_equal(a.ipver, 6);
+    a.sport = 5060;
+    a.dport = 5060;
+    uint8_t f[256];
+    const char *msg = "MESSAGE sip:y SIP/2.0\r\n\r\n";
+    size_t len = strlen(msg);
+    size_t n = cw_pkt_build_udp(f, sizeof f, &a, msg, len);
+    assert_int_equal(n, 14 + 40 + 8 + len);
+    assert_int_equal(be16(f + 12), 0x86dd);
+    const uint8_t *ip = f + 14;
+    assert_int_equal(ip[0] >> 4, 6);
+    assert_int_equal(be16(ip + 4), 8 + len);
+    assert_int_equal(ip[6], 17);
+    /* UDP checksum over the IPv6 pseudo-header (mandatory in IPv6) */
+    uint8_t ph[40] = {0};
+    memcpy(ph, ip + 8, 32);
+    ph[34] = (uint8_t)((8 + len) >> 8);
+    ph[35] = (uint8_t)(8 + len);
+    ph[39] = 17;
+    assert_int_not_equal(be16(ip + 40 + 6), 0);
+    assert_int_equal(fold(sum16(ip + 40, 8 + len, sum16(ph, 40, 0))), 0xffff);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* pcapw */
+
+static void test_pcapw_roundtrip(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *path = path_in(dir, "t.pcap");
+    struct cw_pcapw *w;
+    assert_int_equal(cw_pcapw_open(path, 101, &w), 0);
+    uint8_t big[70000];
+    memset(big, 0xab, sizeof big);
+    assert_int_equal(cw_pcapw_write(w, 1772323200000001ull, "abc", 3), 0);
+    assert_int_equal(cw_pcapw_write(w, 1772323201999999ull, big, sizeof big), 0);
+    assert_int_equal(cw_pcapw_write(w, 5, NULL, 0), 0);
+    assert_true(cw_pcapw_count(w) == 3);
+    assert_int_equal(cw_pcapw_close(w), 0);
+    assert_int_equal(cw_pcapw_close(NULL), 0);
+    size_t len;
+    uint8_t *d = (uint8_t *)tu_read_file(path, &len);
+    assert_non_null(d);
+    assert_int_equal(len, 24 + 16 + 3 + 16 + 65535 + 16);
+    static const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                                    0,    0,    0,    0,    0xff, 0xff, 0, 0, 101, 0, 0, 0};
+    assert_memory_equal(d, hdr, 24);
+    const uint8_t *r = d + 24;
+    assert_int_equal(le32(r), 1772323200u);
+    assert_int_equal(le32(r + 4), 1);
+    assert_int_equal(le32(r + 8), 3);
+    assert_int_equal(le32(r + 12), 3);
+    assert_memory_equal(r + 16, "abc", 3);
+    r += 19;
+    assert_int_equal(le32(r), 1772323201u);
+    assert_int_equal(le32(r + 4), 999999);
+    assert_int_equal(le32(r + 8), 65535);          /* cut to the snaplen */
+    assert_int_equal(le32(r + 12), sizeof big);    /* original length kept */
+    r += 16 + 65535;
+    assert_int_equal(le32(r), 0);
+    assert_int_equal(le32(r + 4), 5);
+    assert_int_equal(le32(r + 8), 0);
+    free(d);
+    assert_int_equal(cw_pcapw_open(NULL, 1, &w), CW_EINVAL);
+    char *bad = path_in(dir, "no/such/dir/x.pcap");
+    assert_int_equal(cw_pcapw_open(bad, 1, &w), CW_EIO);
+    assert_null(w);
+    free(bad);
+    free(path);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void test_pcapw_write_error(void **state)
+{
+    (void)state;
+    if (!tu_exists("/dev/full"))
+        skip();
+    struct cw_pcapw *w;
+    assert_int_equal(cw_pcapw_open("/dev/full", 1, &w), 0); /* buffered: fails later */
+    uint8_t pkt[1500] = {0};
+    int rc = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++)
+        rc = cw_pcapw_write(w, (uint64_t)i, pkt, sizeof pkt);
+    assert_int_equal(rc, CW_EIO); /* the 1 MiB buffer filled and its flush failed */
+    assert_int_equal(cw_pcapw_write(w, 0, pkt, 1), CW_EIO); /* sticky */
+    assert_int_equal(cw_pcapw_close(w), CW_EIO);
+    assert_int_equal(cw_pcapw_open("/dev/full", 1, &w), 0);
+    assert_int_equal(cw_pcapw_write(w, 0, pkt, 10), 0);
+    assert_int_equal(cw_pcapw_close(w), CW_EIO); /* the final flush fails */
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the data set */
+
+struct dataset {
+    char *dir;
+    struct cw_synth_stats st;
+};
+
+static void gen(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t packets, double rate)
+{
+    ds->dir = tu_mkdtemp();
+    char *out = path_in(ds->dir, "sub/out"); /* created with its parent */
+    struct cw_synth_opts o = {seed, cards, packets, out, rate, NULL, NULL};
+    char err[512];
+    int rc = cw_synth_run(&o, &ds->st, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "synth: %s\n", err);
+    assert_int_equal(rc, 0);
+    free(ds->dir);
+    ds->dir = out;
+}
+
+static void drop(struct dataset *ds)
+{
+    /* ds->dir is <tmp>/sub/out: remove <tmp> */
+    char *top = strdup(ds->dir);
+    *strrchr(top, '/') = 0;
+    *strrchr(top, '/') = 0;
+    tu_rmrf(top);
+    free(top);
+    free(ds->dir);
+}
+
+static int home_prefix(const char *ranges, const char *msisdn)
+{
+    char *copy = strdup(ranges), *cur = copy, *line;
+    int home = 0;
+    next_line(&cur); /* header */
+    while ((line = next_line(&cur))) {
+        char *f[4];
+        if (split(line, f, 4) >= 1 && *f[0] && !strncmp(msisdn, f[0], strlen(f[0])))
+            home = 1;
+    }
+    free(copy);
+    return home;
+}
+
+/* Calling number of a SIP request as the analyzer takes it: P-Asserted-Identity when there,
+ * else From; digits, national 11-digit numbers with 86 in front. "" when none. */
+static void header_number(const char *msg, size_t len, const char *const *names, char out[32])
+{
+    out[0] = 0;
+    const char *end = msg + len, *p = msg;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol || eol == p + 1)
+            break; /* end of headers */
+        for (const char *const *n = names; *n; n++) {
+            size_t nl = strlen(*n);
+            if ((size_t)(eol - p) > nl && !strncasecmp(p, *n, nl) && p[nl] == ':') {
+                const char *v = p + nl + 1, *s = NULL;
+                for (const char *q = v; q + 4 < eol; q++)
+                    if (!strncmp(q, "sip:", 4) || !strncmp(q, "tel:", 4)) {
+                        s = q + 4;
+                        break;
+                    }
+                if (!s)
+                    continue;
+                if (*s == '+')
+                    s++;
+                size_t k = 0;
+                char digits[32];
+                while (s < eol && *s >= '0' && *s <= '9' && k < 20)
+                    digits[k++] = *s++;
+                digits[k] = 0;
+                if (k == 11 && digits[0] == '1')
+                    snprintf(out, 32, "86%s", digits);
+                else
+                    snprintf(out, 32, "%s", digits);
+                return;
+            }
+        }
+        p = eol + 1;
+    }
+}
+
+struct pcap_check {
+    uint64_t packets, requests, responses, messages, invites;
+    char **callers;
+    size_t ncallers;
+};
+
+/* Walk traffic.pcap: record framing, Ethernet/IPv4/UDP checksums, SIP Content-Length. */
+static void check_pcap(const char *dir, uint64_t want_packets, struct pcap_check *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    size_t len;
+    uint8_t *d = (uint8_t *)read_in(dir, "traffic.pcap", &len);
+    assert_true(len >= 24);
+    assert_int_equal(le32(d), 0xa1b2c3d4u);
+    assert_int_equal(d[4] | d[5] << 8, 2);
+    assert_int_equal(d[6] | d[7] << 8, 4);
+    assert_int_equal(le32(d + 16), 65535);
+    assert_int_equal(le32(d + 20), 1);
+    pc->callers = calloc(want_packets + 1, sizeof *pc->callers);
+    size_t off = 24;
+    uint64_t prev_ts = 0;
+    while (off < len) {
+        assert_true(len - off >= 16);
+        uint64_t ts = (uint64_t)le32(d + off) * 1000000u + le32(d + off + 4);
+        uint32_t caplen = le32(d + off + 8), wire = le32(d + off + 12);
+        assert_int_equal(caplen, wire);
+        assert_true(le32(d + off + 4) < 1000000u);
+        assert_true(ts >= prev_ts);
+        if (pc->packets == 0)
+            assert_true(ts == 1772323200000000ull); /* 2026-03-01T00:00:00Z */
+        prev_ts = ts;
+        off += 16;
+        assert_true(len - off >= caplen);
+        const uint8_t *f = d + off;
+        assert_true(caplen > 42);
+        assert_int_equal(be16(f + 12), 0x0800);
+        check_ipv4_frame(f, caplen, 14, 17, caplen - 42);
+        assert_int_equal(be16(f + 34), 5060);
+        const char *sip = (const char *)f + 42;
+        size_t slen = caplen - 42;
+        const char *hend = NULL;
+        for (size_t i = 0; i + 4 <= slen; i++)
+            if (!memcmp(sip + i, "\r\n\r\n", 4)) {
+                hend = sip + i + 4;
+                break;
+            }
+        assert_non_null(hend);
+        /* Content-Length (any of its spellings) equals the body's length */
+        long clen = -1;
+        for (const char *p = sip; p < hend;) {
+            const char *eol = memchr(p, '\n', (size_t)(hend - p));
+            if (!strncasecmp(p, "Content-Length:", 15))
+                clen = strtol(p + 15, NULL, 10);
+            else if (!strncmp(p, "l:", 2))
+                clen = strtol(p + 2, NULL, 10);
+            p = eol + 1;
+        }
+        assert_int_equal(clen, (long)(slen - (size_t)(hend - sip)));
+        if (!strncmp(sip, "SIP/2.0 200 OK\r\n", 16)) {
+            pc->responses++;
+        } else {
+            int msg = !strncmp(sip, "MESSAGE ", 8);
+            int inv = !strncmp(sip, "INVITE ", 7);
+            assert_true(msg || inv);
+            pc->messages += msg;
+            pc->invites += inv;
+            pc->requests++;
+            static const char *const pai[] = {"P-Asserted-Identity", NULL};
+            static const char *const from[] = {"From", "f", NULL};
+            char pnum[32], fnum[32];
+            header_number(sip, slen, pai, pnum);
+            header_number(sip, slen, from, fnum);
+            assert_true(fnum[0]);
+            if (pnum[0])
+                assert_string_equal(pnum, fnum); /* same card in this issue */
+            pc->callers[pc->ncallers++] = strdup(fnum);
+            if (msg)
+                assert_non_null(strstr(sip, "text/plain;charset=UTF-8"));
+            else
+                assert_non_null(strstr(sip, "application/sdp"));
+        }
+        off += caplen;
+        pc->packets++;
+    }
+    assert_true(pc->packets == want_packets);
+    qsort(pc->callers, pc->ncallers, sizeof *pc->callers, cmp_str);
+    free(d);
+}
+
+static void free_pcap_check(struct pcap_check *pc)
+{
+    for (size_t i = 0; i < pc->ncallers; i++)
+        free(pc->callers[i]);
+    free(pc->callers);
+}
+
+static int sent(const struct pcap_check *pc, const char *msisdn)
+{
+    return bsearch(&msisdn, pc->callers, pc->ncallers, sizeof *pc->callers, cmp_str) != NULL;
+}
+
+struct idprov {
+    char key[24]; /* id_number + province */
+};
+
+static int cmp_idprov(const void *a, const void *b)
+{
+    return strcmp(((const struct idprov *)a)->key, ((const struct idprov *)b)->key);
+}
+
+/* Every invariant of a data set. */
+static void check_dataset(const struct dataset *ds, uint64_t cards, uint64_t packets)
+{
+    size_t len;
+    char *ranges = read_in(ds->dir, "ranges.csv", &len);
+    char *registry = read_in(ds->dir, "registry.csv", &len);
+    char *truth = read_in(ds->dir, "truth.csv", &len);
+    static const char reg_hdr[] =
+        "msisdn,imsi,id_number,province,status,verified,outlet,registered_at\n";
+    assert_int_equal(strncmp(ranges, "prefix,operator,province\n", 25), 0);
+    assert_int_equal(strncmp(registry, reg_hdr, strlen(reg_hdr)), 0);
+    assert_int_equal(strncmp(truth, "msisdn,imsi,category\n", 21), 0);
+    assert_non_null(strstr(ranges, "\n86134,CMCC,\n"));
+    assert_non_null(strstr(ranges, "\n86198,CMCC,\n"));
+    assert_null(strstr(ranges, "86130")); /* Unicom is not ours */
+
+    struct pcap_check pc;
+    check_pcap(ds->dir, packets, &pc);
+    assert_true(pc.responses == ds->st.responses);
+    assert_true(pc.messages == ds->st.sms);
+    assert_true(pc.invites == ds->st.calls);
+
+    /* truth: black cards, home numbers, all sending */
+    char **msisdns = calloc(cards + 1, sizeof *msisdns);
+    char **imsis = calloc(cards + 1, sizeof *imsis);
+    size_t nm = 0;
+    char *cur = truth, *line;
+    next_line(&cur);
+    char **black = calloc(cards + 1, sizeof *black);
+    char **black_imsi = calloc(cards + 1, sizeof *black_imsi);
+    size_t nblack = 0;
+    while ((line = next_line(&cur))) {
+        char *f[4];
+        assert_int_equal(split(line, f, 4), 3);
+        assert_string_equal(f[2], "black_card");
+        assert_int_equal(strlen(f[0]), 13);
+        assert_int_equal(strncmp(f[1], "46000", 5), 0);
+        assert_int_equal(strlen(f[1]), 15);
+        assert_true(home_prefix(ranges, f[0]));
+        if (!sent(&pc, f[0]))
+            fail_msg("black card %s never sends a MESSAGE or INVITE", f[0]);
+        black[nblack] = f[0];
+        black_imsi[nblack++] = f[1];
+    }
+    assert_true(nblack == ds->st.black_cards);
+    assert_true(nblack <= packets / 10);
+    /* sorted copy for lookups; the pairs stay in black/black_imsi */
+    char **black_sorted = calloc(cards + 1, sizeof *black_sorted);
+    memcpy(black_sorted, black, nblack * sizeof *black);
+    qsort(black_sorted, nblack, sizeof *black_sorted, cmp_str);
+
+    /* registry: valid IDs, formats, black rows unverified, normal rows verified */
+    char *registry_copy = strdup(registry);
+    cur = registry;
+    next_line(&cur);
+    size_t rows = 0, black_rows = 0;
+    struct idprov *ip = calloc(cards + 1, sizeof *ip);
+    while ((line = next_line(&cur))) {
+        char *f[9];
+        assert_int_equal(split(line, f, 9), 8);
+        assert_int_equal(strlen(f[0]), 13);
+        assert_true(home_prefix(ranges, f[0]));
+        assert_int_equal(strlen(f[1]), 15);
+        struct cw_idcard_info info;
+        int v = cw_idcard_validate(f[2], strlen(f[2]), &info);
+        if (v)
+            fail_msg("registry id_number %s: %s", f[2], cw_idcard_reason(v));
+        assert_true(info.birth_year >= 1950 && info.birth_year <= 2006);
+        assert_int_equal(strlen(f[3]), 2);
+        assert_non_null(cw_province_name(f[3]));
+        assert_true(!strcmp(f[4], "active") || !strcmp(f[4], "suspended"));
+        assert_true(!strcmp(f[5], "1") || !strcmp(f[5], "0"));
+        assert_int_equal(strncmp(f[6], "OUT-", 4), 0);
+        assert_int_equal(strncmp(f[6] + 4, f[3], 2), 0);
+        assert_int_equal(strlen(f[6]), 11);
+        assert_int_equal(strlen(f[7]), 20);
+        assert_int_equal(f[7][10], 'T');
+        assert_int_equal(f[7][19], 'Z');
+        assert_true(strcmp(f[7], "2015-01-01T00:00:00Z") >= 0);
+        assert_true(strcmp(f[7], "2026-03-01T00:00:00Z") < 0);
+        int is_black =
+            bsearch(&f[0], black_sorted, nblack, sizeof *black_sorted, cmp_str) != NULL;
+        if (is_black) {
+            assert_string_equal(f[5], "0");
+            assert_string_equal(f[4], "active");
+            black_rows++;
+        } else {
+            assert_string_equal(f[5], "1");
+        }
+        msisdns[nm] = f[0];
+        imsis[nm++] = f[1];
+        snprintf(ip[rows].key, sizeof ip[rows].key, "%s%s", f[2], f[3]);
+        rows++;
+    }
+    assert_true(rows == ds->st.registry_rows);
+    assert_true(black_rows == ds->st.black_unverified);
+    /* no normal card is missing: rows + unregistered black cards = the population */
+    assert_true(rows + (nblack - black_rows) == cards);
+    assert_true(nblack - black_rows == ds->st.black_unregistered);
+    assert_true(black_rows == nblack / 2); /* half and half (the odd one unregistered) */
+    /* the unregistered black cards complete the population */
+    for (size_t i = 0; i < nblack; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "\n%s,", black[i]);
+        if (strstr(registry_copy, key))
+            continue;
+        msisdns[nm] = black[i];
+        imsis[nm++] = black_imsi[i];
+    }
+    free(registry_copy);
+    /* numbers and IMSIs are unique */
+    assert_true(nm == cards);
+    qsort(msisdns, nm, sizeof *msisdns, cmp_str);
+    qsort(imsis, nm, sizeof *imsis, cmp_str);
+    for (size_t i = 1; i < nm; i++) {
+        assert_true(strcmp(msisdns[i - 1], msisdns[i]) != 0);
+        assert_true(strcmp(imsis[i - 1], imsis[i]) != 0);
+    }
+    /* persons hold 1-3 cards, so never more than 5 per ID per province */
+    qsort(ip, rows, sizeof *ip, cmp_idprov);
+    size_t run = 1, maxrun = rows ? 1 : 0;
+    for (size_t i = 1; i < rows; i++) {
+        run = !strcmp(ip[i - 1].key, ip[i].key) ? run + 1 : 1;
+        if (run > maxrun)
+            maxrun = run;
+    }
+    assert_true(maxrun <= 3);
+    if (rows >= 1000)
+        assert_true(maxrun >= 2); /* some people do hold several cards */
+
+    free(ip);
+    free(black);
+    free(black_imsi);
+    free(black_sorted);
+    free(msisdns);
+    free(imsis);
+    free_pcap_check(&pc);
+    free(ranges);
+    free(registry);
+    free(truth);
+}
+
+static void test_synth_small(void **state)
+{
+    (void)state;
+    struct dataset ds;
+    gen(&ds, 7, 1000, 100, 0.02);
+    assert_true(ds.st.packets == 100);
+    assert_true(ds.st.black_cards == 10); /* 20 wanted, capped to packets / 10 */
+    assert_int_equal(ds.st.files, 4);
+    check_dataset(&ds, 1000, 100);
+    drop(&ds);
+}
+
+static void test_synth_medium(void **state)
+{
+    (void)state;
+    struct dataset ds;
+    gen(&ds, 1, 20000, 20000, 0.02);
+    assert_true(ds.st.black_cards == 400);
+    assert_true(ds.st.black_unregistered == 200 && ds.st.black_unverified == 200);
+    assert_true(ds.st.suspended > 0);
+    assert_true(ds.st.offnet_requests > 0 && ds.st.foreign_requests > 0);
+    /* black cards send more than normal cards, per card */
+    double per_black = (double)ds.st.black_requests / (double)ds.st.black_cards;
+    uint64_t normal_requests = ds.st.sms + ds.st.calls - ds.st.black_requests -
+                               ds.st.offnet_requests - ds.st.foreign_requests;
+    double per_normal = (double)normal_requests / (double)(20000 - ds.st.black_cards);
+    assert_true(per_black > 3 * per_normal);
+    check_dataset(&ds, 20000, 20000);
+    /* the variety the decoders must handle is there */
+    size_t len;
+    char *pcap = read_in(ds.dir, "traffic.pcap", &len);
+    static const char *const needles[] = {
+        ";user=phone>", "<tel:+86", "\r\nf: ", "\r\nt: ", "\r\ni: ", "\r\nl: ", "\r\nc: ",
+        "\r\nv: ", "\r\nP-Asserted-Identity: ", "\"Xiao Ming\" <", "\\\"Mike\\\"",
+        "sip:13", "Content-Type: text/plain;charset=UTF-8", "m=audio", "SIP/2.0 200 OK",
+        "sip:+447700900", "\xe6\x99\x9a" /* a Chinese character */, "\r\nfrom:",
+    };
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        if (!contains(pcap, len, needles[i]))
+            fail_msg("traffic.pcap has no '%s'", needles[i]);
+    free(pcap);
+    drop(&ds);
+}
+
+static int same_file(const char *a, const char *b, const char *name)
+{
+    size_t la, lb;
+    char *x = read_in(a, name, &la), *y = read_in(b, name, &lb);
+    int same = la == lb && !memcmp(x, y, la);
+    free(x);
+    free(y);
+    return same;
+}
+
+static void test_synth_deterministic(void **state)
+{
+    (void)state;
+    struct dataset a, b, c;
+    gen(&a, 99, 3000, 5000, 0.05);
+    gen(&b, 99, 3000, 5000, 0.05);
+    gen(&c, 100, 3000, 5000, 0.05);
+    static const char *const files[] = {"registry.csv", "ranges.csv", "truth.csv",
+                                        "traffic.pcap"};
+    for (int i = 0; i < 4; i++)
+        if (!same_file(a.dir, b.dir, files[i]))
+            fail_msg("%s differs between two runs with the same seed", files[i]);
+    assert_false(same_file(a.dir, c.dir, "registry.csv"));
+    assert_false(same_file(a.dir, c.dir, "traffic.pcap"));
+    /* the files are all there, nothing else (no temporary left) */
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | tr '\\n' ' '", a.dir);
+    char *ls = tu_run(cmd, NULL);
+    assert_string_equal(ls, "ranges.csv registry.csv traffic.pcap truth.csv ");
+    free(ls);
+    drop(&a);
+    drop(&b);
+    drop(&c);
+}
+
+static void test_synth_card_get_matches_files(void **state)
+{
+    (void)state;
+    struct dataset ds;
+    gen(&ds, 5, 500, 1000, 0.1);
+    struct cw_synth_opts o = {5, 500, 1000, ds.dir, 0.1, NULL, NULL};
+    struct cw_synth_pop pop;
+    assert_int_equal(cw_synth_pop_init(&pop, &o), 0);
+    assert_true(pop.black == 50);
+    size_t len;
+    char *registry = read_in(ds.dir, "registry.csv", &len);
+    char row[256];
+    for (uint64_t i = 0; i < 500; i++) {
+        struct cw_synth_card c;
+        cw_synth_card_get(&pop, i, &c);
+        snprintf(row, sizeof row, "\n%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi, c.id_number,
+                 c.province, c.suspended ? "suspended" : "active", c.verified, c.outlet,
+                 c.registered_at);
+        assert_int_equal(strstr(registry, row) != NULL, c.registered);
+        char num[20];
+        snprintf(num, sizeof num, "\n%s,", c.msisdn);
+        assert_int_equal(strstr(registry, num) != NULL, c.registered);
+    }
+    free(registry);
+    drop(&ds);
+}
+
+static void test_synth_edges(void **state)
+{
+    (void)state;
+    struct dataset ds;
+    /* no packets: no black card can be seen, so none is planted */
+    gen(&ds, 1, 100, 0, 0.02);
+    size_t len;
+    char *p = read_in(ds.dir, "traffic.pcap", &len);
+    assert_int_equal(len, 24);
+    free(p);
+    check_dataset(&ds, 100, 0);
+    assert_true(ds.st.black_cards == 0 && ds.st.registry_rows == 100);
+    drop(&ds);
+    /* one card */
+    gen(&ds, 1, 1, 50, 0.02);
+    check_dataset(&ds, 1, 50);
+    drop(&ds);
+    /* every card black (as many as the packets allow) */
+    gen(&ds, 3, 50, 1000, 1.0);
+    assert_true(ds.st.black_cards == 50);
+    check_dataset(&ds, 50, 1000);
+    drop(&ds);
+    /* no black card at all */
+    gen(&ds, 3, 500, 2000, 0.0);
+    assert_true(ds.st.black_cards == 0);
+    check_dataset(&ds, 500, 2000);
+    drop(&ds);
+}
+
+static void test_synth_bad_options(void **state)
+{
+    (void)state;
+    char err[256];
+    struct cw_synth_opts o = {1, 0, 10, "/tmp/cw-never-written", 0.02, NULL, NULL};
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    assert_true(strlen(err) > 0);
+    o.cards = 10;
+    o.black_rate = 1.5;
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    o.black_rate = -0.1;
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    o.black_rate = 0.02;
+    o.out_dir = NULL;
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    o.out_dir = "/dev/null/x";
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EIO);
+    assert_non_null(strstr(err, "/dev/null"));
+    assert_false(tu_exists("/tmp/cw-never-written"));
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    int st;
+    char *out = tu_run(CW_BINARY " synth --help", &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "registry.csv"));
+    assert_non_null(strstr(out, "--black-rate"));
+    free(out);
+    static const char *const bad[] = {
+        " synth --cards 10 --packets 10 --out /tmp/cw-x",           /* no seed */
+        " synth --seed 1 --packets 10 --out /tmp/cw-x",             /* no cards */
+        " synth --seed 1 --cards 10 --out /tmp/cw-x",               /* no packets */
+        " synth --seed 1 --cards 10 --packets 10",                  /* no out */
+        " synth --seed x --cards 10 --packets 10 --out /tmp/cw-x",  /* bad number */
+        " synth --seed 1 --cards 0 --packets 10 --out /tmp/cw-x",   /* zero cards */
+        " synth --seed 1 --cards 10 --packets -1 --out /tmp/cw-x",  /* negative */
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate 2",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate abc",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --frobnicate",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x extra",
+        " synth --seed 1 --cards 10 --packets 10 --out",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "%s%s 2>&1", CW_BINARY, bad[i]);
+        out = tu_run(cmd, &st);
+        if (st != 2)
+            fail_msg("'%s' exited %d, not 2: %s", bad[i], st, out);
+        assert_non_null(strstr(out, "cardwatch: synth: "));
+        free(out);
+    }
+    assert_false(tu_exists("/tmp/cw-x"));
+    char *dir = tu_mkdtemp();
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd,
+             "%s synth --seed 2 --cards 300 --packets 400 --black-rate 0.1 --out '%s/a/b' 2>&1",
+             CW_BINARY, dir);
+    out = tu_run(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "300 cards (30 black"));
+    assert_non_null(strstr(out, "400 packets"));
+    assert_non_null(strstr(out, "4 files written"));
+    free(out);
+    char *sub = path_in(dir, "a/b/traffic.pcap");
+    assert_true(tu_exists(sub));
+    free(sub);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rng_deterministic),
+        cmocka_unit_test(test_perm_bijective),
+        cmocka_unit_test(test_pkt_udp4),
+        cmocka_unit_test(test_pkt_vlan_tcp4),
+        cmocka_unit_test(test_pkt_udp6),
+        cmocka_unit_test(test_pcapw_roundtrip),
+        cmocka_unit_test(test_pcapw_write_error),
+        cmocka_unit_test(test_synth_small),
+        cmocka_unit_test(test_synth_medium),
+        cmocka_unit_test(test_synth_deterministic),
+        cmocka_unit_test(test_synth_card_get_matches_files),
+        cmocka_unit_test(test_synth_edges),
+        cmocka_unit_test(test_synth_bad_options),
+        cmocka_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
