@@ -126,6 +126,7 @@ static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const s
         seq++;
         s->next_seq = seq;
         s->has_seq = 1;
+        s->len = 0; /* a new connection on the same ports: nothing of the old one carries over */
     }
     if (data.len == 0)
         return;

@@ -58,8 +58,8 @@ static const char usage[] =
     "have no row in registry.csv, the other half a row with verified 0. Every normal card has\n"
     "a row with verified 1.\n"
     "\n"
-    "A one-line summary goes to stderr; with a terminal on stderr and more than 1000000\n"
-    "packets, a progress line is updated about once a second.\n"
+    "A one-line summary goes to stderr. When stderr is a terminal and there are more than\n"
+    "1000000 packets or cards, a progress line is updated there about once a second.\n"
     "\n"
     "exit status: 0 success; 1 the data set could not be written; 2 usage error.\n"
     "See docs/synth.md.\n";
@@ -92,27 +92,20 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 }
 
 struct progress {
-    double start, last;
+    double last;
     int shown;
 };
 
-static void on_progress(void *user, uint64_t done, uint64_t total)
+static void on_progress(void *user, const char *what, uint64_t done, uint64_t total)
 {
     struct progress *pg = user;
     double now = now_seconds();
-    if (done < total && now - pg->last < 1.0)
+    if (done >= total || now - pg->last < 1.0)
         return;
     pg->last = now;
-    double el = now - pg->start;
-    if (done >= total) {
-        if (pg->shown)
-            fputs("\r\033[K", stderr);
-        return;
-    }
     double pct = total ? 100.0 * (double)done / (double)total : 100.0;
-    double eta = done ? el * (double)(total - done) / (double)done : 0;
-    fprintf(stderr, "\rcardwatch: synth: %" PRIu64 " / %" PRIu64 " packets (%.0f%%), %.0f s left\033[K",
-            done, total, pct, eta);
+    fprintf(stderr, "\rcardwatch: synth: %s %" PRIu64 " / %" PRIu64 " (%.0f%%)\033[K", what,
+            done, total, pct);
     fflush(stderr);
     pg->shown = 1;
 }
@@ -201,8 +194,8 @@ int cw_cmd_synth(int argc, char **argv)
                    missing);
         return 2;
     }
-    struct progress pg = {now_seconds(), now_seconds(), 0};
-    if (o.packets > 1000000 && isatty(STDERR_FILENO)) {
+    struct progress pg = {now_seconds(), 0};
+    if ((o.packets > 1000000 || o.cards > 1000000) && isatty(STDERR_FILENO)) {
         o.progress = on_progress;
         o.progress_user = &pg;
     }

@@ -60,6 +60,14 @@ static int is_ctl(uint8_t c)
     return c < 0x20 || c == 0x7f;
 }
 
+static int has_ctl(struct cw_slice s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (is_ctl(s.p[i]))
+            return 1;
+    return 0;
+}
+
 static int is_digit(uint8_t c)
 {
     return c >= '0' && c <= '9';
@@ -132,38 +140,62 @@ static const uint8_t *next_element(const uint8_t *p, const uint8_t *end)
     return p;
 }
 
+/* Scheme of an absolute URI: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
+static int has_scheme(const uint8_t *p, const uint8_t *e)
+{
+    if (p == e || lower(*p) < 'a' || lower(*p) > 'z')
+        return 0;
+    for (p++; p < e; p++) {
+        uint8_t c = lower(*p);
+        if (c == ':')
+            return 1;
+        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 0;
+}
+
 /*
  * One name-addr or addr-spec at p (From, To, one P-Asserted-Identity element):
  *   "Display \"Name\"" <sip:user@host;uri-params>;tag=x   ->  sip:user@host;uri-params
  *   Display Name <tel:+1-212-555-0100>                    ->  tel:+1-212-555-0100
  *   sip:user;npdi@host;tag=x                              ->  sip:user;npdi@host
  * In addr-spec form the ';' after the host starts header parameters (RFC 3261 20.10), but a
- * ';' before the '@' belongs to the user part. Returns 0 and the URI, -1 when malformed.
+ * ';' before the '@' belongs to the user part. Some phones send a display name that is neither
+ * a token list nor a quoted-string (`\"arik\" <sip:...>`); as tshark does, the URI in <> is
+ * still taken, and the header is reported as malformed.
+ * Returns 0 and the URI, 1 and the URI when the display name was malformed, -1 when there is
+ * no URI to take.
  */
 static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri)
 {
+    int quirk = 0;
     p = skip_lws(p, end);
-    if (p < end && *p == '"') {
-        p = skip_quoted(p, end);
-        if (!p)
-            return -1;
-        p = skip_lws(p, end);
-        if (p == end || *p != '<')
+    const uint8_t *lt = NULL;
+    if (p < end && *p == '"' && (lt = skip_quoted(p, end)) != NULL) {
+        lt = skip_lws(lt, end);
+        if (lt == end || *lt != '<')
             return -1;
     } else {
+        /* A display name runs up to the '<'; an addr-spec has no '<' and starts with a
+         * scheme, so text with a ':' before any '<' is an addr-spec. */
         const uint8_t *q = p;
-        while (q < end && (is_token(*q) || is_lws(*q)))
+        while (q < end && *q != '<' && *q != ':')
             q++;
-        if (q < end && *q == '<')
-            p = q;
+        if (q < end && *q == '<') {
+            lt = q;
+            for (q = p; q < lt; q++)
+                if (!is_token(*q) && !is_lws(*q))
+                    quirk = 1;
+        }
     }
-    if (p < end && *p == '<') {
-        const uint8_t *s = skip_lws(p + 1, end);
+    if (lt) {
+        const uint8_t *s = skip_lws(lt + 1, end);
         const uint8_t *gt = memchr(s, '>', (size_t)(end - s));
-        if (!gt)
+        if (!gt || trim_lws(span(s, gt)).len == 0 || has_ctl(trim_lws(span(s, gt))))
             return -1;
         *uri = trim_lws(span(s, gt));
-        return uri->len ? 0 : -1;
+        return quirk;
     }
     const uint8_t *s = p, *e = p, *at = NULL;
     while (e < end && !is_lws(*e) && *e != ',') {
@@ -174,8 +206,10 @@ static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri
     const uint8_t *semi = memchr(at ? at : s, ';', (size_t)(e - (at ? at : s)));
     if (semi)
         e = semi;
+    if (!has_scheme(s, e) || has_ctl(span(s, e)))
+        return -1;
     *uri = span(s, e);
-    return uri->len ? 0 : -1;
+    return 0;
 }
 
 static int uri_is_tel(struct cw_slice uri)
@@ -187,7 +221,16 @@ static int uri_is_tel(struct cw_slice uri)
 struct hdr_state {
     int pai_is_tel;
     int cl_bad;
+    int noted; /* the current header has been counted as bad already */
 };
+
+/* Count a malformed header once, however many things are wrong with it. */
+static void header_bad(struct hdr_state *hs, struct pending *pd)
+{
+    if (!hs->noted)
+        note(pd, CW_DA_SIP_BAD_HEADER);
+    hs->noted = 1;
+}
 
 static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip_msg *msg,
                       struct hdr_state *hs, struct pending *pd)
@@ -195,10 +238,10 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
     const uint8_t *vend = value.p + value.len;
     if (cw_slice_ieq(name, "from") || cw_slice_ieq(name, "f")) {
         if (msg->from_uri.len == 0 && parse_addr(value.p, vend, &msg->from_uri) != 0)
-            note(pd, CW_DA_SIP_BAD_HEADER);
+            header_bad(hs, pd); /* no URI, or one behind a malformed name */
     } else if (cw_slice_ieq(name, "to") || cw_slice_ieq(name, "t")) {
         if (msg->to_uri.len == 0 && parse_addr(value.p, vend, &msg->to_uri) != 0)
-            note(pd, CW_DA_SIP_BAD_HEADER);
+            header_bad(hs, pd);
     } else if (cw_slice_ieq(name, "p-asserted-identity")) {
         /* RFC 3325 9.1: one or more identities; a sip: one and a tel: one at most. */
         const uint8_t *p = value.p;
@@ -206,13 +249,16 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
         while (p < vend && n++ < 16) {
             struct cw_slice uri;
             const uint8_t *next = next_element(p, vend);
-            if (parse_addr(p, next, &uri) == 0) {
+            int r = parse_addr(p, next, &uri);
+            if (r == 1)
+                header_bad(hs, pd);
+            if (r >= 0) {
                 if (msg->pai_uri.len == 0 || (!hs->pai_is_tel && uri_is_tel(uri))) {
                     msg->pai_uri = uri;
                     hs->pai_is_tel = uri_is_tel(uri);
                 }
             } else if (trim_lws(span(p, next)).len) {
-                note(pd, CW_DA_SIP_BAD_HEADER);
+                header_bad(hs, pd);
             }
             p = next < vend ? next + 1 : vend;
         }
@@ -248,7 +294,7 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
     }
 }
 
-/* A header line is "token *WS ':' value"; no control characters but HT. */
+/* No control characters but HT (RFC 3261 25.1: TEXT-UTF8, quoted-string, token). */
 static int line_ok(const uint8_t *p, const uint8_t *e)
 {
     for (; p < e; p++)
@@ -262,8 +308,8 @@ static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_ms
                           struct hdr_state *hs, struct pending *pd)
 {
     struct cw_slice name = {0, 0}, value = {0, 0};
-    int have = 0; /* a good header is being collected (continuation lines extend it) */
-    int in_bad = 0; /* the header being collected is bad: drop its continuations too */
+    int have = 0;   /* a header is being collected (continuation lines extend it) */
+    int in_bad = 0; /* the line being continued had no header name: drop its continuations */
     while (p < end) {
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *next = nl ? nl + 1 : end;
@@ -271,12 +317,10 @@ static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_ms
         if (le > p && le[-1] == '\r')
             le--;
         if (*p == ' ' || *p == '\t') {
-            if (!line_ok(p, le)) {
-                note(pd, CW_DA_SIP_BAD_HEADER);
-                have = 0;
-                in_bad = 1;
-            } else if (have) {
+            if (have) {
                 value.len = (size_t)(le - value.p);
+                if (!line_ok(p, le))
+                    header_bad(hs, pd);
             } else if (!in_bad) {
                 note(pd, CW_DA_SIP_BAD_HEADER); /* continuation of nothing */
             }
@@ -287,17 +331,22 @@ static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_ms
             on_header(name, value, msg, hs, pd);
         have = 0;
         in_bad = 0;
+        hs->noted = 0;
         const uint8_t *colon = memchr(p, ':', (size_t)(le - p));
         const uint8_t *ne = colon;
         while (ne && ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
-        int ok = colon && ne > p && line_ok(p, le);
+        int ok = colon && ne > p;
         for (const uint8_t *q = p; ok && q < ne; q++)
             ok = is_token(*q);
         if (ok) {
             name = span(p, ne);
             value = span(colon + 1, le);
             have = 1;
+            /* Control bytes in a value (seen in real tags) are counted; the header is still
+             * read, and a URI holding any is refused by parse_addr. */
+            if (!line_ok(colon + 1, le))
+                header_bad(hs, pd);
         } else {
             note(pd, CW_DA_SIP_BAD_HEADER);
             in_bad = 1;
@@ -306,21 +355,6 @@ static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_ms
     }
     if (have)
         on_header(name, value, msg, hs, pd);
-}
-
-/* Scheme of an absolute URI: ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") ":" */
-static int has_scheme(const uint8_t *p, const uint8_t *e)
-{
-    if (p == e || lower(*p) < 'a' || lower(*p) > 'z')
-        return 0;
-    for (p++; p < e; p++) {
-        uint8_t c = lower(*p);
-        if (c == ':')
-            return 1;
-        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '-' || c == '.'))
-            return 0;
-    }
-    return 0;
 }
 
 /* The start line [p, e) without its line end. Returns 0, or -1 when it is not SIP. */
@@ -511,7 +545,7 @@ int cw_sip_parse(const uint8_t *data, size_t len, int is_stream, struct cw_sip_m
         return finish(CW_PARSE_ERROR, &pd, st);
     }
 
-    struct hdr_state hs = {0, 0};
+    struct hdr_state hs = {0, 0, 0};
     size_t sl_len = (size_t)(nl - data) + 1;
     parse_headers(data + sl_len, data + sect, msg, &hs, &pd);
 

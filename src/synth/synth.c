@@ -334,8 +334,8 @@ static int write_ranges(const char *dir, char *err, size_t errlen)
     return out_close(&o, 1, err, errlen);
 }
 
-static int write_registry(const struct cw_synth_pop *p, const char *dir, struct cw_synth_stats *st,
-                          char *err, size_t errlen)
+static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
+                          const char *dir, struct cw_synth_stats *st, char *err, size_t errlen)
 {
     struct outfile reg, truth;
     int rc = out_open(&reg, dir, "registry.csv", err, errlen);
@@ -350,6 +350,8 @@ static int write_registry(const struct cw_synth_pop *p, const char *dir, struct 
     fputs("msisdn,imsi,category\n", truth.f);
     struct cw_synth_card c;
     for (uint64_t i = 0; i < p->cards; i++) {
+        if (o->progress && (i & 0xffff) == 0xffff)
+            o->progress(o->progress_user, "cards", i, p->cards);
         cw_synth_card_get(p, i, &c);
         if (c.black) {
             fprintf(truth.f, "%s,%s,black_card\n", c.msisdn, c.imsi);
@@ -375,7 +377,10 @@ static int write_registry(const struct cw_synth_pop *p, const char *dir, struct 
         out_close(&truth, 0, NULL, 0);
         return rc;
     }
-    return out_close(&truth, 1, err, errlen);
+    rc = out_close(&truth, 1, err, errlen);
+    if (!rc && o->progress)
+        o->progress(o->progress_user, "cards", p->cards, p->cards);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -432,7 +437,7 @@ static const char *const display_names[] = {
 };
 #define N_DN (sizeof display_names / sizeof display_names[0])
 
-/* Message texts, each formatted with one unsigned argument (which some ignore). */
+/* Message texts: printf formats given two unsigned arguments, which each uses or not. */
 static const char *const normal_texts[] = {
     "Running about %u minutes late, sorry!",
     "Dinner at 7? I will book a table.",
@@ -968,7 +973,7 @@ static int write_traffic(const struct cw_synth_pop *p, const struct cw_synth_opt
         st->last_ts_us = t->ts_us;
         t->ts_us += rng_range_u(t, 200, 6000);
         if (o->progress && (pkt & 0xffff) == 0xffff)
-            o->progress(o->progress_user, pkt + 1, o->packets);
+            o->progress(o->progress_user, "packets", pkt + 1, o->packets);
     }
     if (rc == CW_EFULL)
         set_err(err, errlen, "%s: internal error: a SIP message did not fit its buffer", path);
@@ -986,7 +991,7 @@ static int write_traffic(const struct cw_synth_pop *p, const struct cw_synth_opt
     if (rc)
         unlink(tmp);
     else if (o->progress)
-        o->progress(o->progress_user, o->packets, o->packets);
+        o->progress(o->progress_user, "packets", o->packets, o->packets);
     free(t);
     return rc;
 }
@@ -1019,7 +1024,7 @@ int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char 
     if (rc)
         return rc;
     st->files++;
-    rc = write_registry(&pop, o->out_dir, st, err, errlen);
+    rc = write_registry(&pop, o, o->out_dir, st, err, errlen);
     if (rc)
         return rc;
     st->files += 2;

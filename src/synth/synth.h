@@ -33,8 +33,10 @@ struct cw_synth_opts {
     uint64_t packets;    /* exact number of packets in traffic.pcap, 0..CW_SYNTH_MAX_PACKETS */
     const char *out_dir; /* created (with parents) when missing */
     double black_rate;   /* fraction of cards that are black, 0..1; capped to packets / 10 */
-    /* Optional: called every few thousand packets and at the end (done == total). */
-    void (*progress)(void *user, uint64_t done, uint64_t total);
+    /* Optional: called every 65536 cards (what = "cards") while the registry is written and
+     * every 65536 packets (what = "packets") while the capture is, then once with
+     * done == total for each. */
+    void (*progress)(void *user, const char *what, uint64_t done, uint64_t total);
     void *progress_user;
 };
 

@@ -679,6 +679,33 @@ static void test_dissect_tcp_gap(void **state)
     assert_int_equal(st.tcp_retransmissions, 0);
 }
 
+/* The same ports used again by a new connection (after a close that left half a message):
+ * the new SYN starts the stream afresh, nothing of the old connection is carried over. */
+static void test_dissect_tcp_reuse(void **state)
+{
+    struct fixture *fx = *state;
+    struct buf b;
+    uint32_t seq = tcp_open(fx);
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq, 0x18, SIP_INVITE, 100);
+    feed(fx, &b);
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq + 100, CW_TCP_FIN | CW_TCP_ACK, "", 0);
+    feed(fx, &b);
+    assert_int_equal(fx->got.n, 0);
+    /* a new connection, new initial sequence number */
+    uint32_t isn2 = 77777u;
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, isn2, CW_TCP_SYN, "", 0);
+    feed(fx, &b);
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, isn2 + 1, 0x18, SIP_REGISTER, strlen(SIP_REGISTER));
+    uint64_t f = feed(fx, &b);
+    assert_int_equal(fx->got.n, 1);
+    assert_int_equal(fx->got.ev[0].kind, CW_EV_REGISTER);
+    assert_int_equal(fx->got.ev[0].frame, f);
+    struct cw_dissect_stats st;
+    cw_dissect_stats(fx->d, &st);
+    assert_int_equal(st.decode_errors, 0);
+    assert_int_equal(st.flows.created, 1);
+}
+
 static void test_dissect_stats(void **state)
 {
     struct fixture *fx = *state;
@@ -790,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dissect_tcp_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_tcp_two_in_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_tcp_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dissect_tcp_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_ndpi, setup, teardown),
     };

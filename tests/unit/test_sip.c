@@ -371,6 +371,20 @@ static void test_compact_and_folded_headers(void **state)
     assert_string_equal(c.ev[0].calling, "816666");
     assert_string_equal(c.ev[0].called, "97239287044");
 
+    /* Quotes escaped outside a quoted-string, as one real phone sends its From (the corpus
+     * capture sip-compact-headers-invite.pcap): the URI in <> is what tshark reads too. */
+    static const char quirk[] = "INVITE sip:97239287044@voip.example.net SIP/2.0" CRLF
+                                "f: \\\"arik\\\" <sip:816666@voip.example.net>;tag=6433ef9" CRLF
+                                "t: <sip:97239287044@voip.example.net>" CRLF "l: 0" CRLF CRLF;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(parse(quirk, sizeof quirk - 1, 0, &m, &consumed, &needed, &st), CW_PARSE_OK);
+    assert_slice(m.from_uri, "sip:816666@voip.example.net");
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
+    memset(&c, 0, sizeof c);
+    dgram_ok(quirk, sizeof quirk - 1, &c, &st);
+    assert_string_equal(c.ev[0].calling, "816666");
+    memset(&st, 0, sizeof st);
+
     /* The same message with bare LF line ends. */
     char lf[sizeof COMPACT];
     size_t k = 0;
@@ -832,6 +846,19 @@ static void test_nul_bytes(void **state)
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
     assert_int_equal(st.anomalies[CW_DA_SIP_NO_IDENTITY], 1);
 
+    /* Control bytes after the URI (a real PBX puts them in its To tag): the URI is still read,
+     * the header counted once. */
+    static const char tag[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
+                              "From: <sip:8613900000001@h>" CRLF
+                              "To: sip:20008909@192.168.1.191:5060;tag=5af571e&Sy\x18\x01" CRLF
+                              "l: 0" CRLF CRLF;
+    struct cw_sip_msg m;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(parse(tag, sizeof tag - 1, 0, &m, &consumed, &needed, &st), CW_PARSE_OK);
+    assert_slice(m.to_uri, "sip:20008909@192.168.1.191:5060");
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
+    assert_int_equal(anomalies(&st), 1);
+
     /* A NUL in the start line: not SIP. */
     static const char sl[] = "INVITE sip:86138\0@h SIP/2.0" CRLF "l: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
@@ -931,16 +958,33 @@ static void test_header_without_colon(void **state)
     assert_string_equal(c.ev[0].calling, "8613900000001");
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
 
-    /* A From that is not an address is counted; To and the R-URI still give the called. */
+    /* A From with a malformed display name: the URI in <> is still taken, and counted. */
     static const char from[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
                                "From: \"unterminated <sip:8613900000001@h>" CRLF "l: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     dgram_ok(from, sizeof from - 1, &c, &st);
+    assert_string_equal(c.ev[0].calling, "8613900000001");
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
+    assert_int_equal(st.anomalies[CW_DA_SIP_NO_IDENTITY], 0);
+
+    /* A From that is not an address at all: counted; To and the R-URI still give the called. */
+    static const char noaddr[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
+                                 "From: \"Bob\" bob-at-home" CRLF "To: not a uri" CRLF
+                                 "l: 0" CRLF CRLF;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    dgram_ok(noaddr, sizeof noaddr - 1, &c, &st);
     assert_string_equal(c.ev[0].calling, "");
     assert_string_equal(c.ev[0].called, "8613800000000");
-    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 2);
     assert_int_equal(st.anomalies[CW_DA_SIP_NO_IDENTITY], 1);
+    struct cw_sip_msg m;
+    size_t consumed, needed;
+    assert_int_equal(parse(noaddr, sizeof noaddr - 1, 0, &m, &consumed, &needed, NULL),
+                     CW_PARSE_OK);
+    assert_int_equal(m.from_uri.len, 0);
+    assert_int_equal(m.to_uri.len, 0);
 }
 
 static void test_empty_input(void **state)

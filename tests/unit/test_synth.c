@@ -431,7 +431,7 @@ static void header_number(const char *msg, size_t len, const char *const *names,
                 if (*s == '+')
                     s++;
                 size_t k = 0;
-                char digits[32];
+                char digits[24]; /* at most 20 digits: "86" + digits always fits in 32 */
                 while (s < eol && *s >= '0' && *s <= '9' && k < 20)
                     digits[k++] = *s++;
                 digits[k] = 0;
