@@ -3,14 +3,15 @@
  * Implements the message syntax of RFC 3261 (sections 7, 18.3, 20, 25), tel: URIs of
  * RFC 3966 and the P-Asserted-Identity header of RFC 3325.
  *
- *   INVITE sip:+8613800000000@ims.example.net SIP/2.0    start line: method SP R-URI SP
- *   v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK77          version, or "SIP/2.0 200 OK"
- *   f: "A \"B\"" <sip:+8613900000000@ex.net>;tag=1       headers "name: value", CRLF or LF,
- *   t: <tel:+86-138-0000-0000>                            compact names, folded lines
- *   P-Asserted-Identity: <sip:x@ex.net>, <tel:+86139...>  (SP/HT first = continuation)
- *   l: 4                                                  Content-Length frames the body
- *   CRLF                                                  empty line ends the headers
- *   body                                                  Content-Length bytes
+ *   INVITE sip:+8613800000000@ims.example.net SIP/2.0    start line: method SP Request-URI
+ *   v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK77        SP SIP/2.0 (or "SIP/2.0 200 OK")
+ *   f: "A \"B\"" <sip:+8613900000000@ex.net>;tag=1       headers: name ":" value, CRLF
+ *   t: <tel:+86-138-0000-0000>                           (or LF), compact names; a line
+ *   P-Asserted-Identity: <sip:x@ex.net>,                 starting with SP/HT continues
+ *     <tel:+8613900000000>                               the header before it
+ *   l: 4                                                 Content-Length frames the body
+ *                                                        empty line ends the headers
+ *   body                                                 Content-Length bytes
  *
  * On a stream (TCP) Content-Length is the only framing (absent means 0, RFC 3261 18.3); on a
  * datagram the body is the rest of the datagram, cut to Content-Length when that is smaller.
@@ -177,24 +178,21 @@ static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri
         if (lt == end || *lt != '<')
             return -1;
     } else {
-        /* A display name runs up to the '<'; an addr-spec has no '<' and starts with a
-         * scheme, so text with a ':' before any '<' is an addr-spec. */
-        const uint8_t *q = p;
-        while (q < end && *q != '<' && *q != ':')
-            q++;
-        if (q < end && *q == '<') {
-            lt = q;
-            for (q = p; q < lt; q++)
-                if (!is_token(*q) && !is_lws(*q))
-                    quirk = 1;
-        }
+        /* An addr-spec never holds a '<': with one, what comes before it is a display name
+         * (a token list when well-formed). */
+        lt = memchr(p, '<', (size_t)(end - p));
+        for (const uint8_t *q = p; lt && q < lt; q++)
+            if (!is_token(*q) && !is_lws(*q))
+                quirk = 1;
     }
     if (lt) {
-        const uint8_t *s = skip_lws(lt + 1, end);
-        const uint8_t *gt = memchr(s, '>', (size_t)(end - s));
-        if (!gt || trim_lws(span(s, gt)).len == 0 || has_ctl(trim_lws(span(s, gt))))
+        const uint8_t *gt = memchr(lt, '>', (size_t)(end - lt));
+        if (!gt)
             return -1;
-        *uri = trim_lws(span(s, gt));
+        struct cw_slice u = trim_lws(span(lt + 1, gt));
+        if (!has_scheme(u.p, u.p + u.len) || has_ctl(u))
+            return -1;
+        *uri = u;
         return quirk;
     }
     const uint8_t *s = p, *e = p, *at = NULL;
@@ -370,8 +368,8 @@ static int parse_start_line(const uint8_t *p, const uint8_t *e, struct cw_sip_ms
             q++;
         if (3 > (size_t)(e - q) || !is_digit(q[0]) || !is_digit(q[1]) || !is_digit(q[2]))
             return -1;
-        unsigned code = (unsigned)(q[0] - '0') * 100 + (unsigned)(q[1] - '0') * 10 +
-                        (unsigned)(q[2] - '0');
+        unsigned code =
+            (unsigned)(q[0] - '0') * 100 + (unsigned)(q[1] - '0') * 10 + (unsigned)(q[2] - '0');
         q += 3;
         if (code < 100 || code > 699 || (q < e && *q != ' '))
             return -1;
@@ -698,8 +696,7 @@ static int uri_imsi(struct cw_slice uri, char out[CW_IMSI_MAX])
     const uint8_t *h = host.p;
     if (!is_digit(h[7]) || !is_digit(h[8]) || !is_digit(h[9]) ||
         !cw_slice_istarts(span(h + 10, h + host.len), ".mcc") || !is_digit(h[14]) ||
-        !is_digit(h[15]) || !is_digit(h[16]) ||
-        !cw_slice_ieq(span(h + 17, h + host.len), tail))
+        !is_digit(h[15]) || !is_digit(h[16]) || !cw_slice_ieq(span(h + 17, h + host.len), tail))
         return 0;
     if (memcmp(user.p, h + 14, 3) != 0)
         return 0; /* the IMSI starts with the MCC of the domain */
@@ -797,8 +794,8 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
 }
 
 int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
-                  const struct cw_event_sink *sink, struct cw_decode_stats *st,
-                  size_t *consumed, size_t *needed)
+                  const struct cw_event_sink *sink, struct cw_decode_stats *st, size_t *consumed,
+                  size_t *needed)
 {
     size_t pos = 0, dummy_c, dummy_n;
     if (!consumed)
@@ -819,8 +816,7 @@ int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
         }
         struct cw_sip_msg msg;
         size_t c = 0, need = 0;
-        int rc = cw_sip_parse(data.p + pos, data.len - pos, meta->is_stream, &msg, &c, &need,
-                              st);
+        int rc = cw_sip_parse(data.p + pos, data.len - pos, meta->is_stream, &msg, &c, &need, st);
         if (rc == CW_PARSE_INCOMPLETE) {
             *consumed = pos;
             *needed = need;
@@ -843,9 +839,9 @@ int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
 
 int cw_sip_probe(struct cw_slice data)
 {
-    static const char *const methods[] = {"INVITE",    "ACK",    "BYE",    "CANCEL", "OPTIONS",
-                                          "REGISTER",  "PRACK",  "SUBSCRIBE", "NOTIFY",
-                                          "PUBLISH",   "INFO",   "REFER",  "MESSAGE", "UPDATE"};
+    static const char *const methods[] = {"INVITE",   "ACK",   "BYE",       "CANCEL", "OPTIONS",
+                                          "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH",
+                                          "INFO",     "REFER", "MESSAGE",   "UPDATE"};
     if (!data.p)
         return 0;
     if (data.len >= 8 && memcmp(data.p, "SIP/2.0 ", 8) == 0)

@@ -635,7 +635,8 @@ static int load_ranges(struct cw_reg_reader *rd)
         rd->lengths |= (uint16_t)(1u << k.mv_size);
     }
     mdb_cursor_close(cur);
-    qsort(rd->ranges, rd->nranges, sizeof *rd->ranges, cmp_range); /* LMDB order already */
+    if (rd->nranges > 1) /* LMDB's key order is already strcmp order; sort in case it is not */
+        qsort(rd->ranges, rd->nranges, sizeof *rd->ranges, cmp_range);
     return 0;
 }
 

@@ -968,9 +968,18 @@ static void test_header_without_colon(void **state)
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
     assert_int_equal(st.anomalies[CW_DA_SIP_NO_IDENTITY], 0);
 
+    /* An unquoted display name with a ':' in it: the URI is still the one in <>. */
+    static const char colon[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
+                                "From: Dr: Who <sip:8613900000001@h>;tag=1" CRLF "l: 0" CRLF CRLF;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    dgram_ok(colon, sizeof colon - 1, &c, &st);
+    assert_string_equal(c.ev[0].calling, "8613900000001");
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
+
     /* A From that is not an address at all: counted; To and the R-URI still give the called. */
     static const char noaddr[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                                 "From: \"Bob\" bob-at-home" CRLF "To: not a uri" CRLF
+                                 "From: \"Bob\" bob-at-home" CRLF "To: Bob <bob>" CRLF
                                  "l: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
