@@ -23,9 +23,16 @@ for fz in build-fuzz/tests/fuzz/fuzz_*; do
     seeds="tests/fuzz/corpus_${name#fuzz_}"
     work=$(mktemp -d)
     [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
-    echo "-- $name"
-    "$fz" -runs="${CW_FUZZ_RUNS:-20000}" -max_len=4096 "$work" 2>&1 | tail -n 2
-    rm -rf "$work"
+    dict="tests/fuzz/${name#fuzz_}.dict"
+    echo "-- $name (${CW_FUZZ_SECONDS:-15} s)"
+    if ! "$fz" -max_total_time="${CW_FUZZ_SECONDS:-15}" -max_len=4096 \
+        $([ -f "$dict" ] && echo "-dict=$dict") "$work" >"$work.log" 2>&1; then
+        tail -n 60 "$work.log"
+        echo "FAIL: $name found a crash (input saved as crash-* in $(pwd))"
+        exit 1
+    fi
+    tail -n 1 "$work.log"
+    rm -rf "$work" "$work.log"
 done
 
 echo "== sanitizer build (ASan + UBSan) and tests"

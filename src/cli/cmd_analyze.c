@@ -54,7 +54,12 @@ static void on_event(void *user, const struct cw_event *ev)
 {
     struct analyze_ctx *a = user;
     struct cw_card card;
-    const char *num = (ev->flags & CW_EVF_CALLING_ALNUM) ? "" : ev->calling;
+    /* A number sent in global form keeps its digits as they are; only a national number
+     * gets the carrier's country code (cw_msisdn_normalize). */
+    char num[CW_NUM_MAX + 1] = "";
+    if (!(ev->flags & CW_EVF_CALLING_ALNUM) && ev->calling[0])
+        snprintf(num, sizeof num, "%s%s", (ev->flags & CW_EVF_CALLING_INTL) ? "+" : "",
+                 ev->calling);
     int rc = cw_reg_lookup(a->rd, num, ev->imsi, &card);
     a->lookups++;
     if (rc < 0)

@@ -708,26 +708,42 @@ static int uri_imsi(struct cw_slice uri, char out[CW_IMSI_MAX])
     return 1;
 }
 
+/* Does the URI's user part carry a global number ("+" first, RFC 3966 5.1.4)? Then the
+ * digits already hold the country code and no national prefix may be added to them. */
+static int uri_global(struct cw_slice uri)
+{
+    struct cw_slice user;
+    if (uri_user_part(uri, &user, NULL) != 0 || user.len == 0)
+        return 0;
+    return user.p[0] == '+' ||
+           (user.len >= 3 && user.p[0] == '%' && user.p[1] == '2' && (user.p[2] | 0x20) == 'b');
+}
+
 /* Fill @p dst from the first candidate URI whose user is a number, else from the first that
- * has a user at all, flagged alphanumeric. Absent headers are empty slices (no user). */
-static void pick(const struct cw_slice *cand, int n, char dst[CW_NUM_MAX], uint8_t *flags,
-                 uint8_t alnum_flag)
+ * has a user at all, flagged alphanumeric. Absent headers are empty slices (no user).
+ * Returns the index of the candidate used, or -1. */
+static int pick(const struct cw_slice *cand, int n, char dst[CW_NUM_MAX], uint8_t *flags,
+                uint8_t alnum_flag)
 {
     char raw[CW_NUM_MAX] = "";
+    int raw_i = -1;
     for (int i = 0; i < n; i++) {
         char tmp[CW_NUM_MAX] = "";
         int r = cw_sip_uri_user(cand[i], tmp, sizeof tmp);
         if (r == 1) {
             memcpy(dst, tmp, CW_NUM_MAX);
-            return;
+            return i;
         }
-        if (r == 0 && tmp[0] && !raw[0])
+        if (r == 0 && tmp[0] && !raw[0]) {
             memcpy(raw, tmp, CW_NUM_MAX);
+            raw_i = i;
+        }
     }
     if (raw[0]) {
         memcpy(dst, raw, CW_NUM_MAX);
         *flags |= alnum_flag;
     }
+    return raw_i;
 }
 
 static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *meta,
@@ -766,23 +782,35 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
                 use[ncand++] = cand[i];
             }
         }
-        pick(use, ncand, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+        int used = pick(use, ncand, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+        if (used >= 0 && uri_global(use[used]))
+            ev.flags |= CW_EVF_CALLING_INTL;
         if (!ev.calling[0] && !ev.imsi[0] && st)
             st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
     } else {
         /* An asserted identity wins when it is a number; else From, as sent. */
         struct cw_slice calling[3] = {msg->pai_uri, msg->from_uri, msg->pai_uri};
         char pai[CW_NUM_MAX];
-        if (cw_sip_uri_user(calling[0], pai, sizeof pai) == 1)
+        int used = 0;
+        if (cw_sip_uri_user(calling[0], pai, sizeof pai) == 1) {
             memcpy(ev.calling, pai, sizeof pai);
-        else
-            pick(calling + 1, 2, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+        } else {
+            int r = pick(calling + 1, 2, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+            used = r < 0 ? -1 : r + 1;
+        }
+        if (used >= 0 && uri_global(calling[used]))
+            ev.flags |= CW_EVF_CALLING_INTL;
         struct cw_slice called[3] = {msg->request_uri, msg->to_uri, msg->request_uri};
         char ru[CW_NUM_MAX];
-        if (cw_sip_uri_user(called[0], ru, sizeof ru) == 1)
+        used = 0;
+        if (cw_sip_uri_user(called[0], ru, sizeof ru) == 1) {
             memcpy(ev.called, ru, sizeof ru);
-        else
-            pick(called + 1, 2, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM);
+        } else {
+            int r = pick(called + 1, 2, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM);
+            used = r < 0 ? -1 : r + 1;
+        }
+        if (used >= 0 && uri_global(called[used]))
+            ev.flags |= CW_EVF_CALLED_INTL;
         if (!ev.calling[0] && st)
             st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
         if (ev.kind == CW_EV_SMS_MO && msg->body.len &&

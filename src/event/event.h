@@ -32,6 +32,9 @@ enum cw_proto {
 enum cw_event_flag {
     CW_EVF_CALLING_ALNUM = 1 << 0, /* calling party is not a number (alphanumeric sender) */
     CW_EVF_CALLED_ALNUM = 1 << 1,
+    CW_EVF_CALLING_INTL = 1 << 2, /* calling number was written in global form ("+" first): its
+                                   * digits include the country code */
+    CW_EVF_CALLED_INTL = 1 << 3,
 };
 
 struct cw_event {

@@ -135,7 +135,7 @@ static void test_invite_full(void **state)
     assert_string_equal(c.ev[0].calling, "8613900000001");
     assert_string_equal(c.ev[0].called, "8613800000000");
     assert_string_equal(c.ev[0].imsi, "");
-    assert_int_equal(c.ev[0].flags, 0);
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
     assert_int_equal(c.ev[0].ts_us, 1767225600123456ull);
     assert_int_equal(c.ev[0].frame, 42);
     assert_int_equal(c.ev[0].file_idx, 3);
@@ -247,7 +247,7 @@ static void test_pai_overrides_from(void **state)
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ev[0].calling, "8613900000002");
     assert_string_equal(c.ev[0].called, "8613800000000"); /* R-URI is not a number: To */
-    assert_int_equal(c.ev[0].flags, 0);
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
 
     /* Several headers, no tel: one: the first identity. */
     static const char sev[] =
@@ -281,7 +281,7 @@ static void test_pai_overrides_from(void **state)
     memset(&c, 0, sizeof c);
     dgram_ok(alpha, sizeof alpha - 1, &c, &st);
     assert_string_equal(c.ev[0].calling, "8613911111111");
-    assert_int_equal(c.ev[0].flags, 0);
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
     assert_int_equal(anomalies(&st), 0);
 }
 
@@ -307,6 +307,7 @@ static void test_tel_uris(void **state)
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ev[0].calling, "8613900000001");
     assert_string_equal(c.ev[0].called, "8613800000000");
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
     assert_int_equal(anomalies(&st), 0);
 }
 
@@ -326,7 +327,21 @@ static void test_plus86_and_separators(void **state)
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ev[0].calling, "8613900000001");
     assert_string_equal(c.ev[0].called, "8613800000000");
-    assert_int_equal(c.ev[0].flags, 0);
+    /* written with '+': the digits carry their country code */
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
+
+    /* national numbers (and an escaped '+', %2B) */
+    static const char nat[] =
+        "MESSAGE sip:13800000000@example.net SIP/2.0" CRLF
+        "From: <sip:%2B12025550142@example.net>;tag=a" CRLF
+        "To: <sip:13800000000@example.net>" CRLF
+        "Content-Length: 0" CRLF CRLF;
+    memset(&c, 0, sizeof c);
+    dgram_ok(nat, sizeof nat - 1, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].calling, "12025550142");
+    assert_string_equal(c.ev[0].called, "13800000000");
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL);
 }
 
 /* Compact names, folding, a display name with backslash-escaped quotes, LWS around ':'. */
