@@ -10,7 +10,7 @@ PACKETS=${CW_DEMO_PACKETS:-500000}
 
 bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$JOBS"
+cmake --build build -j"$JOBS" >build/demo-build.log 2>&1 || { cat build/demo-build.log; exit 1; }
 
 CW=build/cardwatch
 rm -rf "$OUT"

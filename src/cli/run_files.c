@@ -71,7 +71,7 @@ void cw_run_files(struct cw_dissector *d, char *const *files, int nfiles, int pr
         if (rc < 0) {
             if (tty)
                 fputc('\n', stderr);
-            fprintf(stderr, "cardwatch: %s (the packets before it were analyzed)\n",
+            fprintf(stderr, "cardwatch: %s (the packets before it were read)\n",
                     cw_capture_error(c));
             res->files_damaged++;
         } else {
