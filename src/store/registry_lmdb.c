@@ -570,6 +570,8 @@ int cw_registry_import(struct cw_registry *reg, const char *const *files, int nf
         if (rc == 0)
             rc = put_meta(&im, "key_id", kidhex);
         if (rc == 0)
+            rc = put_meta(&im, "cc", opts->cc ? opts->cc : "86");
+        if (rc == 0)
             rc = mdb_txn_commit(im.txn);
         else
             mdb_txn_abort(im.txn);
@@ -594,6 +596,7 @@ struct cw_reg_reader {
     struct range_ent *ranges; /* sorted by prefix */
     size_t nranges;
     uint16_t lengths; /* bit n set: some prefix has n digits */
+    char cc[8];       /* country code given to national numbers, from the import */
 };
 
 static int cmp_range(const void *a, const void *b)
@@ -640,6 +643,8 @@ static int load_ranges(struct cw_reg_reader *rd)
     return 0;
 }
 
+static void get_meta(MDB_txn *txn, MDB_dbi dbi, const char *name, char *out, size_t outsz);
+
 int cw_reg_reader_new(struct cw_registry *reg, struct cw_reg_reader **out)
 {
     struct cw_reg_reader *rd = calloc(1, sizeof *rd);
@@ -650,6 +655,9 @@ int cw_reg_reader_new(struct cw_registry *reg, struct cw_reg_reader **out)
         free(rd);
         return CW_EDB;
     }
+    get_meta(rd->txn, reg->meta, "cc", rd->cc, sizeof rd->cc);
+    if (!rd->cc[0])
+        memcpy(rd->cc, "86", 3);
     int rc = load_ranges(rd);
     if (rc) {
         cw_reg_reader_free(rd);
@@ -699,7 +707,7 @@ int cw_reg_lookup(struct cw_reg_reader *rd, const char *msisdn, const char *imsi
 {
     memset(out, 0, sizeof *out);
     MDB_val k, v;
-    int have_num = msisdn && *msisdn && cw_msisdn_normalize(msisdn, "86", out->msisdn) == 0;
+    int have_num = msisdn && *msisdn && cw_msisdn_normalize(msisdn, rd->cc, out->msisdn) == 0;
     if (imsi && *imsi)
         snprintf(out->imsi, sizeof out->imsi, "%s", imsi);
     if (!have_num && out->imsi[0]) {
