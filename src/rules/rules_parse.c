@@ -382,7 +382,7 @@ static char *dup_n(const char *s, size_t n)
 static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
 {
     int rc;
-    uint64_t v;
+    uint64_t v = 0;
     char list[256];
     const char *kwname = cw_rule_kw_names[kw];
     if (kw == CW_RKW_WHEN) {

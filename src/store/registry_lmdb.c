@@ -442,7 +442,7 @@ static int import_file(struct importer *im, const char *path, char *err, size_t 
     im->line = 0;
     char *line = NULL;
     size_t cap = 0;
-    int kind = 0, idx[C__N], ridx[R__N], rc = 0;
+    int kind = 0, idx[C__N] = {0}, ridx[R__N] = {0}, rc = 0;
     struct cw_csv_row row;
     while (getline(&line, &cap, f) > 0) {
         im->line++;

@@ -1,33 +1,6 @@
 /* slice.c - helpers on borrowed byte ranges. */
 #include "util/slice.h"
 
-static inline uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
-int cw_slice_ieq(struct cw_slice a, const char *s)
-{
-    size_t n = strlen(s);
-    if (a.len != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower(a.p[i]) != lower((uint8_t)s[i]))
-            return 0;
-    return 1;
-}
-
-int cw_slice_istarts(struct cw_slice a, const char *s)
-{
-    size_t n = strlen(s);
-    if (a.len < n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower(a.p[i]) != lower((uint8_t)s[i]))
-            return 0;
-    return 1;
-}
-
 struct cw_slice cw_slice_trim(struct cw_slice a)
 {
     while (a.len && (a.p[0] == ' ' || a.p[0] == '\t')) {

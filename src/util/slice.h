@@ -29,11 +29,36 @@ static inline int cw_slice_eq(struct cw_slice a, const char *s)
     return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
+static inline uint8_t cw_ascii_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+/* Inline so that strlen of a literal pattern folds to a constant on the hot path. */
+
 /** ASCII case-insensitive equality with @p s. */
-int cw_slice_ieq(struct cw_slice a, const char *s);
+static inline int cw_slice_ieq(struct cw_slice a, const char *s)
+{
+    size_t n = strlen(s);
+    if (a.len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (cw_ascii_lower(a.p[i]) != cw_ascii_lower((uint8_t)s[i]))
+            return 0;
+    return 1;
+}
 
 /** ASCII case-insensitive: does @p a start with @p s? */
-int cw_slice_istarts(struct cw_slice a, const char *s);
+static inline int cw_slice_istarts(struct cw_slice a, const char *s)
+{
+    size_t n = strlen(s);
+    if (a.len < n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (cw_ascii_lower(a.p[i]) != cw_ascii_lower((uint8_t)s[i]))
+            return 0;
+    return 1;
+}
 
 /** Strip ASCII spaces and tabs on both ends. */
 struct cw_slice cw_slice_trim(struct cw_slice a);
