@@ -160,10 +160,7 @@ int cw_cmd_analyze(int argc, char **argv)
         struct cw_summary_in in;
         memset(&in, 0, sizeof in);
         in.d = d;
-        in.seconds = res.seconds;
-        in.files_ok = res.files_ok;
-        in.files_damaged = res.files_damaged;
-        in.files_unreadable = res.files_unreadable;
+        in.run = res;
         in.rules = rs;
         in.engine = a.engine;
         in.alerts = &w;

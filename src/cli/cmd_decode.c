@@ -84,10 +84,7 @@ int cw_cmd_decode(int argc, char **argv)
         struct cw_summary_in in;
         memset(&in, 0, sizeof in);
         in.d = d;
-        in.seconds = res.seconds;
-        in.files_ok = res.files_ok;
-        in.files_damaged = res.files_damaged;
-        in.files_unreadable = res.files_unreadable;
+        in.run = res;
         cw_summary_print(stderr, &in);
     }
     cw_dissect_free(d);

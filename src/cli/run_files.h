@@ -5,11 +5,8 @@
 #include <stdint.h>
 
 #include "capture/dissect.h"
+#include "output/summary.h"
 
-struct cw_run_result {
-    uint64_t files_ok, files_damaged, files_unreadable;
-    double seconds;
-};
 
 /**
  * Read every file into @p d (file_idx = position in @p files). A file that cannot be opened,

@@ -21,13 +21,13 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
 {
     struct cw_dissect_stats st;
     cw_dissect_stats(in->d, &st);
-    double secs = in->seconds > 0 ? in->seconds : 1e-9;
+    double secs = in->run.seconds > 0 ? in->run.seconds : 1e-9;
     fprintf(f, "---- cardwatch summary ----\n");
-    fprintf(f, "files        %" PRIu64 " read", in->files_ok);
-    if (in->files_damaged)
-        fprintf(f, ", %" PRIu64 " damaged (read up to the damage)", in->files_damaged);
-    if (in->files_unreadable)
-        fprintf(f, ", %" PRIu64 " unreadable (skipped)", in->files_unreadable);
+    fprintf(f, "files        %" PRIu64 " read", in->run.files_ok);
+    if (in->run.files_damaged)
+        fprintf(f, ", %" PRIu64 " damaged (read up to the damage)", in->run.files_damaged);
+    if (in->run.files_unreadable)
+        fprintf(f, ", %" PRIu64 " unreadable (skipped)", in->run.files_unreadable);
     fputc('\n', f);
     fprintf(f, "packets      %" PRIu64 " (%.1f MB), malformed %" PRIu64 ", not inspected %" PRIu64
                "\n",
@@ -41,7 +41,7 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     }
     if (any)
         fputc('\n', f);
-    fprintf(f, "time         %.3f s wall, %.0f packets/s, %.1f Mbit/s\n", in->seconds,
+    fprintf(f, "time         %.3f s wall, %.0f packets/s, %.1f Mbit/s\n", in->run.seconds,
             (double)st.packets / secs, (double)st.bytes * 8 / secs / 1e6);
     fprintf(f, "flows        %" PRIu64 " (peak %" PRIu64 " open)", st.flows.created,
             st.flows.peak);

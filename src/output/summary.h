@@ -8,10 +8,15 @@
 #include "output/alerts.h"
 #include "rules/rules.h"
 
+/* What reading the input files came to (filled by the reading loop). */
+struct cw_run_result {
+    uint64_t files_ok, files_damaged, files_unreadable;
+    double seconds;
+};
+
 struct cw_summary_in {
     const struct cw_dissector *d;
-    double seconds;
-    uint64_t files_ok, files_damaged, files_unreadable;
+    struct cw_run_result run;
     /* analyze only (NULL for decode) */
     const struct cw_ruleset *rules;
     const struct cw_engine *engine;
