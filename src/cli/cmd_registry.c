@@ -43,7 +43,7 @@ static int do_import(const char *db, const char *key_file, long max_errors, char
         cw_cli_err("registry import: %s", err);
         return 1;
     }
-    struct cw_import_opts o = {key_file, max_errors, "86"};
+    struct cw_import_opts o = {key_file, max_errors, "86", NULL};
     struct cw_import_stats st;
     double t0 = cw_now_seconds();
     int rc = cw_registry_import(reg, (const char *const *)files, nfiles, &o, &st, err,

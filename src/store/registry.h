@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event/event.h"
 
@@ -66,6 +67,7 @@ struct cw_import_opts {
     const char *key_file; /* pseudonymisation key; NULL = demo key (said so on stderr) */
     long max_errors;      /* give up after this many bad rows (-1 = never) */
     const char *cc;       /* country code for national numbers, default "86" */
+    FILE *report;         /* where bad rows and notes are reported; NULL = stderr */
 };
 
 struct cw_import_stats {

@@ -247,6 +247,7 @@ struct importer {
     size_t keylen;
     const char *file;
     unsigned long line;
+    FILE *report;
 };
 
 static int all_digits(const char *s, size_t min, size_t max)
@@ -282,9 +283,9 @@ static int64_t parse_time(const char *s)
 
 static void bad_row(struct importer *im, const char *fmt, const char *what)
 {
-    fprintf(stderr, "%s:%lu: ", im->file, im->line);
-    fprintf(stderr, fmt, what);
-    fputc('\n', stderr);
+    fprintf(im->report, "%s:%lu: ", im->file, im->line);
+    fprintf(im->report, fmt, what);
+    fputc('\n', im->report);
     im->st->bad_rows++;
 }
 
@@ -347,7 +348,7 @@ static int import_card(struct importer *im, const int *idx, const struct cw_csv_
         HMAC(EVP_sha256(), im->key, (int)im->keylen, (const unsigned char *)id, strlen(id),
              c.id_pseudo, &mdlen);
         if (!id_valid)
-            fprintf(stderr, "%s:%lu: warning: id_number of card %s is not a valid citizen ID "
+            fprintf(im->report, "%s:%lu: warning: id_number of card %s is not a valid citizen ID "
                             "number; kept, flagged as unverified\n",
                     im->file, im->line, msisdn);
     }
@@ -396,7 +397,8 @@ static int import_range(struct importer *im, const int *idx, const struct cw_csv
 }
 
 /* Map header names to column indexes; returns 1 registry, 2 ranges, 0 neither. */
-static int classify_header(struct cw_csv_row *hdr, int *idx, int *ridx, const char *file)
+static int classify_header(struct cw_csv_row *hdr, int *idx, int *ridx, const char *file,
+                           FILE *report)
 {
     for (int i = 0; i < C__N; i++)
         idx[i] = -1;
@@ -420,7 +422,7 @@ static int classify_header(struct cw_csv_row *hdr, int *idx, int *ridx, const ch
             for (int i = 0; i < C__N; i++)
                 known |= idx[i] == f;
             if (!known)
-                fprintf(stderr, "%s:1: note: column '%s' is not used and not stored%s\n", file,
+                fprintf(report, "%s:1: note: column '%s' is not used and not stored%s\n", file,
                         hdr->field[f],
                         strstr(hdr->field[f], "name") ? " (names are never stored)" : "");
         }
@@ -453,11 +455,11 @@ static int import_file(struct importer *im, const char *path, char *err, size_t 
                 rc = CW_EFORMAT;
                 break;
             }
-            fprintf(stderr, "%s:%lu:%d: malformed CSV (unbalanced quote or too many fields)\n",
+            fprintf(im->report, "%s:%lu:%d: malformed CSV (unbalanced quote or too many fields)\n",
                     path, im->line, col);
             im->st->bad_rows++;
         } else if (im->line == 1) {
-            kind = classify_header(&row, idx, ridx, path);
+            kind = classify_header(&row, idx, ridx, path, im->report);
             if (!kind) {
                 snprintf(err, errlen,
                          "%s:1: header names neither a registry file (needs a 'msisdn' column) "
@@ -500,7 +502,7 @@ static int import_file(struct importer *im, const char *path, char *err, size_t 
 static int load_key(struct importer *im, const char *key_file, char *err, size_t errlen)
 {
     if (!key_file) {
-        fprintf(stderr, "cardwatch: note: no --key-file given: ID numbers are pseudonymised with "
+        fprintf(im->report, "cardwatch: note: no --key-file given: ID numbers are pseudonymised with "
                         "the built-in DEMO key; use a secret key file for real records\n");
         im->keylen = strlen(DEMO_KEY);
         memcpy(im->key, DEMO_KEY, im->keylen);
@@ -537,6 +539,7 @@ int cw_registry_import(struct cw_registry *reg, const char *const *files, int nf
     im.reg = reg;
     im.opts = opts;
     im.st = st;
+    im.report = opts->report ? opts->report : stderr;
     int rc = load_key(&im, opts->key_file, err, errlen);
     if (rc)
         return rc;

@@ -58,7 +58,7 @@ static struct cw_registry *import(struct fixture *f, const char *a, const char *
     char err[1024];
     assert_int_equal(cw_registry_open(f->db, CW_REG_CREATE, &reg, err, sizeof err), 0);
     const char *files[2] = {a, b};
-    struct cw_import_opts o = {NULL, max_err, "86"};
+    struct cw_import_opts o = {NULL, max_err, "86", NULL};
     *rc = cw_registry_import(reg, files, b ? 2 : 1, &o, st, err, sizeof err);
     if (*rc)
         fprintf(stderr, "import: %s\n", err);
@@ -202,7 +202,7 @@ static void test_bad_files(void **state)
     struct cw_registry *reg;
     char err[1024], path[4300];
     assert_int_equal(cw_registry_open(f->db, CW_REG_CREATE, &reg, err, sizeof err), 0);
-    struct cw_import_opts o = {NULL, -1, "86"};
+    struct cw_import_opts o = {NULL, -1, "86", NULL};
     struct cw_import_stats st;
 
     snprintf(path, sizeof path, "%s/neither.csv", f->dir);
@@ -253,7 +253,7 @@ static void test_key_changes_pseudonym(void **state)
         struct cw_registry *reg;
         char err[1024];
         assert_int_equal(cw_registry_open(dbs[i], CW_REG_CREATE, &reg, err, sizeof err), 0);
-        struct cw_import_opts o = {keys[i], -1, "86"};
+        struct cw_import_opts o = {keys[i], -1, "86", NULL};
         struct cw_import_stats st;
         const char *files[1] = {f->reg};
         assert_int_equal(cw_registry_import(reg, files, 1, &o, &st, err, sizeof err), 0);
