@@ -9,7 +9,14 @@ struct cw_classifier;    /* one nDPI detection module per worker */
 struct cw_classify_flow; /* nDPI's per-flow state, freed once the flow is classified */
 
 /* Which of our decoders a classified protocol goes to. */
-enum cw_app { CW_APP_NONE = 0, CW_APP_SIP = 1 };
+enum cw_app {
+    CW_APP_NONE = 0,
+    CW_APP_SIP,
+    CW_APP_SMPP,
+    CW_APP_DIAMETER,
+    CW_APP_GTPC,
+    CW_APP_RADIUS,
+};
 
 int cw_classify_new(struct cw_classifier **out);
 void cw_classify_free(struct cw_classifier *c);

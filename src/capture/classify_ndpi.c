@@ -96,6 +96,15 @@ enum cw_app cw_classify_app(uint16_t proto)
     switch (proto) {
     case NDPI_PROTOCOL_SIP:
         return CW_APP_SIP;
+    case NDPI_PROTOCOL_SMPP:
+        return CW_APP_SMPP;
+    case NDPI_PROTOCOL_DIAMETER:
+        return CW_APP_DIAMETER;
+    case NDPI_PROTOCOL_GTP:
+    case NDPI_PROTOCOL_GTP_C:
+        return CW_APP_GTPC;
+    case NDPI_PROTOCOL_RADIUS:
+        return CW_APP_RADIUS;
     default:
         return CW_APP_NONE;
     }

@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "capture/classify.h"
+#include "decode/diameter.h"
+#include "decode/gtp.h"
+#include "decode/radius.h"
 #include "decode/sip.h"
+#include "decode/smpp.h"
 #include "util/error.h"
 
 #define MAX_FLOWS (1u << 20)
@@ -30,6 +34,29 @@ static void count_event(void *user, const struct cw_event *ev)
     d->sink.emit(d->sink.user, ev);
 }
 
+/* Well-known ports decide where nDPI has not (yet) named the protocol: IANA's registrations
+ * for SMPP (2775), Diameter (3868), GTP-C (2123) and RADIUS (1812/1813, and the old
+ * 1645/1646), each on the transport it runs over. */
+static unsigned app_by_port(const struct cw_pkt *pkt)
+{
+    uint16_t ports[2] = {pkt->sport, pkt->dport};
+    for (int i = 0; i < 2; i++) {
+        uint16_t p = ports[i];
+        if (pkt->l4proto == CW_L4_TCP) {
+            if (p == 2775)
+                return CW_APP_SMPP;
+            if (p == 3868)
+                return CW_APP_DIAMETER;
+        } else {
+            if (p == 2123)
+                return CW_APP_GTPC;
+            if (p == 1812 || p == 1813 || p == 1645 || p == 1646)
+                return CW_APP_RADIUS;
+        }
+    }
+    return CW_APP_NONE;
+}
+
 static void classified(struct cw_dissector *d, struct cw_flow *f, uint16_t proto)
 {
     f->ndpi_done = 1;
@@ -38,8 +65,15 @@ static void classified(struct cw_dissector *d, struct cw_flow *f, uint16_t proto
         d->proto_flows[proto]++;
     cw_classify_flow_free(f->ndpi);
     f->ndpi = NULL;
-    if (f->app == CW_APP_NONE)
-        f->app = (uint8_t)cw_classify_app(proto);
+    /* nDPI's verdict wins over a port guess where it names a protocol we decode; GTP-U
+     * (port 2152) user-plane signalling is not GTP-C. */
+    unsigned app = cw_classify_app(proto);
+    if (app == CW_APP_GTPC && (f->key.pa == 2152 || f->key.pb == 2152))
+        app = CW_APP_NONE;
+    if (app != CW_APP_NONE && app != f->app) {
+        f->app = (uint8_t)app;
+        f->tcp[0].len = f->tcp[1].len = 0; /* a partial message of another protocol */
+    }
 }
 
 static void flow_end(void *user, struct cw_flow *f)
@@ -91,6 +125,14 @@ static int decode_app(struct cw_dissector *d, unsigned app, struct cw_slice data
     switch (app) {
     case CW_APP_SIP:
         return cw_sip_decode(data, meta, &counting, &d->st.dec, consumed, needed);
+    case CW_APP_SMPP:
+        return cw_smpp_decode(data, meta, &counting, &d->st.dec, consumed, needed);
+    case CW_APP_DIAMETER:
+        return cw_diameter_decode(data, meta, &counting, &d->st.dec, consumed, needed);
+    case CW_APP_GTPC:
+        return cw_gtp_decode(data, meta, &counting, &d->st.dec, consumed, needed);
+    case CW_APP_RADIUS:
+        return cw_radius_decode(data, meta, &counting, &d->st.dec, consumed, needed);
     default:
         *consumed = data.len;
         return CW_PARSE_OK;
@@ -207,6 +249,8 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
     struct cw_flow *f = cw_flow_get(d->flows, &pkt, raw->ts_us, &dir, &created, flow_end, d);
     if (!f)
         return;
+    if (created)
+        f->app = (uint8_t)app_by_port(&pkt);
     if (!f->ndpi_done) {
         if (!f->ndpi)
             f->ndpi = cw_classify_flow_new();

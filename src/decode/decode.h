@@ -29,7 +29,7 @@ enum cw_parse_status {
 };
 
 /* Per-decoder counters, owned by the caller (one per worker). */
-#define CW_DECODE_ANOMALIES(X)                                                           \
+#define CW_SIP_ANOMALIES(X)                                                              \
     X(SIP_BAD_START_LINE, "sip_bad_start_line")                                          \
     X(SIP_BAD_HEADER, "sip_bad_header")                                                  \
     X(SIP_BAD_CONTENT_LENGTH, "sip_bad_content_length")                                  \
@@ -38,6 +38,19 @@ enum cw_parse_status {
     X(SIP_NO_IDENTITY, "sip_no_identity")                                                \
     X(SIP_NO_HEADER_END, "sip_no_header_end")                                            \
     X(SIP_TRUNCATED_HEADERS, "sip_truncated_headers")
+
+/* Each decoder keeps its reasons in its own header. */
+#include "decode/anomalies_diameter.h"
+#include "decode/anomalies_gtp.h"
+#include "decode/anomalies_radius.h"
+#include "decode/anomalies_smpp.h"
+
+#define CW_DECODE_ANOMALIES(X)                                                           \
+    CW_SIP_ANOMALIES(X)                                                                  \
+    CW_SMPP_ANOMALIES(X)                                                                 \
+    CW_DIAMETER_ANOMALIES(X)                                                             \
+    CW_GTP_ANOMALIES(X)                                                                  \
+    CW_RADIUS_ANOMALIES(X)
 
 enum cw_decode_anomaly {
 #define CW_X(id, name) CW_DA_##id,
