@@ -241,6 +241,21 @@ static int transport(struct cw_cursor *c, uint8_t proto, struct cw_pkt *out, uns
         out->payload = cw_cur_rest(c);
         return CW_PKT_OK;
     }
+    case CW_L4_SCTP: {
+        /* RFC 9260 3.1: common header, then chunks (walked by sctp.c) */
+        uint16_t sp = cw_cur_u16be(c);
+        uint16_t dp = cw_cur_u16be(c);
+        cw_cur_skip(c, 8); /* verification tag, checksum */
+        if (c->err)
+            return CW_PKT_BAD_SCTP;
+        out->l4proto = CW_L4_SCTP;
+        out->sport = sp;
+        out->dport = dp;
+        out->tcp_flags = 0;
+        out->tcp_seq = 0;
+        out->payload = cw_cur_rest(c);
+        return CW_PKT_OK;
+    }
     case 47: /* GRE */
         if (depth + 1 > CW_PKT_MAX_TUNNELS)
             return CW_PKT_TUNNEL_TOO_DEEP;

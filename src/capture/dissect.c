@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/classify.h"
+#include "capture/sctp.h"
 #include "decode/diameter.h"
 #include "decode/gtp.h"
 #include "decode/radius.h"
@@ -45,6 +46,9 @@ static unsigned app_by_port(const struct cw_pkt *pkt)
         if (pkt->l4proto == CW_L4_TCP) {
             if (p == 2775)
                 return CW_APP_SMPP;
+            if (p == 3868)
+                return CW_APP_DIAMETER;
+        } else if (pkt->l4proto == CW_L4_SCTP) {
             if (p == 3868)
                 return CW_APP_DIAMETER;
         } else {
@@ -228,6 +232,77 @@ static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const s
         d->st.decode_errors++;
 }
 
+/* One whole SCTP user message: the protocol is chosen by its payload protocol id where that
+ * names one, else as for other flows (port, nDPI, SIP probe). */
+static void sctp_message(struct cw_dissector *d, struct cw_flow *f, uint32_t ppid,
+                         struct cw_slice msg, const struct cw_pkt_meta *meta)
+{
+    if (f->app == CW_APP_NONE) {
+        if (ppid == CW_PPID_DIAMETER || ppid == CW_PPID_DIAMETER_DTLS)
+            f->app = CW_APP_DIAMETER;
+        else if (cw_sip_probe(msg))
+            f->app = CW_APP_SIP;
+    }
+    if (f->app == CW_APP_NONE)
+        return;
+    size_t consumed, needed;
+    if (decode_app(d, f->app, msg, meta, &consumed, &needed) == CW_PARSE_ERROR)
+        d->st.decode_errors++;
+}
+
+/* Every DATA chunk of an SCTP packet, in order. A user message split over several DATA chunks
+ * (B ... E, consecutive TSNs on one stream) is reassembled in the direction's buffer; one
+ * message is in progress per direction, which is what signalling links send. */
+static void sctp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const struct cw_pkt *pkt,
+                      const struct cw_pkt_meta *meta)
+{
+    struct cw_cursor c = cw_cur_make(pkt->payload.p, pkt->payload.len);
+    struct cw_sctp_chunk ch;
+    struct cw_tcp_dir *s = &f->tcp[dir];
+    int rc;
+    while ((rc = cw_sctp_next_chunk(&c, &ch)) == 1) {
+        d->st.sctp_chunks++;
+        if (ch.type != CW_SCTP_DATA)
+            continue;
+        d->st.sctp_data++;
+        unsigned be = ch.flags & (CW_SCTP_FLAG_B | CW_SCTP_FLAG_E);
+        if (be == (CW_SCTP_FLAG_B | CW_SCTP_FLAG_E)) {
+            sctp_message(d, f, ch.ppid, ch.data, meta);
+            continue;
+        }
+        if (be == CW_SCTP_FLAG_B) {
+            if (s->len)
+                d->st.sctp_lost_fragments++; /* a message never finished */
+            s->len = 0;
+            s->sctp_stream = ch.stream;
+            s->next_seq = ch.tsn;
+            s->has_seq = 1;
+        } else if (!s->has_seq || ch.stream != s->sctp_stream || ch.tsn != s->next_seq) {
+            d->st.sctp_lost_fragments++; /* middle or end without its beginning */
+            s->has_seq = 0;
+            s->len = 0;
+            continue;
+        }
+        if (ensure_cap(s, (size_t)s->len + ch.data.len)) {
+            d->st.sctp_lost_fragments++;
+            s->has_seq = 0;
+            s->len = 0;
+            continue;
+        }
+        memcpy(s->buf + s->len, ch.data.p, ch.data.len);
+        s->len += (uint32_t)ch.data.len;
+        s->next_seq = ch.tsn + 1;
+        if (be == CW_SCTP_FLAG_E) {
+            d->st.sctp_reassembled++;
+            sctp_message(d, f, ch.ppid, cw_slice_make(s->buf, s->len), meta);
+            s->has_seq = 0;
+            s->len = 0;
+        }
+    }
+    if (rc < 0)
+        d->st.sctp_bad_chunks++;
+}
+
 void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int linktype,
                        uint32_t file_idx)
 {
@@ -263,11 +338,15 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
     }
     if (pkt.payload.len == 0 && pkt.l4proto != CW_L4_TCP)
         return;
+    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP};
+    if (pkt.l4proto == CW_L4_SCTP) {
+        sctp_data(d, f, dir, &pkt, &meta);
+        return;
+    }
     /* Where nDPI has not (yet) named the protocol, the payload itself may say it is SIP. */
     if (f->app == CW_APP_NONE && pkt.payload.len && cw_sip_probe(pkt.payload))
         f->app = CW_APP_SIP;
 
-    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP};
     if (pkt.l4proto == CW_L4_TCP) {
         tcp_data(d, f, dir, &pkt, &meta);
         return;

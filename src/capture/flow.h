@@ -9,10 +9,12 @@
 #include "capture/classify.h"
 #include "capture/packet.h"
 
-/* One direction of a TCP stream being reassembled (in order only, first depth). */
+/* One direction of a TCP stream being reassembled (in order only, first depth), or of an SCTP
+ * association (one fragmented user message at a time). */
 struct cw_tcp_dir {
-    uint32_t next_seq;
+    uint32_t next_seq; /* TCP: next sequence number; SCTP: next TSN of the message in progress */
     uint8_t has_seq;
+    uint16_t sctp_stream; /* SCTP: stream of the message in progress */
     uint8_t *buf; /* partial message carried over to the next segment; allocated per flow */
     uint32_t len, cap;
 };

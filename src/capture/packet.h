@@ -3,7 +3,8 @@
  * Link layers: Ethernet (802.1Q / QinQ), Linux cooked SLL and SLL2, raw IP, BSD loopback.
  * Network: IPv4 and IPv6 (extension headers). Tunnels: GRE (IP, PPP, transparent Ethernet
  * bridging) and GTP-U (UDP 2152), to a bounded depth; the innermost IP packet is reported.
- * Transport: UDP and TCP. Every length is checked against the bytes really captured.
+ * Transport: UDP, TCP and SCTP (the payload is the chunk area: sctp.h walks it). Every length
+ * is checked against the bytes really captured.
  */
 #ifndef CW_PACKET_H
 #define CW_PACKET_H
@@ -23,6 +24,7 @@
     X(BAD_IPV6_EXT, "bad_ipv6_ext_header", 1)                                            \
     X(BAD_UDP, "bad_udp_header", 1)                                                      \
     X(BAD_TCP, "bad_tcp_header", 1)                                                      \
+    X(BAD_SCTP, "bad_sctp_header", 1)                                                    \
     X(BAD_TUNNEL, "bad_tunnel_header", 1)                                                \
     X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 1)                                             \
     X(UNKNOWN_LINKTYPE, "unknown_linktype", 0)                                           \
@@ -42,7 +44,7 @@ const char *cw_pkt_reason_name(unsigned r);
 /** 1 when the reason means the packet is malformed (not just uninteresting). */
 int cw_pkt_reason_malformed(unsigned r);
 
-enum { CW_L4_UDP = 17, CW_L4_TCP = 6 };
+enum { CW_L4_UDP = 17, CW_L4_TCP = 6, CW_L4_SCTP = 132 };
 
 enum cw_tcp_flag { CW_TCP_FIN = 1, CW_TCP_SYN = 2, CW_TCP_RST = 4, CW_TCP_ACK = 16 };
 
@@ -51,13 +53,13 @@ struct cw_pkt {
     const uint8_t *l3; /* innermost IP header (what nDPI wants) */
     size_t l3_len;     /* IP header + payload as the IP length says, cut to what is there */
     uint8_t ipver;     /* 4 or 6 */
-    uint8_t l4proto;   /* CW_L4_UDP or CW_L4_TCP */
+    uint8_t l4proto;   /* CW_L4_UDP, CW_L4_TCP or CW_L4_SCTP */
     uint8_t tunnels;   /* encapsulations removed */
     uint8_t tcp_flags;
     uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 bytes */
     uint16_t sport, dport;
     uint32_t tcp_seq;
-    struct cw_slice payload; /* transport payload */
+    struct cw_slice payload; /* transport payload; for SCTP the chunks after the common header */
 };
 
 /* Link types we read (values of the pcap LINKTYPE_* registry). */

@@ -55,6 +55,11 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
         fprintf(f, "tcp          gaps %" PRIu64 ", retransmissions %" PRIu64
                    ", oversized messages %" PRIu64 "\n",
                 st.tcp_gaps, st.tcp_retransmissions, st.tcp_overflows);
+    if (st.sctp_chunks)
+        fprintf(f, "sctp         chunks %" PRIu64 ", data %" PRIu64 ", reassembled messages %" PRIu64
+                   ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64 "\n",
+                st.sctp_chunks, st.sctp_data, st.sctp_reassembled, st.sctp_bad_chunks,
+                st.sctp_lost_fragments);
     uint64_t total = 0;
     for (unsigned k = 0; k < CW_EV__COUNT; k++)
         total += st.events[k];

@@ -55,11 +55,6 @@ struct known_gap {
 };
 
 static const struct known_gap KNOWN_GAPS[] = {
-    {.file = "sip-sctp-invite-sll.pcap",
-     .frames = {2},
-     .kind = GAP_EVENT,
-     .why = "SIP over SCTP (INVITE in an SCTP DATA chunk): src/capture does not decode SCTP "
-            "yet"},
     {.file = "sip-websocket-invite.pcap",
      .frames = {11, 18},
      .kind = GAP_EVENT,
