@@ -52,8 +52,15 @@ int cw_pkt_ipv4(struct cw_cursor *c, struct cw_pkt *out, unsigned depth)
     memcpy(out->dst, ip + 16, 4);
     out->l3 = ip;
     out->l3_len = (size_t)(body.end - ip);
-    if ((frag & 0x3fff) != 0) /* MF set or offset != 0 */
+    if ((frag & 0x3fff) != 0) { /* MF set or offset != 0: frag.c puts the pieces together */
+        out->frag_id = (uint32_t)(ip[4] << 8 | ip[5]);
+        out->frag_offset = (uint32_t)(frag & 0x1fff) * 8;
+        out->frag_more = (frag & 0x2000) != 0;
+        out->frag_proto = proto;
+        cw_cur_skip(&body, ihl);
+        out->payload = cw_cur_rest(&body);
         return CW_PKT_IP_FRAGMENT;
+    }
     cw_cur_skip(&body, ihl);
     int rc = transport(&body, proto, out, depth);
     if (rc == CW_PKT_OK && trunc != CW_PKT_OK)
@@ -92,8 +99,20 @@ int cw_pkt_ipv6(struct cw_cursor *c, struct cw_pkt *out, unsigned depth)
             next = nh;
             continue;
         }
-        case 44: /* fragment */
+        case 44: { /* fragment: next(1) reserved(1) offset/res/M(2) identification(4) */
+            uint8_t nh = cw_cur_u8(&body);
+            cw_cur_skip(&body, 1);
+            uint16_t om = cw_cur_u16be(&body);
+            uint32_t id = cw_cur_u32be(&body);
+            if (body.err)
+                return CW_PKT_BAD_IPV6_EXT;
+            out->frag_id = id;
+            out->frag_offset = (uint32_t)(om & 0xfff8);
+            out->frag_more = om & 1;
+            out->frag_proto = nh;
+            out->payload = cw_cur_rest(&body);
             return CW_PKT_IP_FRAGMENT;
+        }
         default: {
             int rc = transport(&body, next, out, depth);
             if (rc == CW_PKT_OK && trunc != CW_PKT_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/classify.h"
+#include "capture/frag.h"
 #include "capture/sctp.h"
 #include "decode/diameter.h"
 #include "decode/gtp.h"
@@ -17,11 +18,15 @@
 #define FLOW_IDLE_US (300ull * 1000000ull)
 /* nDPI gets this many packets of a flow to decide; then it gives its best guess. */
 #define NDPI_MAX_PACKETS 16
+/* Datagrams reassembled at once (64 KiB each at most) and how long a piece waits. */
+#define MAX_FRAG_DATAGRAMS 64
+#define FRAG_TIMEOUT_US (30ull * 1000000ull)
 
 struct cw_dissector {
     struct cw_event_sink sink;
     struct cw_classifier *cls;
     struct cw_flow_table *flows;
+    struct cw_frag_table *frags;
     uint64_t *proto_flows; /* classified flows per nDPI protocol id */
     unsigned nprotos;
     struct cw_dissect_stats st;
@@ -98,6 +103,8 @@ int cw_dissect_new(const struct cw_event_sink *sink, struct cw_dissector **out)
     int rc = cw_classify_new(&d->cls);
     if (rc == 0)
         rc = cw_flow_table_new(MAX_FLOWS, FLOW_IDLE_US, &d->flows);
+    if (rc == 0)
+        rc = cw_frag_new(MAX_FRAG_DATAGRAMS, FRAG_TIMEOUT_US, &d->frags);
     if (rc == 0) {
         d->nprotos = cw_classify_nprotos(d->cls);
         d->proto_flows = calloc(d->nprotos, sizeof *d->proto_flows);
@@ -118,6 +125,7 @@ void cw_dissect_free(struct cw_dissector *d)
         return;
     cw_flow_table_free(d->flows, flow_end, d);
     cw_classify_free(d->cls);
+    cw_frag_free(d->frags);
     free(d->proto_flows);
     free(d);
 }
@@ -312,6 +320,15 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
     d->st.packets++;
     d->st.bytes += raw->len;
     int r = cw_pkt_decode(raw->data, raw->caplen, linktype, &pkt);
+    if (r == CW_PKT_IP_FRAGMENT) {
+        const uint8_t *whole;
+        size_t wlen;
+        if (cw_frag_add(d->frags, &pkt, raw->ts_us, &whole, &wlen) != 1)
+            return; /* held until the datagram is complete (or dropped: counted there) */
+        r = cw_pkt_decode(whole, wlen, CW_LINKTYPE_RAW, &pkt);
+        if (r == CW_PKT_IP_FRAGMENT)
+            r = CW_PKT_BAD_IP_HEADER; /* a fragment inside a reassembled datagram */
+    }
     if (r != CW_PKT_OK) {
         d->st.reasons[r]++;
         if (cw_pkt_reason_malformed((unsigned)r))
@@ -372,6 +389,7 @@ void cw_dissect_stats(const struct cw_dissector *d, struct cw_dissect_stats *st)
     *st = d->st;
     if (d->flows)
         cw_flow_table_stats(d->flows, &st->flows);
+    cw_frag_stats(d->frags, &st->frags);
 }
 
 void cw_dissect_proto_flows(const struct cw_dissector *d,

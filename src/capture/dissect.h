@@ -8,6 +8,7 @@
 
 #include "capture/capture.h"
 #include "capture/flow.h"
+#include "capture/frag.h"
 #include "capture/packet.h"
 #include "decode/decode.h"
 
@@ -17,7 +18,7 @@
 struct cw_dissect_stats {
     uint64_t packets, bytes;
     uint64_t malformed; /* L2-L4 malformed packets (counted, skipped) */
-    uint64_t skipped;   /* not looked into: not IP, other transports, fragments */
+    uint64_t skipped;   /* not looked into: not IP, other transports */
     uint64_t reasons[CW_PKT__COUNT];
     uint64_t tcp_gaps, tcp_retransmissions, tcp_overflows;
     uint64_t sctp_chunks, sctp_data, sctp_reassembled, sctp_bad_chunks, sctp_lost_fragments;
@@ -25,6 +26,7 @@ struct cw_dissect_stats {
     uint64_t events[CW_EV__COUNT];
     struct cw_decode_stats dec;
     struct cw_flow_stats flows;
+    struct cw_frag_stats frags;
 };
 
 struct cw_dissector;

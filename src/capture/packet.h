@@ -59,6 +59,12 @@ struct cw_pkt {
     uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 bytes */
     uint16_t sport, dport;
     uint32_t tcp_seq;
+    /* With CW_PKT_IP_FRAGMENT (for frag.c): which datagram, where this piece goes; payload is
+     * then the fragment's data and l3 its IP header. */
+    uint32_t frag_id;     /* IPv4 identification, or IPv6 fragment header identification */
+    uint32_t frag_offset; /* bytes */
+    uint8_t frag_more;    /* more fragments follow */
+    uint8_t frag_proto;   /* transport protocol of the whole datagram */
     struct cw_slice payload; /* transport payload; for SCTP the chunks after the common header */
 };
 

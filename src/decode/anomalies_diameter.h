@@ -3,6 +3,24 @@
 #ifndef CW_ANOMALIES_DIAMETER_H
 #define CW_ANOMALIES_DIAMETER_H
 
-#define CW_DIAMETER_ANOMALIES(X) X(DIAMETER_MALFORMED, "diameter_malformed")
+/* bad_version    header version is not 1 (the rest of the slice is dropped)
+ * bad_length     header length < 20, not a multiple of 4, or over 1 MiB (rest dropped)
+ * truncated      a datagram / SCTP user message shorter than its header says
+ * avp_bad_length AVP length < 8, or < 12 with the V flag (rest of its parent skipped)
+ * avp_overrun    AVP header or data past the end of its parent (rest of its parent skipped)
+ * avp_padding    an AVP's data fits its parent but its padding to 4 does not
+ * depth          Grouped AVPs nested deeper than the cap (counted once per message)
+ * bad_value      an identity AVP that is not what its type says (digits, TBCD, enum size)
+ * no_identity    a request that maps to an event carried no IMSI, number or IMEI */
+#define CW_DIAMETER_ANOMALIES(X)                                                         \
+    X(DIAMETER_BAD_VERSION, "diameter_bad_version")                                      \
+    X(DIAMETER_BAD_LENGTH, "diameter_bad_length")                                        \
+    X(DIAMETER_TRUNCATED, "diameter_truncated")                                          \
+    X(DIAMETER_AVP_BAD_LENGTH, "diameter_avp_bad_length")                                \
+    X(DIAMETER_AVP_OVERRUN, "diameter_avp_overrun")                                      \
+    X(DIAMETER_AVP_PADDING, "diameter_avp_padding")                                      \
+    X(DIAMETER_DEPTH, "diameter_depth")                                                  \
+    X(DIAMETER_BAD_VALUE, "diameter_bad_value")                                          \
+    X(DIAMETER_NO_IDENTITY, "diameter_no_identity")
 
 #endif

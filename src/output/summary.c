@@ -55,6 +55,11 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
         fprintf(f, "tcp          gaps %" PRIu64 ", retransmissions %" PRIu64
                    ", oversized messages %" PRIu64 "\n",
                 st.tcp_gaps, st.tcp_retransmissions, st.tcp_overflows);
+    if (st.frags.fragments)
+        fprintf(f, "fragments    %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
+                   " overlaps, %" PRIu64 " timed out, %" PRIu64 " evicted, %" PRIu64 " unusable\n",
+                st.frags.fragments, st.frags.reassembled, st.frags.overlaps, st.frags.timeouts,
+                st.frags.evicted, st.frags.bad);
     if (st.sctp_chunks)
         fprintf(f, "sctp         chunks %" PRIu64 ", data %" PRIu64 ", reassembled messages %" PRIu64
                    ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64 "\n",
