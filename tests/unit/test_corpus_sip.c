@@ -33,6 +33,7 @@
 #include <dirent.h>
 
 #include "event/event.h"
+#include "corpus.h"
 #include "testutil.h"
 
 /* ---- what we know we do not decode yet ---- */
@@ -100,125 +101,6 @@ static const struct known_gap *gap_at(const char *file, uint64_t frame)
                 return &KNOWN_GAPS[i];
     }
     return NULL;
-}
-
-static int corpus_present(void)
-{
-    if (tu_exists(CW_CORPUS_DIR "/MANIFEST.md"))
-        return 1;
-    print_message("corpus absent: %s not found, differential test skipped\n", CW_CORPUS_DIR);
-    return 0;
-}
-
-/* ---- a growing list of problems, reported together ---- */
-
-struct report {
-    char *text;
-    size_t len, cap;
-    int count;
-};
-
-static void problem(struct report *r, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t add = strlen(line) + 1;
-    if (r->len + add + 1 > r->cap) {
-        r->cap = (r->len + add + 1) * 2;
-        r->text = realloc(r->text, r->cap);
-        assert_non_null(r->text);
-    }
-    memcpy(r->text + r->len, line, add - 1);
-    r->len += add - 1;
-    r->text[r->len++] = '\n';
-    r->text[r->len] = 0;
-    r->count++;
-}
-
-/* ---- tshark's TSV ---- */
-
-#define MAX_COLS 32
-
-struct tsv {
-    char *buf;
-    int ncols;
-    char *head[MAX_COLS];
-    int nrows;
-    char **cells; /* nrows * ncols */
-};
-
-static int split_tabs(char *line, char **out, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return -1;
-        out[n++] = p;
-        char *t = strchr(p, '\t');
-        if (!t)
-            break;
-        *t = 0;
-        p = t + 1;
-    }
-    return n;
-}
-
-static void tsv_read(const char *path, struct tsv *t)
-{
-    memset(t, 0, sizeof *t);
-    t->buf = tu_read_file(path, NULL);
-    if (!t->buf)
-        fail_msg("cannot read %s", path);
-    size_t lines = 0;
-    for (char *p = t->buf; *p; p++)
-        lines += *p == '\n';
-    t->cells = calloc((lines + 1) * MAX_COLS, sizeof *t->cells);
-    assert_non_null(t->cells);
-    char *save = NULL;
-    int first = 1;
-    for (char *line = strtok_r(t->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r')
-            line[n - 1] = 0;
-        if (first) {
-            t->ncols = split_tabs(line, t->head, MAX_COLS);
-            assert_true(t->ncols > 0);
-            first = 0;
-            continue;
-        }
-        char *cols[MAX_COLS];
-        int nc = split_tabs(line, cols, MAX_COLS);
-        if (nc != t->ncols)
-            fail_msg("%s: row %d has %d columns, the header %d", path, t->nrows + 2, nc, t->ncols);
-        memcpy(t->cells + (size_t)t->nrows * MAX_COLS, cols, sizeof(char *) * (size_t)nc);
-        t->nrows++;
-    }
-}
-
-static int tsv_col(const struct tsv *t, const char *name)
-{
-    for (int i = 0; i < t->ncols; i++)
-        if (strcmp(t->head[i], name) == 0)
-            return i;
-    fail_msg("expected TSV has no column %s", name);
-    return -1;
-}
-
-static const char *tsv_cell(const struct tsv *t, int row, int col)
-{
-    return t->cells[(size_t)row * MAX_COLS + (size_t)col];
-}
-
-static void tsv_free(struct tsv *t)
-{
-    free(t->cells);
-    free(t->buf);
 }
 
 /* ---- numbers from URIs, as tshark shows them ---- */
@@ -326,173 +208,6 @@ static void party(const char *addr, const char *user, char *out, size_t outsz)
 }
 
 /* ---- our JSON lines ---- */
-
-struct ev {
-    char kind[16];
-    char calling[64], called[64], imsi[32];
-    char text[512];
-    char file[512];
-    uint64_t frame;
-    int matched;
-};
-
-static void put_utf8(char *out, size_t outsz, size_t *o, unsigned cp)
-{
-    char tmp[4];
-    size_t n;
-    if (cp < 0x80) {
-        tmp[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        tmp[0] = (char)(0xc0 | cp >> 6);
-        tmp[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        tmp[0] = (char)(0xe0 | cp >> 12);
-        tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        tmp[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        tmp[0] = (char)(0xf0 | cp >> 18);
-        tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        tmp[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    for (size_t i = 0; i < n && *o + 1 < outsz; i++)
-        out[(*o)++] = tmp[i];
-}
-
-static int hex4(const char *p, unsigned *v)
-{
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-        *v = *v << 4 | d;
-    }
-    return 0;
-}
-
-/* A JSON string at *pp (at its opening quote) into out; *pp moves past it. -1 if malformed. */
-static int json_string(const char **pp, char *out, size_t outsz)
-{
-    const char *p = *pp;
-    size_t o = 0;
-    if (*p++ != '"')
-        return -1;
-    while (*p && *p != '"') {
-        if (*p != '\\') {
-            if (o + 1 < outsz)
-                out[o++] = *p;
-            p++;
-            continue;
-        }
-        p++;
-        unsigned cp;
-        switch (*p) {
-        case '"': case '\\': case '/': cp = (unsigned char)*p; p++; break;
-        case 'b': cp = '\b'; p++; break;
-        case 'f': cp = '\f'; p++; break;
-        case 'n': cp = '\n'; p++; break;
-        case 'r': cp = '\r'; p++; break;
-        case 't': cp = '\t'; p++; break;
-        case 'u': {
-            if (hex4(p + 1, &cp))
-                return -1;
-            p += 5;
-            unsigned lo;
-            if (cp >= 0xd800 && cp < 0xdc00 && p[0] == '\\' && p[1] == 'u' && !hex4(p + 2, &lo) &&
-                lo >= 0xdc00 && lo < 0xe000) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                p += 6;
-            }
-            break;
-        }
-        default:
-            return -1;
-        }
-        put_utf8(out, outsz, &o, cp);
-    }
-    if (*p != '"')
-        return -1;
-    out[o] = 0;
-    *pp = p + 1;
-    return 0;
-}
-
-static void copy(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= dstsz)
-        n = dstsz - 1;
-    memcpy(dst, src, n);
-    dst[n] = 0;
-}
-
-/* One flat JSON object of strings and unsigned numbers (what `decode` prints). */
-static int json_event(const char *line, struct ev *ev)
-{
-    memset(ev, 0, sizeof *ev);
-    const char *p = line;
-    int have_frame = 0;
-    if (*p++ != '{')
-        return -1;
-    while (*p == ' ')
-        p++;
-    if (*p == '}')
-        return -1;
-    for (;;) {
-        char key[32], val[1024];
-        if (json_string(&p, key, sizeof key))
-            return -1;
-        if (*p++ != ':')
-            return -1;
-        if (*p == '"') {
-            if (json_string(&p, val, sizeof val))
-                return -1;
-        } else {
-            size_t n = 0;
-            while (*p >= '0' && *p <= '9' && n + 1 < sizeof val)
-                val[n++] = *p++;
-            val[n] = 0;
-            if (!n)
-                return -1;
-        }
-        if (!strcmp(key, "kind"))
-            copy(ev->kind, sizeof ev->kind, val);
-        else if (!strcmp(key, "calling"))
-            copy(ev->calling, sizeof ev->calling, val);
-        else if (!strcmp(key, "called"))
-            copy(ev->called, sizeof ev->called, val);
-        else if (!strcmp(key, "text"))
-            copy(ev->text, sizeof ev->text, val);
-        else if (!strcmp(key, "imsi"))
-            copy(ev->imsi, sizeof ev->imsi, val);
-        else if (!strcmp(key, "file"))
-            copy(ev->file, sizeof ev->file, val);
-        else if (!strcmp(key, "frame")) {
-            ev->frame = strtoull(val, NULL, 10);
-            have_frame = 1;
-        }
-        if (*p == ',') {
-            p++;
-            continue;
-        }
-        if (*p == '}')
-            break;
-        return -1;
-    }
-    return have_frame && ev->kind[0] ? 0 : -1;
-}
 
 /* ---- the comparison ---- */
 
@@ -647,7 +362,7 @@ static int check_field(struct report *rep, struct met *met, const char *name, ui
     const struct known_gap *bug = bug_at(name, frame, field);
     if (!strcmp(ours, want)) {
         if (bug)
-            problem(rep, "%s frame %llu: %s listed in KNOWN_GAPS as a bug but right now (\"%s\"): "
+            corpus_problem(rep, "%s frame %llu: %s listed in KNOWN_GAPS as a bug but right now (\"%s\"): "
                     "remove it from the list",
                     name, (unsigned long long)frame, field, ours);
         return 1;
@@ -656,14 +371,14 @@ static int check_field(struct report *rep, struct met *met, const char *name, ui
         met_add(met, bug, frame);
         return 0; /* reported as a known gap, not counted as matched */
     }
-    problem(rep, "%s frame %llu %s: %s ours \"%s\", tshark \"%s\"", name,
+    corpus_problem(rep, "%s frame %llu %s: %s ours \"%s\", tshark \"%s\"", name,
             (unsigned long long)frame, method, field, ours, want);
     return 0;
 }
 
 static void compare_file(const char *name)
 {
-    char path[1024], tsvpath[1024], cmd[2300];
+    char path[1024], tsvpath[1024];
     snprintf(path, sizeof path, "%s/%s", CW_CORPUS_DIR, name);
     snprintf(tsvpath, sizeof tsvpath, "%s/expected/%s.tsv", CW_CORPUS_DIR, name);
     if (!tu_exists(path) || !tu_exists(tsvpath))
@@ -676,34 +391,14 @@ static void compare_file(const char *name)
     int c_frame = tsv_col(&t, "frame.number"), c_method = tsv_col(&t, "sip.Method");
     int c_text = tsv_col(&t, "gsm_sms.sms_text");
 
-    snprintf(cmd, sizeof cmd, "'%s' decode --quiet '%s'", CW_BINARY, path);
-    int status = -1;
-    char *out = tu_run(cmd, &status);
-    assert_non_null(out);
-    if (status != 0)
-        fail_msg("%s: cardwatch decode exited with %d", name, status);
-
-    size_t nev = 0, cap = 16;
-    struct ev *evs = malloc(cap * sizeof *evs);
-    assert_non_null(evs);
     struct report rep = {0};
     struct met met = {0};
-    char *save = NULL;
-    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (nev == cap) {
-            cap *= 2;
-            evs = realloc(evs, cap * sizeof *evs);
-            assert_non_null(evs);
-        }
-        if (json_event(line, &evs[nev]) != 0) {
-            problem(&rep, "%s: output line is not an event object: %.200s", name, line);
-            continue;
-        }
-        if (strcmp(evs[nev].file, path) != 0)
-            problem(&rep, "%s frame %llu: file is \"%s\"", name,
-                    (unsigned long long)evs[nev].frame, evs[nev].file);
-        nev++;
-    }
+    size_t nev;
+    struct corpus_ev *evs = corpus_decode(path, &nev, &rep);
+    for (size_t i = 0; i < nev; i++)
+        if (strcmp(evs[i].file, path) != 0)
+            corpus_problem(&rep, "%s frame %llu: file is \"%s\"", name,
+                           (unsigned long long)evs[i].frame, evs[i].file);
 
     int compared = 0, matched = 0;
     for (int r = 0; r < t.nrows; r++) {
@@ -721,14 +416,14 @@ static void compare_file(const char *name)
         const char *want_text = tsv_cell(&t, r, c_text);
 
         const struct known_gap *gap = gap_at(name, frame);
-        struct ev *ev = NULL;
+        struct corpus_ev *ev = NULL;
         for (size_t i = 0; i < nev && !ev; i++)
             if (evs[i].frame == frame && !evs[i].matched && !strcmp(evs[i].kind, kind))
                 ev = &evs[i];
         if (gap && gap->kind == GAP_EVENT) {
             if (ev) {
                 ev->matched = 1;
-                problem(&rep, "%s frame %llu: listed in KNOWN_GAPS (%s) but decoded now: remove "
+                corpus_problem(&rep, "%s frame %llu: listed in KNOWN_GAPS (%s) but decoded now: remove "
                         "it from the list",
                         name, (unsigned long long)frame, gap->why);
             }
@@ -737,7 +432,7 @@ static void compare_file(const char *name)
         }
         compared++;
         if (!ev) {
-            problem(&rep, "%s frame %llu: tshark shows %s (calling \"%s\", called \"%s\"), we "
+            corpus_problem(&rep, "%s frame %llu: tshark shows %s (calling \"%s\", called \"%s\"), we "
                     "give no %s event",
                     name, (unsigned long long)frame, method, w.calling, w.called, kind);
             continue;
@@ -748,19 +443,19 @@ static void compare_file(const char *name)
         ok &= check_field(&rep, &met, name, frame, method, "imsi", ev->imsi, w.imsi);
         if (gap && gap->kind == GAP_TEXT) {
             if (ev->text[0] && !strcmp(ev->text, want_text))
-                problem(&rep, "%s frame %llu: text listed in KNOWN_GAPS but decoded now "
+                corpus_problem(&rep, "%s frame %llu: text listed in KNOWN_GAPS but decoded now "
                         "(\"%s\"): remove it from the list",
                         name, (unsigned long long)frame, ev->text);
             else if (ev->text[0])
-                problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
+                corpus_problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
                         (unsigned long long)frame, ev->text, want_text);
             met_add(&met, gap, frame);
         } else if (want_text[0] && strcmp(ev->text, want_text) != 0) {
-            problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
+            corpus_problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
                     (unsigned long long)frame, ev->text, want_text);
             ok = 0;
         } else if (!want_text[0] && ev->text[0] && strcmp(kind, "sms_mo") != 0) {
-            problem(&rep, "%s frame %llu: a %s event with text \"%s\"", name,
+            corpus_problem(&rep, "%s frame %llu: a %s event with text \"%s\"", name,
                     (unsigned long long)frame, kind, ev->text);
             ok = 0;
         }
@@ -768,7 +463,7 @@ static void compare_file(const char *name)
     }
     for (size_t i = 0; i < nev; i++)
         if (!evs[i].matched)
-            problem(&rep, "%s frame %llu: we give a %s event (calling \"%s\", called \"%s\") "
+            corpus_problem(&rep, "%s frame %llu: we give a %s event (calling \"%s\", called \"%s\") "
                     "where tshark shows no INVITE, MESSAGE or REGISTER",
                     name, (unsigned long long)evs[i].frame, evs[i].kind, evs[i].calling,
                     evs[i].called);
@@ -777,7 +472,6 @@ static void compare_file(const char *name)
                   name, compared, matched, nev, met.n);
     met_print(&met, name);
     free(evs);
-    free(out);
     tsv_free(&t);
     if (rep.count) {
         print_message("%s", rep.text);
@@ -866,8 +560,8 @@ static void test_expected_rules(void **state)
     assert_string_equal(out, "12675941249_Uclx8s21Ck82KTJtkFC");
     assert_int_equal(strlen(out), CW_NUM_MAX - 1);
 
-    struct ev ev;
-    assert_int_equal(json_event("{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"proto\":\"sip\","
+    struct corpus_ev ev;
+    assert_int_equal(corpus_json_event("{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"proto\":\"sip\","
                                 "\"kind\":\"sms_mo\",\"calling\":\"1\",\"text\":\"a\\\"b\\u00e9\","
                                 "\"file\":\"f\",\"frame\":90}",
                                 &ev),
@@ -877,7 +571,7 @@ static void test_expected_rules(void **state)
     assert_string_equal(ev.called, "");
     assert_string_equal(ev.text, "a\"b\xc3\xa9");
     assert_int_equal(ev.frame, 90);
-    assert_int_equal(json_event("not json", &ev), -1);
+    assert_int_equal(corpus_json_event("not json", &ev), -1);
 }
 
 int main(void)
