@@ -255,6 +255,8 @@ static int transport(struct cw_cursor *c, uint8_t proto, struct cw_pkt *out, uns
         out->dport = (uint16_t)(th[2] << 8 | th[3]);
         out->tcp_seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 |
                        th[7];
+        out->tcp_ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 |
+                       th[11];
         out->tcp_flags = th[13];
         cw_cur_skip(c, off);
         out->payload = cw_cur_rest(c);

@@ -168,44 +168,14 @@ static int ensure_cap(struct cw_tcp_dir *s, size_t n)
     return 0;
 }
 
-/* In-order TCP reassembly for one direction; application messages may span segments and a
- * segment may hold several messages. Gaps drop the partial message (counted). */
-static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const struct cw_pkt *pkt,
-                     const struct cw_pkt_meta *meta)
+/* Bytes of one direction that follow on from the last ones delivered: parse them together
+ * with the partial message carried over; application messages may span segments and a segment
+ * may hold several messages. */
+static void tcp_deliver(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_dir *s,
+                        struct cw_slice data, const struct cw_pkt_meta *meta)
 {
-    struct cw_tcp_dir *s = &f->tcp[dir];
-    struct cw_slice data = pkt->payload;
-    uint32_t seq = pkt->tcp_seq;
-    if (pkt->tcp_flags & CW_TCP_SYN) {
-        seq++;
-        s->next_seq = seq;
-        s->has_seq = 1;
-        s->len = 0; /* a new connection on the same ports: nothing of the old one carries over */
-    }
-    if (data.len == 0)
-        return;
-    if (!s->has_seq) { /* joined mid-stream */
-        s->next_seq = seq;
-        s->has_seq = 1;
-    }
-    int32_t diff = (int32_t)(seq - s->next_seq);
-    if (diff < 0) {
-        uint32_t old = (uint32_t)-(int64_t)diff;
-        if (old >= data.len) {
-            d->st.tcp_retransmissions++;
-            return;
-        }
-        data.p += old;
-        data.len -= old;
-    } else if (diff > 0) {
-        d->st.tcp_gaps++;
-        s->len = 0;
-        s->next_seq = seq;
-    }
-    s->next_seq += (uint32_t)data.len;
     if (f->app == CW_APP_NONE)
         return;
-
     size_t consumed = 0, needed = 0;
     int rc;
     if (s->len == 0) {
@@ -238,6 +208,119 @@ static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const s
     }
     if (rc == CW_PARSE_ERROR)
         d->st.decode_errors++;
+}
+
+static int tcp_hold(struct cw_tcp_dir *s, uint32_t seq, struct cw_slice data)
+{
+    if (s->nooo == CW_TCP_OOO_MAX || data.len > CW_STREAM_MAX)
+        return -1;
+    if (!s->ooo && !(s->ooo = calloc(CW_TCP_OOO_MAX, sizeof *s->ooo)))
+        return -1;
+    uint8_t *copy = malloc(data.len);
+    if (!copy)
+        return -1;
+    memcpy(copy, data.p, data.len);
+    s->ooo[s->nooo].seq = seq;
+    s->ooo[s->nooo].len = (uint32_t)data.len;
+    s->ooo[s->nooo].data = copy;
+    s->nooo++;
+    return 0;
+}
+
+/* Deliver the held segments that now follow on, in sequence order. */
+static void tcp_drain(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_dir *s,
+                      const struct cw_pkt_meta *meta)
+{
+    for (unsigned i = 0; i < s->nooo;) {
+        struct cw_tcp_seg g = s->ooo[i];
+        int32_t gd = (int32_t)(g.seq - s->next_seq);
+        if (gd > 0) {
+            i++;
+            continue;
+        }
+        s->ooo[i] = s->ooo[--s->nooo];
+        uint32_t old = (uint32_t)-(int64_t)gd;
+        if (old < g.len) {
+            s->next_seq += g.len - old;
+            tcp_deliver(d, f, s, cw_slice_make(g.data + old, g.len - old), meta);
+        } else {
+            d->st.tcp_retransmissions++;
+        }
+        free(g.data);
+        i = 0; /* the next one may now follow on */
+    }
+}
+
+/* The hole before the held segments will not fill (lost before the capture): count it, drop
+ * the partial message, and go on from the earliest held segment. */
+static void tcp_skip_hole(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_dir *s,
+                          const struct cw_pkt_meta *meta)
+{
+    if (s->nooo == 0)
+        return;
+    uint32_t first = s->ooo[0].seq;
+    for (unsigned i = 1; i < s->nooo; i++)
+        if ((int32_t)(s->ooo[i].seq - first) < 0)
+            first = s->ooo[i].seq;
+    d->st.tcp_gaps++;
+    s->len = 0;
+    s->next_seq = first;
+    tcp_drain(d, f, s, meta);
+}
+
+/* TCP reassembly for one direction: in order; a segment that comes early is held (a few per
+ * direction) until the hole before it fills. A hole is given up as lost (counted, with the
+ * partial message) when the receiver acknowledges bytes past it (the capture missed them), or
+ * when no more segments can be held; decoding goes on from the next segment and the decoders
+ * resynchronise on a message boundary. Retransmitted bytes are dropped. */
+static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const struct cw_pkt *pkt,
+                     const struct cw_pkt_meta *meta)
+{
+    struct cw_tcp_dir *s = &f->tcp[dir];
+    struct cw_tcp_dir *peer = &f->tcp[!dir];
+    struct cw_slice data = pkt->payload;
+    uint32_t seq = pkt->tcp_seq;
+    if ((pkt->tcp_flags & CW_TCP_ACK) && peer->nooo && peer->has_seq &&
+        (int32_t)(pkt->tcp_ack - peer->next_seq) > 0)
+        tcp_skip_hole(d, f, peer, meta);
+    if (pkt->tcp_flags & CW_TCP_SYN) {
+        seq++;
+        s->next_seq = seq;
+        s->has_seq = 1;
+        s->len = 0; /* a new connection on the same ports: nothing of the old one carries over */
+        cw_tcp_dir_drop_held(s);
+    }
+    if (data.len == 0)
+        return;
+    if (!s->has_seq) { /* joined mid-stream */
+        s->next_seq = seq;
+        s->has_seq = 1;
+    }
+    if ((int32_t)(seq - s->next_seq) > 0) {
+        if (tcp_hold(s, seq, data) == 0) {
+            d->st.tcp_out_of_order++;
+            return;
+        }
+        tcp_skip_hole(d, f, s, meta); /* no room to wait: what is held goes on */
+        if ((int32_t)(seq - s->next_seq) > 0) {
+            d->st.tcp_gaps++; /* and the hole before this segment too */
+            s->len = 0;
+            s->next_seq = seq;
+        }
+    }
+    int32_t diff = (int32_t)(seq - s->next_seq);
+    if (diff < 0) {
+        uint32_t old = (uint32_t)-(int64_t)diff;
+        if (old >= data.len) {
+            d->st.tcp_retransmissions++;
+            return;
+        }
+        data.p += old;
+        data.len -= old;
+    }
+    s->next_seq += (uint32_t)data.len;
+    tcp_deliver(d, f, s, data, meta);
+    tcp_drain(d, f, s, meta);
 }
 
 /* One whole SCTP user message: the protocol is chosen by its payload protocol id where that

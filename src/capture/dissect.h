@@ -21,6 +21,7 @@ struct cw_dissect_stats {
     uint64_t skipped;   /* not looked into: not IP, other transports */
     uint64_t reasons[CW_PKT__COUNT];
     uint64_t tcp_gaps, tcp_retransmissions, tcp_overflows;
+    uint64_t tcp_out_of_order; /* segments held until the bytes before them came */
     uint64_t sctp_chunks, sctp_data, sctp_reassembled, sctp_bad_chunks, sctp_lost_fragments;
     uint64_t decode_errors; /* application payloads a decoder refused */
     uint64_t events[CW_EV__COUNT];

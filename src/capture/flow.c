@@ -90,6 +90,13 @@ static void list_push(struct cw_flow_table *t, struct cw_flow *f)
     t->newest = f;
 }
 
+void cw_tcp_dir_drop_held(struct cw_tcp_dir *s)
+{
+    for (unsigned i = 0; i < s->nooo; i++)
+        free(s->ooo[i].data);
+    s->nooo = 0;
+}
+
 static void release(struct cw_flow_table *t, struct cw_flow *f,
                     void (*on_end)(void *, struct cw_flow *), void *user)
 {
@@ -100,8 +107,11 @@ static void release(struct cw_flow_table *t, struct cw_flow *f,
         pp = &(*pp)->chain;
     *pp = f->chain;
     list_unlink(t, f);
-    free(f->tcp[0].buf);
-    free(f->tcp[1].buf);
+    for (int i = 0; i < 2; i++) {
+        free(f->tcp[i].buf);
+        cw_tcp_dir_drop_held(&f->tcp[i]);
+        free(f->tcp[i].ooo);
+    }
     f->chain = t->free_list;
     t->free_list = f;
     t->st.active--;

@@ -9,15 +9,29 @@
 #include "capture/classify.h"
 #include "capture/packet.h"
 
-/* One direction of a TCP stream being reassembled (in order only, first depth), or of an SCTP
- * association (one fragmented user message at a time). */
+/* A TCP segment that came before the bytes it follows, held (copied) until the hole fills. */
+struct cw_tcp_seg {
+    uint32_t seq, len;
+    uint8_t *data;
+};
+
+/* Segments held per direction while waiting for a hole to fill; beyond, the hole is lost. */
+#define CW_TCP_OOO_MAX 8
+
+/* One direction of a TCP stream being reassembled, or of an SCTP association (one fragmented
+ * user message at a time). */
 struct cw_tcp_dir {
     uint32_t next_seq; /* TCP: next sequence number; SCTP: next TSN of the message in progress */
     uint8_t has_seq;
     uint16_t sctp_stream; /* SCTP: stream of the message in progress */
     uint8_t *buf; /* partial message carried over to the next segment; allocated per flow */
     uint32_t len, cap;
+    struct cw_tcp_seg *ooo; /* CW_TCP_OOO_MAX slots, allocated on the first out-of-order one */
+    uint8_t nooo;
 };
+
+/** Free the out-of-order segments held in @p s (the flow keeps going). */
+void cw_tcp_dir_drop_held(struct cw_tcp_dir *s);
 
 struct cw_flow_key {
     uint8_t a[16], b[16]; /* a <= b (address, then port): both directions map to one key */

@@ -59,6 +59,7 @@ struct cw_pkt {
     uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 bytes */
     uint16_t sport, dport;
     uint32_t tcp_seq;
+    uint32_t tcp_ack; /* acknowledgment number (with CW_TCP_ACK) */
     /* With CW_PKT_IP_FRAGMENT (for frag.c): which datagram, where this piece goes; payload is
      * then the fragment's data and l3 its IP header. */
     uint32_t frag_id;     /* IPv4 identification, or IPv6 fragment header identification */

@@ -51,10 +51,10 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     if (!pl.n)
         fputs("none", f);
     fputc('\n', f);
-    if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows)
-        fprintf(f, "tcp          gaps %" PRIu64 ", retransmissions %" PRIu64
+    if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows || st.tcp_out_of_order)
+        fprintf(f, "tcp          gaps %" PRIu64 ", out of order %" PRIu64 ", retransmissions %" PRIu64
                    ", oversized messages %" PRIu64 "\n",
-                st.tcp_gaps, st.tcp_retransmissions, st.tcp_overflows);
+                st.tcp_gaps, st.tcp_out_of_order, st.tcp_retransmissions, st.tcp_overflows);
     if (st.frags.fragments)
         fprintf(f, "fragments    %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
                    " overlaps, %" PRIu64 " timed out, %" PRIu64 " evicted, %" PRIu64 " unusable\n",

@@ -406,6 +406,23 @@ static void tcp_pkt(struct buf *b, const uint8_t *src, const uint8_t *dst, unsig
     ip4_end(b, ip);
 }
 
+/* A bare acknowledgment (no data) acknowledging @p ack. */
+static void tcp_ack_pkt(struct buf *b, const uint8_t *src, const uint8_t *dst, unsigned sport,
+                        unsigned dport, uint32_t seq, uint32_t ack)
+{
+    size_t ip = eth_ip4(b, 6, src, dst);
+    be16(b, sport);
+    be16(b, dport);
+    be32(b, seq);
+    be32(b, ack);
+    u8(b, 5 << 4);
+    u8(b, 0x10);
+    be16(b, 65535);
+    be16(b, 0);
+    be16(b, 0);
+    ip4_end(b, ip);
+}
+
 /* ---- an event sink that keeps copies ---- */
 
 #define MAX_EVENTS 16
@@ -650,8 +667,9 @@ static void test_dissect_tcp_two_in_one(void **state)
     assert_int_equal(fx->got.ev[3].frame, f2);
 }
 
-/* A segment beyond the next expected byte (packets lost): the partial message is dropped,
- * the gap counted, and the stream picks up again at the next message. */
+/* A segment beyond the next expected byte: held until the hole fills. Here the hole never
+ * fills (lost before the capture): once the receiver acknowledges bytes past it, the partial
+ * message is dropped, the gap counted, and the stream picks up again at the next message. */
 static void test_dissect_tcp_gap(void **state)
 {
     struct fixture *fx = *state;
@@ -665,6 +683,13 @@ static void test_dissect_tcp_gap(void **state)
     feed(fx, &b);
     assert_int_equal(fx->got.n, 0);
     struct cw_dissect_stats st;
+    cw_dissect_stats(fx->d, &st);
+    assert_int_equal(st.tcp_out_of_order, 1);
+    assert_int_equal(st.tcp_gaps, 0); /* still waiting for the hole */
+    /* the receiver acknowledges the whole INVITE: the hole was lost before the capture */
+    tcp_ack_pkt(&b, PCSCF, UE, 5060, 40001, 777, seq + (uint32_t)len);
+    feed(fx, &b);
+    assert_int_equal(fx->got.n, 0); /* the rest of a message is not a message */
     cw_dissect_stats(fx->d, &st);
     assert_int_equal(st.tcp_gaps, 1);
     /* the next message is decoded */
@@ -681,6 +706,39 @@ static void test_dissect_tcp_gap(void **state)
 
 /* The same ports used again by a new connection (after a close that left half a message):
  * the new SYN starts the stream afresh, nothing of the old connection is carried over. */
+/* Segments out of order: held, then delivered in order once the hole fills; one event each,
+ * at the frame that completed it. */
+static void test_dissect_tcp_out_of_order(void **state)
+{
+    struct fixture *fx = *state;
+    struct buf b;
+    uint32_t seq = tcp_open(fx);
+    char two[4096];
+    int n = snprintf(two, sizeof two, "%s%s", SIP_INVITE, SIP_REGISTER);
+    size_t a = 120, c = 400;
+    /* third piece, then second, then first */
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq + (uint32_t)c, 0x18, two + c, (size_t)n - c);
+    feed(fx, &b);
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq + (uint32_t)a, 0x18, two + a, c - a);
+    feed(fx, &b);
+    assert_int_equal(fx->got.n, 0);
+    /* a retransmission of a held piece changes nothing */
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq + (uint32_t)a, 0x18, two + a, c - a);
+    feed(fx, &b);
+    tcp_pkt(&b, UE, PCSCF, 40001, 5060, seq, 0x18, two, a);
+    uint64_t f = feed(fx, &b);
+    assert_int_equal(fx->got.n, 2);
+    assert_int_equal(fx->got.ev[0].kind, CW_EV_CALL);
+    assert_int_equal(fx->got.ev[1].kind, CW_EV_REGISTER);
+    assert_int_equal(fx->got.ev[0].frame, f);
+    assert_int_equal(fx->got.ev[1].frame, f);
+    struct cw_dissect_stats st;
+    cw_dissect_stats(fx->d, &st);
+    assert_int_equal(st.tcp_out_of_order, 3);
+    assert_int_equal(st.tcp_gaps, 0);
+    assert_int_equal(st.tcp_retransmissions, 1);
+}
+
 static void test_dissect_tcp_reuse(void **state)
 {
     struct fixture *fx = *state;
@@ -817,6 +875,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dissect_tcp_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_tcp_two_in_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_tcp_gap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dissect_tcp_out_of_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_tcp_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissect_ndpi, setup, teardown),
