@@ -7,17 +7,17 @@
  *   SGd/Gdd  3GPP TS 29.338  MO-Forward-Short-Message-Request 8388645, MT-... 8388646
  *   Gx       3GPP TS 29.212, Gy/Ro RFC 4006 + TS 32.299: Credit-Control-Request 272
  *
- *    0               1               2               3
- *   +---------------+-----------------------------------------------+
- *   |  Version = 1  |  Message Length (whole message, >= 20, 4n)    |
- *   +---------------+-----------------------------------------------+
- *   |R P E T 0 0 0 0|  Command Code                                  |
- *   +---------------+-----------------------------------------------+
- *   |  Application-ID  |  Hop-by-Hop Identifier  |  End-to-End Identifier
- *   +---------------------------------------------------------------+
- *   |  AVP: Code (4) |V M P 0 0 0 0 0| Length (3: header + data, no padding)
- *   |       [Vendor-ID (4), when V]  |  Data ... | padding to a multiple of 4
- *   +---------------------------------------------------------------+
+ *   byte 0         1 2 3                      AVP (at byte 20, then every 4n)
+ *   +---------+------------------+             +--------------------------------+
+ *   | version | message length   |             | AVP code (4)                   |
+ *   | = 1     | (>= 20, 4n)      |             +--------+-----------------------+
+ *   +---------+------------------+             | V M P  | AVP length (3): header |
+ *   | R P E T | command code     |             | flags  | + data, no padding     |
+ *   +---------+------------------+             +--------+-----------------------+
+ *   | application id (4)         |             | vendor id (4), only with V     |
+ *   | hop-by-hop identifier (4)  |             +--------------------------------+
+ *   | end-to-end identifier (4)  |             | data ... | padding to 4        |
+ *   +----------------------------+             +--------------------------------+
  *
  * A Grouped AVP's data is itself a list of AVPs; the ones that carry identities are walked
  * recursively, each AVP's length checked against its parent's end, to a fixed depth.

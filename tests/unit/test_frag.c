@@ -34,7 +34,8 @@ static void on_event(void *user, const struct cw_event *ev)
     c->n++;
     memcpy(c->calling, ev->calling, CW_NUM_MAX);
     size_t tl = ev->text.len < 31 ? ev->text.len : 31;
-    memcpy(c->text, ev->text.p, tl);
+    if (tl)
+        memcpy(c->text, ev->text.p, tl);
     c->text[tl] = 0;
     c->frame = ev->frame;
 }

@@ -106,7 +106,8 @@ static void on_event(void *user, const struct cw_event *ev)
     c->kind[c->n] = ev->kind;
     c->frame[c->n] = ev->frame;
     size_t tl = ev->text.len < 15 ? ev->text.len : 15;
-    memcpy(c->text[c->n], ev->text.p, tl);
+    if (tl)
+        memcpy(c->text[c->n], ev->text.p, tl);
     c->text[c->n][tl] = 0;
     c->n++;
 }
