@@ -75,6 +75,11 @@ enum smpp_command {
 #define MAX_ADDRESS_RANGE 41
 
 #define ESM_UDHI 0x40
+/* esm_class bits 5-2, the message type (SMPP 3.4 5.2.12): 0 is a message someone wrote;
+ * the others are delivery receipts, acknowledgements and notifications, which carry the
+ * original message's addresses swapped: no event, or a sender asking for receipts would
+ * appear to receive as much as it sends. */
+#define ESM_MSG_TYPE 0x3c
 #define TON_INTERNATIONAL 1
 #define TON_ALPHANUMERIC 5
 
@@ -371,6 +376,8 @@ static void pdu_sm(uint32_t id, struct body *b, const struct cw_pkt_meta *meta,
         return;
     tlvs(b, &m);
 
+    if (m.esm_class & ESM_MSG_TYPE)
+        return; /* a receipt or notification, not a message */
     uint8_t buf[SMPP_TEXT_MAX];
     size_t n = sm_text(&m, buf, sizeof buf, b->st);
     /* m.sar / m.udh hold the part's place in a concatenated message (not joined yet). */

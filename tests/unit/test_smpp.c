@@ -544,6 +544,33 @@ static void test_concatenated(void **state)
     assert_int_equal(st.anomalies[CW_DA_SMPP_BAD_UDH], 1);
 }
 
+/* A delivery receipt (esm_class message type 0001) and an intermediate notification (1000)
+ * are not messages: no event, though the PDU is counted. */
+static void test_receipts_no_event(void **state)
+{
+    (void)state;
+    static const uint8_t types[] = {0x04, 0x08, 0x10, 0x20, 0x44};
+    struct pdu p;
+    struct cap c;
+    struct cw_decode_stats st;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        static const char receipt[] = "id:47c8c77a sub:001 dlvrd:001 stat:DELIVRD err:000";
+        sm_pdu(&p, 5, 1, "8613800000001", 1, "8613900000002", types[i], 1, receipt,
+               sizeof receipt - 1);
+        fin(&p);
+        decode_ok(p.b, p.n, &c, &st);
+        assert_int_equal(c.n, 0);
+        assert_int_equal(st.messages[CW_PROTO_SMPP], 1);
+    }
+    /* the same deliver_sm with message type 0 is a message */
+    sm_pdu(&p, 5, 1, "8613800000001", 1, "8613900000002", 0x00, 1, "hi", 2);
+    fin(&p);
+    decode_ok(p.b, p.n, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_ev(&c, 0, CW_EV_SMS_MT, "8613800000001", "8613900000002",
+              CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL, "hi");
+}
+
 static void test_no_event_pdus(void **state)
 {
     (void)state;
@@ -957,6 +984,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submit_sm),
         cmocka_unit_test(test_deliver_sm_ucs2_alnum),
+        cmocka_unit_test(test_receipts_no_event),
         cmocka_unit_test(test_gsm7_extension_text),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_data_codings),
