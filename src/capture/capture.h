@@ -15,15 +15,19 @@ struct cw_raw_pkt {
     uint32_t caplen; /* bytes present */
     uint32_t len;    /* bytes on the wire */
     uint64_t frame;  /* 1-based frame number in the file */
+    int linktype;    /* LINKTYPE_* of this packet (pcapng interfaces may differ) */
 };
 
 /**
- * Open a pcap or pcapng file for reading. On error returns a CW_E* code and writes
+ * Open a pcap or pcapng file for reading (classic pcap through libpcap; pcapng by pcapng.c,
+ * which reads files whose interfaces differ, as libpcap 1.10 does not). On error returns a CW_E*
+ * code and writes
  * "FILE: reason" into @p err (not a capture file, empty file, unreadable, ...).
  */
 int cw_capture_open_file(const char *path, struct cw_capture **out, char *err, size_t errlen);
 
-/** The file's link type (LINKTYPE_* values as in the pcap file format). */
+/** The file's link type (LINKTYPE_* values as in the pcap file format); for pcapng, that of
+ *  its first interface (each packet carries its own in struct cw_raw_pkt). */
 int cw_capture_linktype(const struct cw_capture *c);
 
 /**

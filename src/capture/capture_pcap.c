@@ -8,10 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "capture/pcapng.h"
 #include "util/error.h"
 
 struct cw_capture {
-    pcap_t *pcap;
+    pcap_t *pcap;           /* classic pcap */
+    struct cw_pcapng *ng;   /* or pcapng */
     FILE *fp; /* owned by pcap once opened; kept for ftell progress */
     char *path;
     int linktype;
@@ -43,6 +45,30 @@ int cw_capture_open_file(const char *path, struct cw_capture **out, char *err, s
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CW_EIO;
     }
+    uint8_t magic[4] = {0};
+    size_t got = fread(magic, 1, 4, fp);
+    rewind(fp);
+    uint32_t m;
+    memcpy(&m, magic, 4);
+    if (got == 4 && m == CW_PCAPNG_SHB) {
+        struct cw_capture *c = calloc(1, sizeof *c);
+        if (!c || !(c->path = strdup(path))) {
+            free(c);
+            fclose(fp);
+            snprintf(err, errlen, "%s: out of memory", path);
+            return CW_ENOMEM;
+        }
+        int rc = cw_pcapng_open(fp, c->path, &c->ng, err, errlen);
+        if (rc) {
+            free(c->path);
+            free(c);
+            return rc;
+        }
+        c->fp = fp;
+        c->size = (uint64_t)st.st_size;
+        *out = c;
+        return 0;
+    }
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
     if (!p) {
         fclose(fp);
@@ -73,11 +99,13 @@ int cw_capture_open_file(const char *path, struct cw_capture **out, char *err, s
 
 int cw_capture_linktype(const struct cw_capture *c)
 {
-    return c->linktype;
+    return c->ng ? cw_pcapng_linktype(c->ng) : c->linktype;
 }
 
 int cw_capture_next(struct cw_capture *c, struct cw_raw_pkt *pkt)
 {
+    if (c->ng)
+        return cw_pcapng_next(c->ng, pkt, c->err, sizeof c->err);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pcap, &h, &data);
@@ -88,6 +116,7 @@ int cw_capture_next(struct cw_capture *c, struct cw_raw_pkt *pkt)
         pkt->caplen = h->caplen;
         pkt->len = h->len;
         pkt->frame = c->frame;
+        pkt->linktype = c->linktype;
         return 1;
     }
     if (rc == PCAP_ERROR_BREAK) /* -2: no more packets */
@@ -113,7 +142,10 @@ void cw_capture_free(struct cw_capture *c)
 {
     if (!c)
         return;
-    pcap_close(c->pcap); /* closes fp */
+    if (c->ng)
+        cw_pcapng_free(c->ng); /* closes fp */
+    else
+        pcap_close(c->pcap); /* closes fp */
     free(c->path);
     free(c);
 }

@@ -55,11 +55,10 @@ void cw_run_files(struct cw_dissector *d, char *const *files, int nfiles, int pr
             res->files_unreadable++;
             continue;
         }
-        int lt = cw_capture_linktype(c);
         struct cw_raw_pkt pkt;
         int rc;
         while ((rc = cw_capture_next(c, &pkt)) == 1) {
-            cw_dissect_packet(d, &pkt, lt, (uint32_t)i);
+            cw_dissect_packet(d, &pkt, pkt.linktype, (uint32_t)i);
             if (tty && (++pkts & 0xffff) == 0) {
                 double now = cw_now_seconds();
                 if (now - last >= 0.5) {

@@ -112,7 +112,8 @@ static void send_piece(struct run *r, const struct whole *w, size_t off, size_t 
     uint8_t buf[2048];
     size_t len = fragment(w, off, n, more, buf);
     r->frame++;
-    struct cw_raw_pkt raw = {ts_s * 1000000u, buf, (uint32_t)len, (uint32_t)len, r->frame};
+    struct cw_raw_pkt raw = {ts_s * 1000000u, buf, (uint32_t)len, (uint32_t)len, r->frame,
+                             CW_LINKTYPE_ETHERNET};
     cw_dissect_packet(r->d, &raw, CW_LINKTYPE_ETHERNET, 0);
 }
 
@@ -214,7 +215,8 @@ static void test_unusable_fragments(void **state)
     buf[14 + 6] = 0x1f; /* offset 8191 * 8 */
     buf[14 + 7] = 0xff;
     r.frame++;
-    struct cw_raw_pkt raw = {1000000u, buf, (uint32_t)len, (uint32_t)len, r.frame};
+    struct cw_raw_pkt raw = {1000000u, buf, (uint32_t)len, (uint32_t)len, r.frame,
+                             CW_LINKTYPE_ETHERNET};
     cw_dissect_packet(r.d, &raw, CW_LINKTYPE_ETHERNET, 0);
     struct cw_dissect_stats st;
     cw_dissect_stats(r.d, &st);

@@ -115,7 +115,7 @@ static void on_event(void *user, const struct cw_event *ev)
 static void feed(struct cw_dissector *d, const struct frame *f, uint64_t frame_no)
 {
     struct cw_raw_pkt raw = {1000000u * frame_no, f->d, (uint32_t)f->n, (uint32_t)f->n,
-                             frame_no};
+                             frame_no, CW_LINKTYPE_ETHERNET};
     cw_dissect_packet(d, &raw, CW_LINKTYPE_ETHERNET, 0);
 }
 
