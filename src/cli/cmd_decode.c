@@ -15,7 +15,7 @@ static const char usage[] =
     "Decode pcap and pcapng FILEs (in the order given) and print every signalling event as one\n"
     "JSON object a line on standard output:\n"
     "  ts       packet time, ISO 8601 UTC with microseconds\n"
-    "  proto    sip (more protocols come with later releases)\n"
+    "  proto    sip, smpp, diameter, gtp, radius\n"
     "  kind     sms_mo, sms_mt, call, register (attach, location update), data_session,\n"
     "           auth (authentication of a card)\n"
     "  calling  calling party, digits only (no '+', no URI); an alphanumeric sender is kept\n"
