@@ -1,14 +1,396 @@
-/* gtp.c - GTPv2-C (3GPP TS 29.274) and GTPv1-C (TS 29.060) (UDP port 2123) decoder (not written yet: consumes its input, emits nothing). */
+/* gtp.c - GTP-C decoder: data sessions (Create Session / Modify Bearer / Create PDP Context).
+ *
+ * Implements the control-plane headers and information elements of GTPv2-C, 3GPP TS 29.274
+ * (5.1 header, 5.5 piggybacking, 8.2 IE format, 8.3 IMSI, 8.10 MEI, 8.11 MSISDN) and of
+ * GTPv1-C, TS 29.060 (6 header, 6.1 extension headers, 7.7 IEs, table 37 TV lengths):
+ *
+ *   GTPv2-C                                 GTPv1-C
+ *   +-----+-+-+--+--+--------+---------+    +-----+--+-+-+-+--+--------+---------+
+ *   | v=2 |P|T|MP|00|  type  | length  |    | v=1 |PT|0|E|S|PN|  type  | length  |
+ *   +-----+-+-+--+--+--------+---------+    +-----+--+-+-+-+--+--------+---------+
+ *   | TEID (4, when T) | seq (3) | sp  |    | TEID (4)  | seq (2) N-PDU (1) next (1)
+ *   +----------------------------------+    |           | (4, when E, S or PN)   |
+ *   | IE: type(1) len(2) sp/inst(1) v  |    | ext hdr: len*4 (1) content next (1)... |
+ *   +----------------------------------+    | IE: TV  type<128 (fixed len) value     |
+ *   | [P: next message, same header]   |    |     TLV type>=128 len(2) value         |
+ *                                           +----------------------------------------+
+ * length counts the octets after the first four (v2) / eight (v1). Identities are read from
+ * top-level IEs only; a grouped IE's content is skipped. Every read is bounded by the slice;
+ * nothing is allocated; malformed input is counted by reason.
+ */
 #include "decode/gtp.h"
 
-int cw_gtp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
-                   const struct cw_event_sink *sink, struct cw_decode_stats *st,
-                   size_t *consumed, size_t *needed)
+#include <string.h>
+
+#include "util/cursor.h"
+#include "util/imei.h"
+#include "util/tbcd.h"
+
+#define GTP_PORT_HDR 4u /* version/flags, type, length: the part before what length counts */
+#define GTP1_HDR_LEN 8u
+
+/* GTPv2 (TS 29.274 table 6.1-1, 8.1-1). */
+#define GTP2_FLAG_P 0x10u
+#define GTP2_FLAG_T 0x08u
+#define GTP2_MSG_CREATE_SESSION_REQ 32u
+#define GTP2_MSG_MODIFY_BEARER_REQ 34u
+#define GTP2_IE_IMSI 1u
+#define GTP2_IE_MEI 75u
+#define GTP2_IE_MSISDN 76u
+
+/* GTPv1 (TS 29.060 table 1, 7.7). */
+#define GTP1_FLAG_PT 0x10u
+#define GTP1_FLAGS_OPT 0x07u /* E, S, PN: the 4 optional octets are there */
+#define GTP1_MSG_CREATE_PDP_REQ 16u
+#define GTP1_MSG_DATA_RECORD_REQ 240u /* GTP' (TS 32.295), not GTP-C */
+#define GTP1_MSG_DATA_RECORD_RSP 241u
+#define GTP1_MSG_GPDU 255u
+#define GTP1_IE_IMSI 2u
+#define GTP1_IE_MSISDN 134u
+#define GTP1_IE_IMEISV 154u
+
+/* ISDN-AddressString first octet (TS 29.002 17.7.8): ext(1) TON(3) NPI(4). */
+#define TON_INTERNATIONAL 1u
+
+/* TS 29.060 table 37: value length of each TV IE (type < 128); 0 = not a TV type. */
+static const uint8_t tv_len[128] = {
+    [1] = 1,   /* Cause */
+    [2] = 8,   /* IMSI */
+    [3] = 6,   /* Routeing Area Identity */
+    [4] = 4,   /* TLLI */
+    [5] = 4,   /* P-TMSI */
+    [8] = 1,   /* Reordering Required */
+    [9] = 28,  /* Authentication Triplet */
+    [11] = 1,  /* MAP Cause */
+    [12] = 3,  /* P-TMSI Signature */
+    [13] = 1,  /* MS Validated */
+    [14] = 1,  /* Recovery */
+    [15] = 1,  /* Selection Mode */
+    [16] = 4,  /* TEID Data I */
+    [17] = 4,  /* TEID Control Plane */
+    [18] = 5,  /* TEID Data II */
+    [19] = 1,  /* Teardown Ind */
+    [20] = 1,  /* NSAPI */
+    [21] = 1,  /* RANAP Cause */
+    [22] = 9,  /* RAB Context */
+    [23] = 1,  /* Radio Priority SMS */
+    [24] = 1,  /* Radio Priority */
+    [25] = 2,  /* Packet Flow Id */
+    [26] = 2,  /* Charging Characteristics */
+    [27] = 2,  /* Trace Reference */
+    [28] = 2,  /* Trace Type */
+    [29] = 1,  /* MS Not Reachable Reason */
+    [127] = 4, /* Charging ID */
+};
+
+/* One datagram's decoding context. */
+struct gtp_ctx {
+    const struct cw_pkt_meta *meta;
+    const struct cw_event_sink *sink;
+    struct cw_decode_stats *st;
+    int bad; /* an anomaly was counted: the datagram's result is CW_PARSE_ERROR */
+};
+
+/* The identity IEs of one message (first one of each wins), and the MSISDN's TON. */
+struct gtp_ids {
+    struct cw_slice imsi, msisdn, mei;
+    int has_imsi, has_msisdn, has_mei;
+    int msisdn_intl;
+};
+
+static void note(struct gtp_ctx *x, enum cw_decode_anomaly a)
 {
-    (void)meta;
-    (void)sink;
-    (void)st;
-    *consumed = data.len;
-    *needed = 0;
-    return CW_PARSE_OK;
+    if (x->st)
+        x->st->anomalies[a]++;
+    x->bad = 1;
+}
+
+static void count_message(struct gtp_ctx *x)
+{
+    if (x->st)
+        x->st->messages[CW_PROTO_GTP]++;
+}
+
+static void set_first(struct cw_slice *dst, int *has, struct cw_slice v)
+{
+    if (!*has) {
+        *dst = v;
+        *has = 1;
+    }
+}
+
+/* TBCD into decimal digits only (a filler may only end the number), @p min..@p max digits. */
+static int tbcd_digits(struct cw_slice v, size_t min, size_t max, char *out, size_t outsz)
+{
+    char tmp[2 * 16 + 1];
+    if (v.len == 0 || v.len > 16)
+        return -1;
+    int n = cw_tbcd_decode(v.p, v.len, tmp, sizeof tmp);
+    if (n < 0 || (size_t)n < min || (size_t)n > max || (size_t)n >= outsz)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (tmp[i] < '0' || tmp[i] > '9')
+            return -1;
+    memcpy(out, tmp, (size_t)n + 1);
+    return n;
+}
+
+/* Identities into an event; emits it when at least one is valid. */
+static void emit_ids(struct gtp_ctx *x, const struct gtp_ids *ids)
+{
+    struct cw_event ev;
+    memset(&ev, 0, sizeof ev);
+    if (x->meta) {
+        ev.ts_us = x->meta->ts_us;
+        ev.frame = x->meta->frame;
+        ev.file_idx = x->meta->file_idx;
+    }
+    ev.kind = CW_EV_DATA_SESSION;
+    ev.proto = CW_PROTO_GTP;
+    /* IMSI: MCC + MNC + MSIN, 6 to 15 digits (TS 23.003 2.2), at most 8 octets. */
+    if (ids->has_imsi && tbcd_digits(ids->imsi, 6, 15, ev.imsi, sizeof ev.imsi) < 0) {
+        ev.imsi[0] = 0;
+        note(x, CW_DA_GTP_BAD_VALUE);
+    }
+    if (ids->has_msisdn) {
+        if (tbcd_digits(ids->msisdn, 1, CW_NUM_MAX - 1, ev.calling, sizeof ev.calling) < 0) {
+            ev.calling[0] = 0;
+            note(x, CW_DA_GTP_BAD_VALUE);
+        } else if (ids->msisdn_intl) {
+            ev.flags |= CW_EVF_CALLING_INTL;
+        }
+    }
+    if (ids->has_mei) {
+        char d[17];
+        int n = tbcd_digits(ids->mei, 14, 16, d, sizeof d);
+        if (n < 0 || cw_imei_normalize(d, (size_t)n, ev.imei) != 0) {
+            ev.imei[0] = 0;
+            note(x, CW_DA_GTP_BAD_VALUE);
+        }
+    }
+    if (!ev.imsi[0] && !ev.calling[0] && !ev.imei[0])
+        return;
+    if (x->sink && x->sink->emit)
+        x->sink->emit(x->sink->user, &ev);
+}
+
+/* ---- GTPv2-C ---- */
+
+/* Top-level IEs of one message body. A grouped IE (Bearer Context ...) is skipped whole: the
+ * identities of a session are top-level IEs. An IE that does not fit ends the walk. */
+static void v2_walk(struct gtp_ctx *x, struct cw_slice body, struct gtp_ids *ids)
+{
+    struct cw_cursor c = cw_cur_make(body.p, body.len);
+    while (cw_cur_left(&c) > 0) {
+        if (cw_cur_left(&c) < 4) {
+            note(x, CW_DA_GTP_IE_OVERRUN);
+            return;
+        }
+        uint8_t type = cw_cur_u8(&c);
+        uint16_t len = cw_cur_u16be(&c);
+        uint8_t instance = cw_cur_u8(&c) & 0x0fu;
+        if (len > cw_cur_left(&c)) {
+            note(x, CW_DA_GTP_IE_OVERRUN);
+            return;
+        }
+        struct cw_slice v = cw_cur_take(&c, len);
+        if (instance != 0)
+            continue; /* TS 29.274 7.7.8: an unexpected instance is an unknown IE */
+        switch (type) {
+        case GTP2_IE_IMSI:
+            set_first(&ids->imsi, &ids->has_imsi, v);
+            break;
+        case GTP2_IE_MSISDN:
+            set_first(&ids->msisdn, &ids->has_msisdn, v);
+            break;
+        case GTP2_IE_MEI:
+            set_first(&ids->mei, &ids->has_mei, v);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* GTPv2 messages of one datagram: the first, then each piggybacked one (TS 29.274 5.5). */
+static void v2_datagram(struct gtp_ctx *x, struct cw_slice data)
+{
+    size_t pos = 0;
+    for (;;) {
+        struct cw_cursor c = cw_cur_make(data.p + pos, data.len - pos);
+        uint8_t flags = cw_cur_u8(&c);
+        uint8_t type = cw_cur_u8(&c);
+        uint16_t len = cw_cur_u16be(&c);
+        if (c.err) {
+            note(x, CW_DA_GTP_TRUNCATED);
+            return;
+        }
+        if ((flags >> 5) != 2) {
+            note(x, CW_DA_GTP_BAD_VERSION); /* only a piggybacked message gets here */
+            return;
+        }
+        if (len > cw_cur_left(&c)) {
+            note(x, CW_DA_GTP_TRUNCATED);
+            return;
+        }
+        size_t hdr_rest = (flags & GTP2_FLAG_T) ? 8u : 4u; /* [TEID] seq(3) spare(1) */
+        if (len < hdr_rest) {
+            note(x, CW_DA_GTP_BAD_LENGTH);
+            return;
+        }
+        cw_cur_skip(&c, hdr_rest);
+        struct cw_slice ies = cw_cur_take(&c, len - hdr_rest);
+        count_message(x);
+        if (type == GTP2_MSG_CREATE_SESSION_REQ || type == GTP2_MSG_MODIFY_BEARER_REQ) {
+            struct gtp_ids ids;
+            memset(&ids, 0, sizeof ids);
+            v2_walk(x, ies, &ids);
+            ids.msisdn_intl = 1; /* TS 29.274 8.11: E.164 in international format */
+            emit_ids(x, &ids);
+        }
+        pos += GTP_PORT_HDR + len;
+        if (!(flags & GTP2_FLAG_P)) {
+            if (pos < data.len)
+                note(x, CW_DA_GTP_TRAILING);
+            return;
+        }
+        if (pos >= data.len) {
+            note(x, CW_DA_GTP_TRUNCATED); /* P flag, but no message follows */
+            return;
+        }
+    }
+}
+
+/* ---- GTPv1-C ---- */
+
+/* The IEs of a GTPv1 message: TV with the fixed lengths of table 37, TLV from 128 up. */
+static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids)
+{
+    while (cw_cur_left(c) > 0) {
+        uint8_t type = cw_cur_u8(c);
+        size_t len;
+        if (type < 128) {
+            len = tv_len[type];
+            if (len == 0) {
+                note(x, CW_DA_GTP_IE_UNKNOWN_TV); /* cannot tell where the next IE starts */
+                return;
+            }
+        } else {
+            if (cw_cur_left(c) < 2) {
+                note(x, CW_DA_GTP_IE_OVERRUN);
+                return;
+            }
+            len = cw_cur_u16be(c);
+        }
+        if (len > cw_cur_left(c)) {
+            note(x, CW_DA_GTP_IE_OVERRUN);
+            return;
+        }
+        struct cw_slice v = cw_cur_take(c, len);
+        switch (type) {
+        case GTP1_IE_IMSI:
+            set_first(&ids->imsi, &ids->has_imsi, v);
+            break;
+        case GTP1_IE_MSISDN:
+            if (!ids->has_msisdn && v.len >= 1) {
+                /* AddressString: ext/TON/NPI octet, then the TBCD digits */
+                ids->msisdn_intl = ((v.p[0] >> 4) & 7u) == TON_INTERNATIONAL;
+                v.p++;
+                v.len--;
+            }
+            set_first(&ids->msisdn, &ids->has_msisdn, v);
+            break;
+        case GTP1_IE_IMEISV:
+            set_first(&ids->mei, &ids->has_mei, v);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void v1_datagram(struct gtp_ctx *x, struct cw_slice data)
+{
+    struct cw_cursor c = cw_cur_make(data.p, data.len);
+    uint8_t flags = cw_cur_u8(&c);
+    uint8_t type = cw_cur_u8(&c);
+    uint16_t len = cw_cur_u16be(&c);
+    cw_cur_skip(&c, 4); /* TEID */
+    if (c.err) {
+        note(x, CW_DA_GTP_TRUNCATED);
+        return;
+    }
+    if (!(flags & GTP1_FLAG_PT) || type == GTP1_MSG_GPDU || type == GTP1_MSG_DATA_RECORD_REQ ||
+        type == GTP1_MSG_DATA_RECORD_RSP) {
+        note(x, CW_DA_GTP_NOT_GTPC); /* GTP' or user plane */
+        return;
+    }
+    if (len > cw_cur_left(&c)) {
+        note(x, CW_DA_GTP_TRUNCATED);
+        return;
+    }
+    if (len < cw_cur_left(&c))
+        note(x, CW_DA_GTP_TRAILING);
+    struct cw_slice body = cw_cur_take(&c, len);
+    struct cw_cursor b = cw_cur_make(body.p, body.len);
+    if (flags & GTP1_FLAGS_OPT) {
+        cw_cur_skip(&b, 3); /* sequence number, N-PDU number */
+        uint8_t next = cw_cur_u8(&b);
+        if (b.err) {
+            note(x, CW_DA_GTP_BAD_LENGTH);
+            return;
+        }
+        count_message(x);
+        /* Extension headers (6.1): length in 4-octet units, covering itself and the next
+         * type; each is read only when E is set (a next type with E clear is ignored). */
+        while ((flags & 0x04u) && next != 0) {
+            uint8_t units = cw_cur_u8(&b);
+            if (b.err || units == 0 || (size_t)units * 4u - 1u > cw_cur_left(&b)) {
+                note(x, CW_DA_GTP_BAD_EXT_HEADER);
+                return;
+            }
+            cw_cur_skip(&b, (size_t)units * 4u - 2u);
+            next = cw_cur_u8(&b);
+        }
+    } else {
+        count_message(x);
+    }
+    if (type != GTP1_MSG_CREATE_PDP_REQ)
+        return;
+    struct gtp_ids ids;
+    memset(&ids, 0, sizeof ids);
+    v1_walk(x, &b, &ids);
+    emit_ids(x, &ids);
+}
+
+int cw_gtp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
+                  const struct cw_event_sink *sink, struct cw_decode_stats *st,
+                  size_t *consumed, size_t *needed)
+{
+    struct gtp_ctx x = {meta, sink, st, 0};
+    if (!data.p)
+        data.len = 0;
+    if (consumed)
+        *consumed = data.len;
+    if (needed)
+        *needed = 0;
+    if (data.len == 0) {
+        note(&x, CW_DA_GTP_TRUNCATED);
+        return CW_PARSE_ERROR;
+    }
+    switch (data.p[0] >> 5) {
+    case 2:
+        v2_datagram(&x, data);
+        break;
+    case 1:
+        v1_datagram(&x, data);
+        break;
+    case 0:
+        note(&x, CW_DA_GTP_NOT_GTPC); /* GTPv0 (GSM 09.60) or GTP' v0 */
+        break;
+    default:
+        note(&x, CW_DA_GTP_BAD_VERSION);
+        break;
+    }
+    return x.bad ? CW_PARSE_ERROR : CW_PARSE_OK;
 }
