@@ -25,7 +25,7 @@ static const int LINKTYPES[] = {
 struct run {
     struct cw_dissector *d;
     uint64_t frame, ts_us;
-    uint64_t fed, refused; /* frames given, frames cw_pkt_decode refused */
+    uint64_t fed, refused, frags; /* frames given, refused by cw_pkt_decode, IP fragments */
     uint64_t events, proto_flows;
 };
 
@@ -67,7 +67,7 @@ static void dissector_start(void)
 {
     struct cw_event_sink sink = {on_event, &R};
     CHECK(cw_dissect_new(&sink, &R.d) == 0);
-    R.fed = R.refused = R.events = R.proto_flows = 0;
+    R.fed = R.refused = R.frags = R.events = R.proto_flows = 0;
 }
 
 static void dissector_end(void)
@@ -81,7 +81,13 @@ static void dissector_end(void)
     for (unsigned i = 0; i < CW_EV__COUNT; i++)
         events += st.events[i];
     CHECK(st.packets == R.fed);
-    CHECK(st.malformed + st.skipped == R.refused && by_reason == R.refused);
+    /* fragments go to the reassembly table; a reassembled datagram is decoded again and may
+     * itself be refused */
+    CHECK(st.frags.fragments == R.frags);
+    CHECK(st.frags.reassembled <= R.frags);
+    CHECK(st.malformed + st.skipped >= R.refused &&
+          st.malformed + st.skipped <= R.refused + st.frags.reassembled);
+    CHECK(by_reason == st.malformed + st.skipped);
     CHECK(st.reasons[CW_PKT_OK] == 0);
     CHECK(events == R.events);
     /* after finish the flow counters are those of the end of input */
@@ -100,7 +106,7 @@ static void check_decoded(const uint8_t *buf, size_t len, int rc, const struct c
         return;
     const uint8_t *end = buf + len;
     CHECK(p->ipver == 4 || p->ipver == 6);
-    CHECK(p->l4proto == CW_L4_UDP || p->l4proto == CW_L4_TCP);
+    CHECK(p->l4proto == CW_L4_UDP || p->l4proto == CW_L4_TCP || p->l4proto == CW_L4_SCTP);
     CHECK(p->l3 >= buf && p->l3 <= end && p->l3_len <= (size_t)(end - p->l3));
     CHECK(p->payload.len == 0 || (p->payload.p >= buf && p->payload.p <= end &&
                                   p->payload.len <= (size_t)(end - p->payload.p)));
@@ -134,9 +140,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     raw.caplen = (uint32_t)len;
     raw.len = (uint32_t)len + (data[0] >> 7); /* sometimes a frame cut by the snaplen */
     raw.frame = R.frame;
+    raw.linktype = lt;
     cw_dissect_packet(R.d, &raw, lt, 7);
     R.fed++;
-    R.refused += rc != CW_PKT_OK;
+    R.refused += rc != CW_PKT_OK && rc != CW_PKT_IP_FRAGMENT;
+    R.frags += rc == CW_PKT_IP_FRAGMENT;
     if (R.fed == DISSECTOR_LIFE)
         dissector_end();
     free(buf);
