@@ -13,27 +13,8 @@ cmake -S . -B build -DCW_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$JOBS"
 ctest --test-dir build --output-on-failure -j"$JOBS"
 
-echo "== fuzz targets (libFuzzer, short smoke run each)"
-CC=clang cmake -S . -B build-fuzz -DCW_FUZZ=ON -DCW_TESTS=OFF -DCW_WERROR=ON \
-    -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build build-fuzz -j"$JOBS"
-for fz in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$fz" ] || continue
-    name=$(basename "$fz")
-    seeds="tests/fuzz/corpus_${name#fuzz_}"
-    work=$(mktemp -d)
-    [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
-    dict="tests/fuzz/${name#fuzz_}.dict"
-    echo "-- $name (${CW_FUZZ_SECONDS:-15} s)"
-    if ! "$fz" -max_total_time="${CW_FUZZ_SECONDS:-15}" -max_len=4096 \
-        $([ -f "$dict" ] && echo "-dict=$dict") "$work" >"$work.log" 2>&1; then
-        tail -n 60 "$work.log"
-        echo "FAIL: $name found a crash (input saved as crash-* in $(pwd))"
-        exit 1
-    fi
-    tail -n 1 "$work.log"
-    rm -rf "$work" "$work.log"
-done
+echo "== fuzz targets (libFuzzer, a short run each; scripts/fuzz.sh runs them longer)"
+bash scripts/fuzz.sh "${CW_FUZZ_SECONDS:-15}"
 
 echo "== sanitizer build (ASan + UBSan) and tests"
 cmake -S . -B build-asan -DCW_WERROR=ON -DCW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
