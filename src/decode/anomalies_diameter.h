@@ -11,7 +11,8 @@
  * avp_padding    an AVP's data fits its parent but its padding to 4 does not
  * depth          Grouped AVPs nested deeper than the cap (counted once per message)
  * bad_value      an identity AVP that is not what its type says (digits, TBCD, enum size)
- * no_identity    a request that maps to an event carried no IMSI, number or IMEI */
+ * no_identity    a request that maps to an event carried no IMSI, number or IMEI
+ * bad_sms_pdu    an SGd SM-RP-UI that is not an SMS-SUBMIT / SMS-DELIVER TPDU */
 #define CW_DIAMETER_ANOMALIES(X)                                                         \
     X(DIAMETER_BAD_VERSION, "diameter_bad_version")                                      \
     X(DIAMETER_BAD_LENGTH, "diameter_bad_length")                                        \
@@ -21,6 +22,7 @@
     X(DIAMETER_AVP_PADDING, "diameter_avp_padding")                                      \
     X(DIAMETER_DEPTH, "diameter_depth")                                                  \
     X(DIAMETER_BAD_VALUE, "diameter_bad_value")                                          \
-    X(DIAMETER_NO_IDENTITY, "diameter_no_identity")
+    X(DIAMETER_NO_IDENTITY, "diameter_no_identity")                                      \
+    X(DIAMETER_BAD_SMS_PDU, "diameter_bad_sms_pdu")
 
 #endif

@@ -37,7 +37,8 @@ enum cw_parse_status {
     X(SIP_TOO_LARGE, "sip_too_large")                                                    \
     X(SIP_NO_IDENTITY, "sip_no_identity")                                                \
     X(SIP_NO_HEADER_END, "sip_no_header_end")                                            \
-    X(SIP_TRUNCATED_HEADERS, "sip_truncated_headers")
+    X(SIP_TRUNCATED_HEADERS, "sip_truncated_headers")                                    \
+    X(SIP_BAD_SMS_PDU, "sip_bad_sms_pdu")
 
 /* Each decoder keeps its reasons in its own header. */
 #include "decode/anomalies_diameter.h"

@@ -25,6 +25,8 @@
  */
 #include "decode/diameter.h"
 
+#include "decode/sms_tpdu.h"
+
 #include <string.h>
 
 #include "util/cursor.h"
@@ -84,9 +86,7 @@ struct dia_msg {
     struct cw_slice sub_imsi;  /* Subscription-Id-Data of type END_USER_IMSI */
     struct cw_slice imei;      /* Terminal-Information / IMEI (UTF8String digits) */
     struct cw_slice imeisv;    /* User-Equipment-Info-Value of type IMEISV */
-    /* SGd SM-RP-UI (TS 29.338 6.3.3.2): the SMS TPDU of TS 23.040, found but not decoded.
-     * TPDU DECODER HOOK: hand this slice to the TPDU decoder to fill ev.text (and TP-OA/DA)
-     * of the sms_mo / sms_mt event once it exists. */
+    /* SGd SM-RP-UI (TS 29.338 6.3.3.2): the SMS TPDU of TS 23.040 (sms_tpdu.c). */
     struct cw_slice sm_rp_ui;
     int depth_noted;
 };
@@ -405,7 +405,30 @@ static void emit_event(int kind, const struct dia_msg *m, const struct cw_pkt_me
         note(st, CW_DA_DIAMETER_BAD_VALUE);
     if (ev.calling[0])
         ev.flags |= CW_EVF_CALLING_INTL; /* E.164 and MSISDN carry the country code */
-    /* m->sm_rp_ui: see the TPDU DECODER HOOK in struct dia_msg; ev.text stays empty. */
+    /* SGd carries the SMS itself: an MO forward an SMS-SUBMIT (its TP-DA is the recipient), an
+     * MT forward an SMS-DELIVER (its TP-OA is the sender; the MSISDN is then the recipient's). */
+    uint8_t sms_text[1024];
+    if ((kind == CW_EV_SMS_MO || kind == CW_EV_SMS_MT) && m->sm_rp_ui.len) {
+        struct cw_sms_tpdu t;
+        int r = cw_sms_tpdu_parse(m->sm_rp_ui, kind == CW_EV_SMS_MO, &t, sms_text,
+                                  sizeof sms_text);
+        if (r < 0) {
+            note(st, CW_DA_DIAMETER_BAD_SMS_PDU);
+        } else if (r == 0 && t.mti == CW_TPDU_SUBMIT) {
+            memcpy(ev.called, t.addr, sizeof ev.called);
+            ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLED_ALNUM : 0) |
+                                  (t.addr_intl ? CW_EVF_CALLED_INTL : 0));
+        } else if (r == 0) {
+            memcpy(ev.called, ev.calling, sizeof ev.called);
+            if (ev.called[0])
+                ev.flags = CW_EVF_CALLED_INTL;
+            memcpy(ev.calling, t.addr, sizeof ev.calling);
+            ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLING_ALNUM : 0) |
+                                  (t.addr_intl ? CW_EVF_CALLING_INTL : 0));
+        }
+        if (r == 0 && t.has_text)
+            ev.text = cw_slice_make(sms_text, t.text_len);
+    }
     if (!ev.calling[0] && !ev.imsi[0] && !ev.imei[0])
         note(st, CW_DA_DIAMETER_NO_IDENTITY);
     if (sink && sink->emit)

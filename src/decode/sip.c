@@ -19,6 +19,8 @@
  */
 #include "decode/sip.h"
 
+#include "decode/sms_tpdu.h"
+
 #include <string.h>
 
 /* Longest method token accepted (the real ones are at most 9 characters). */
@@ -816,6 +818,36 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
         if (ev.kind == CW_EV_SMS_MO && msg->body.len &&
             cw_slice_ieq(msg->content_type, "text/plain"))
             ev.text = msg->body;
+    }
+    /* SMS over IP (TS 24.341): the body is RP-DATA with the TPDU; the TPDU names the real other
+     * party (the Request-URI is the SMS centre) and holds the text. */
+    uint8_t sms_text[1024];
+    if (ev.kind == CW_EV_SMS_MO && cw_slice_ieq(msg->content_type, "application/vnd.3gpp.sms")) {
+        struct cw_slice tpdu;
+        struct cw_sms_tpdu t;
+        int ms_to_net = 0;
+        int r = cw_sms_rp_parse(msg->body, &tpdu, &ms_to_net);
+        if (r == 0)
+            r = cw_sms_tpdu_parse(tpdu, ms_to_net, &t, sms_text, sizeof sms_text);
+        if (r == 1)
+            return; /* RP-ACK/ERROR or a report TPDU: no message */
+        if (r < 0) {
+            if (st)
+                st->anomalies[CW_DA_SIP_BAD_SMS_PDU]++;
+        } else if (t.mti == CW_TPDU_SUBMIT) {
+            memcpy(ev.called, t.addr, sizeof ev.called);
+            ev.flags &= (uint8_t)~(CW_EVF_CALLED_ALNUM | CW_EVF_CALLED_INTL);
+            ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLED_ALNUM : 0) |
+                                  (t.addr_intl ? CW_EVF_CALLED_INTL : 0));
+        } else {
+            ev.kind = CW_EV_SMS_MT;
+            memcpy(ev.calling, t.addr, sizeof ev.calling);
+            ev.flags &= (uint8_t)~(CW_EVF_CALLING_ALNUM | CW_EVF_CALLING_INTL);
+            ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLING_ALNUM : 0) |
+                                  (t.addr_intl ? CW_EVF_CALLING_INTL : 0));
+        }
+        if (r == 0 && t.has_text)
+            ev.text = cw_slice_make(sms_text, t.text_len);
     }
     if (sink && sink->emit)
         sink->emit(sink->user, &ev);

@@ -22,13 +22,19 @@
 struct cap {
     int n;
     struct cw_event ev[MAX_EV];
+    char text[MAX_EV][64]; /* the text, copied: the event's slice lives only during the call */
 };
 
 static void on_event(void *user, const struct cw_event *ev)
 {
     struct cap *c = user;
-    if (c->n < MAX_EV)
+    if (c->n < MAX_EV) {
         c->ev[c->n] = *ev;
+        size_t n = ev->text.len < 63 ? ev->text.len : 63;
+        if (n)
+            memcpy(c->text[c->n], ev->text.p, n);
+        c->text[c->n][n] = 0;
+    }
     c->n++;
 }
 
@@ -224,8 +230,13 @@ static size_t build_ccr_gx(struct msgb *m)
     return msg_end(m);
 }
 
+/* SMS-SUBMIT to +86138000002, GSM 7-bit "Test" */
 static const uint8_t TPDU[] = {0x01, 0x05, 0x0b, 0x91, 0x68, 0x31, 0x08, 0x00, 0x00, 0xf2,
                                0x00, 0x00, 0x04, 0xd4, 0xf2, 0x9c, 0x0e};
+/* SMS-DELIVER from +86138000001, GSM 7-bit "Test" */
+static const uint8_t TPDU_DELIVER[] = {0x04, 0x0b, 0x91, 0x68, 0x31, 0x08, 0x00, 0x00, 0xf1,
+                                       0x00, 0x00, 0x62, 0x11, 0x29, 0x10, 0x00, 0x00, 0x00,
+                                       0x04, 0xd4, 0xf2, 0x9c, 0x0e};
 
 /* SGd OFR: identities inside User-Identifier, the TPDU in SM-RP-UI. */
 static size_t build_ofr(struct msgb *m)
@@ -248,7 +259,7 @@ static size_t build_tfr(struct msgb *m)
     msg_begin(m, 0xc0, 8388646, 16777313);
     base_avps(m, "smsc.example;tfr;1");
     avp_str(m, 1, 0, "460009876543210");
-    avp_bytes(m, 3301, V3GPP, TPDU, sizeof TPDU);
+    avp_bytes(m, 3301, V3GPP, TPDU_DELIVER, sizeof TPDU_DELIVER);
     return msg_end(m);
 }
 
@@ -451,24 +462,42 @@ static void test_sgd_sms(void **state)
     struct msgb m;
     struct cap c;
     struct cw_decode_stats st;
+    /* MO: the sender's MSISDN and IMSI; recipient and text from the SMS-SUBMIT */
     build_ofr(&m);
     dgram_ok(&m, &c, &st);
     assert_int_equal(c.n, 1);
-    assert_meta(&c.ev[0]);
     assert_int_equal(c.ev[0].kind, CW_EV_SMS_MO);
+    assert_int_equal(c.ev[0].proto, CW_PROTO_DIAMETER);
     assert_string_equal(c.ev[0].imsi, "460001234567890");
     assert_string_equal(c.ev[0].calling, "8613900000002");
-    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL);
+    assert_string_equal(c.ev[0].called, "86138000002");
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
+    assert_int_equal(c.ev[0].text.len, 4);
+    assert_string_equal(c.text[0], "Test");
     assert_int_equal(anomalies(&st), 0);
 
+    /* MT: the sender from the SMS-DELIVER's TP-OA; the IMSI is the recipient's */
     build_tfr(&m);
     dgram_ok(&m, &c, &st);
     assert_int_equal(c.n, 1);
-    assert_meta(&c.ev[0]);
     assert_int_equal(c.ev[0].kind, CW_EV_SMS_MT);
     assert_string_equal(c.ev[0].imsi, "460009876543210");
-    assert_string_equal(c.ev[0].calling, "");
+    assert_string_equal(c.ev[0].calling, "86138000001");
+    assert_string_equal(c.ev[0].called, "");
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL);
+    assert_string_equal(c.text[0], "Test");
     assert_int_equal(anomalies(&st), 0);
+
+    /* an SM-RP-UI that is no TPDU: counted, the event keeps the Diameter identities */
+    msg_begin(&m, 0xc0, 8388645, 16777313);
+    avp_str(&m, 1, 0, "460001234567890");
+    static const uint8_t junk[] = {0x01, 0x05, 0x30};
+    avp_bytes(&m, 3301, V3GPP, junk, sizeof junk);
+    msg_end(&m);
+    dgram_ok(&m, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].imsi, "460001234567890");
+    assert_int_equal(st.anomalies[CW_DA_DIAMETER_BAD_SMS_PDU], 1);
 }
 
 static void test_answers_and_other_commands(void **state)

@@ -200,18 +200,45 @@ static void test_message_utf8_text(void **state)
     assert_int_equal(c.text_len[0], 19);
     assert_memory_equal(c.text[0], ZH_TEXT, 19);
 
-    /* Other content types and an empty body give no text, but still the event. */
+    /* SMS over IP (TS 24.341): RP-DATA with an SMS-SUBMIT; the recipient is the TPDU's TP-DA
+     * (122), not the SMS centre of the Request-URI (7); GSM 7-bit text "test". */
     static const char sms3gpp[] = "MESSAGE tel:+7 SIP/2.0" CRLF
                                   "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
-                                  "c: application/vnd.3gpp.sms" CRLF "l: 3" CRLF CRLF
-                                  "\x01\x02\x03";
+                                  "c: application/vnd.3gpp.sms" CRLF "l: 20" CRLF CRLF
+                                  "\x00\x02\x00\x02\x91\xf7\x0d\x01\x00\x03\x81\x21\xf2"
+                                  "\x00\x00\x04\xf4\xf2\x9c\x0e";
     memset(&c, 0, sizeof c);
     dgram_ok(sms3gpp, sizeof sms3gpp - 1, &c, &st);
     assert_int_equal(c.n, 1);
     assert_int_equal(c.ev[0].kind, CW_EV_SMS_MO);
     assert_string_equal(c.ev[0].calling, "88270006");
+    assert_string_equal(c.ev[0].called, "122");
+    assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL);
+    assert_int_equal(c.text_len[0], 4);
+    assert_memory_equal(c.text[0], "test", 4);
+    assert_int_equal(anomalies(&st), 0);
+
+    /* A body that is not RP-DATA: counted; the event keeps what SIP says, without text. */
+    static const char badsms[] = "MESSAGE tel:+7 SIP/2.0" CRLF
+                                 "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
+                                 "c: application/vnd.3gpp.sms" CRLF "l: 3" CRLF CRLF
+                                 "\x01\x02\x03";
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    dgram_ok(badsms, sizeof badsms - 1, &c, &st);
+    assert_int_equal(c.n, 1);
     assert_string_equal(c.ev[0].called, "7");
     assert_int_equal(c.text_len[0], 0);
+    assert_int_equal(st.anomalies[CW_DA_SIP_BAD_SMS_PDU], 1);
+    memset(&st, 0, sizeof st);
+
+    /* RP-ACK (a delivery report, MTI 2): no message, no event */
+    static const char rpack[] = "MESSAGE tel:+7 SIP/2.0" CRLF
+                                "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
+                                "c: application/vnd.3gpp.sms" CRLF "l: 2" CRLF CRLF "\x02\x05";
+    memset(&c, 0, sizeof c);
+    dgram_ok(rpack, sizeof rpack - 1, &c, &st);
+    assert_int_equal(c.n, 0);
 
     static const char empty[] = "MESSAGE sip:8613800000000@h SIP/2.0" CRLF
                                 "From: <sip:8613900000001@h>" CRLF "To: <sip:8613800000000@h>" CRLF
