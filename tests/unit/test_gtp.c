@@ -15,51 +15,16 @@
 #include <cmocka.h>
 
 #include "decode/gtp.h"
+#include "decoder_test.h"
 #include "testutil.h"
-
-#define MAX_EV 8
-
-struct cap {
-    int n;
-    struct cw_event ev[MAX_EV];
-};
-
-static void on_event(void *user, const struct cw_event *ev)
-{
-    struct cap *c = user;
-    if (c->n < MAX_EV)
-        c->ev[c->n] = *ev;
-    c->n++;
-}
 
 static const struct cw_pkt_meta META = {1767225600123456ull, 42, 3, 0};
 
 /* Decode @p len bytes copied into an exactly-sized buffer (ASan sees any over-read); checks
  * the datagram contract (consumed = len, needed = 0). */
-static int run(const void *msg, size_t len, struct cap *c, struct cw_decode_stats *st)
+static int run(const void *msg, size_t len, struct tu_cap *c, struct cw_decode_stats *st)
 {
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    if (len)
-        memcpy(buf, msg, len);
-    struct cw_event_sink sink = {on_event, c};
-    size_t consumed = 12345, needed = 12345;
-    memset(c, 0, sizeof *c);
-    memset(st, 0, sizeof *st);
-    int rc = cw_gtp_decode(cw_slice_make(buf, len), &META, &sink, st, &consumed, &needed);
-    free(buf);
-    assert_int_equal(consumed, len);
-    assert_int_equal(needed, 0);
-    assert_true(rc == CW_PARSE_OK || rc == CW_PARSE_ERROR);
-    return rc;
-}
-
-static uint64_t anomalies(const struct cw_decode_stats *st)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < CW_DA__COUNT; i++)
-        n += st->anomalies[i];
-    return n;
+    return tu_decode_datagram(cw_gtp_decode, msg, len, &META, c, st);
 }
 
 static void assert_event(const struct cw_event *ev, const char *imsi, const char *calling,
@@ -253,7 +218,7 @@ static const char CORPUS_V1_CPDP7[] =
 static const char CORPUS_V1_ECHO[] = "32010004000000000c000000";
 static const char CORPUS_V0_GPDU[] = "1eff005400000001ffffffff420001214365870945000054";
 
-static int run_hex(const char *hex, struct cap *c, struct cw_decode_stats *st)
+static int run_hex(const char *hex, struct tu_cap *c, struct cw_decode_stats *st)
 {
     size_t n;
     uint8_t *b = tu_hex(hex, &n);
@@ -268,21 +233,21 @@ static void test_v2_create_session(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_csr(&m);
     assert_int_equal(run(m.b, n, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     assert_event(&c.ev[0], CSR_IMSI, CSR_MSISDN, CSR_IMEI, CW_EVF_CALLING_INTL);
     assert_int_equal(st.messages[CW_PROTO_GTP], 1);
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 }
 
 static void test_v2_modify_bearer(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_mbr(&m);
     assert_int_equal(run(m.b, n, &c, &st), CW_PARSE_OK);
@@ -297,13 +262,13 @@ static void test_v2_modify_bearer(void **state)
     assert_int_equal(run(m.b, m.len, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 0);
     assert_int_equal(st.messages[CW_PROTO_GTP], 1);
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 }
 
 static void test_v2_corpus(void **state)
 {
     (void)state;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     assert_int_equal(run_hex(CORPUS_CSR, &c, &st), CW_PARSE_OK);
@@ -330,7 +295,7 @@ static void test_v2_corpus(void **state)
     assert_int_equal(run_hex(CORPUS_PB_ECHO_CSRSP, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 0);
     assert_int_equal(st.messages[CW_PROTO_GTP], 2);
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 
     /* P flag, then two stray octets (tshark: malformed) */
     assert_int_equal(run_hex(CORPUS_PB_ECHO_CUT, &c, &st), CW_PARSE_ERROR);
@@ -348,7 +313,7 @@ static void test_v2_piggyback(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     /* MBR (P) carrying a Create Session Request (TS 29.274 5.5 pairs other messages, but
      * every piggybacked message is decoded the same way) */
@@ -386,7 +351,7 @@ static void test_v2_other_messages(void **state)
     (void)state;
     static const uint8_t types[] = {1, 2, 33, 35, 36, 37, 68, 95, 170};
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     for (size_t i = 0; i < sizeof types; i++) {
         m.len = 0;
@@ -404,7 +369,7 @@ static void test_v2_ies(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     uint8_t b[16];
 
@@ -444,7 +409,7 @@ static void test_v2_ies(void **state)
 static void check_bad_value(uint8_t type, const char *hex)
 {
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     m.len = 0;
     size_t at = v2_begin(&m, 0x08, 32);
@@ -482,7 +447,7 @@ static void test_v2_bad_values(void **state)
 
     /* Fillers that are fine: a whole 0xFF tail, an odd count */
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     m.len = 0;
     size_t at = v2_begin(&m, 0x08, 32);
@@ -499,7 +464,7 @@ static void test_v2_lying_lengths(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_csr(&m);
 
@@ -556,7 +521,7 @@ static void test_v2_trailing_and_versions(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_csr(&m);
     put_u8(&m, 0);
@@ -577,15 +542,15 @@ static void test_v2_trailing_and_versions(void **state)
  * event is one of the whole message's (never half a number). */
 static void check_truncations(const uint8_t *msg, size_t n)
 {
-    struct cap full, c;
+    struct tu_cap full, c;
     struct cw_decode_stats st;
     run(msg, n, &full, &st);
     for (size_t cut = 0; cut < n; cut++) {
         int rc = run(msg, cut, &c, &st);
         assert_int_equal(rc, CW_PARSE_ERROR);
-        assert_true(anomalies(&st) >= 1);
+        assert_true(tu_anomalies(&st) >= 1);
         assert_true(c.n <= full.n);
-        for (int i = 0; i < c.n && i < MAX_EV; i++)
+        for (int i = 0; i < c.n && i < TU_MAX_EV; i++)
             assert_memory_equal(&c.ev[i], &full.ev[i], sizeof c.ev[i]);
     }
 }
@@ -606,7 +571,7 @@ static void test_truncated_every_length(void **state)
         free(b);
     }
     /* A single whole message cut anywhere: no event at all */
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     n = build_csr(&m);
     for (size_t cut = 0; cut < n; cut++) {
@@ -673,7 +638,7 @@ static void test_v1_create_pdp(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     /* S flag only (as most GSNs send it) */
@@ -700,7 +665,7 @@ static void test_v1_create_pdp(void **state)
     assert_int_equal(run(m.b, m.len, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     assert_event(&c.ev[0], CSR_IMSI, CSR_MSISDN, CSR_IMEI, CW_EVF_CALLING_INTL);
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 
     /* a next-type octet with E clear is not an extension header */
     v1_begin(&m, 0x02, 16, 0xc0, NULL);
@@ -719,7 +684,7 @@ static void test_v1_create_pdp(void **state)
 static void test_v1_corpus(void **state)
 {
     (void)state;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     assert_int_equal(run_hex(CORPUS_V1_CPDP2, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
@@ -740,7 +705,7 @@ static void test_v1_not_gtpc(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     /* G-PDU */
     v1_begin(&m, 0x02, 255, 0, NULL);
@@ -768,7 +733,7 @@ static void test_v1_malformed(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     /* extension header of length 0 */
@@ -858,7 +823,7 @@ static void test_v1_malformed(void **state)
 static void test_empty_and_null(void **state)
 {
     (void)state;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     assert_int_equal(run("", 0, &c, &st), CW_PARSE_ERROR);
     assert_int_equal(st.anomalies[CW_DA_GTP_TRUNCATED], 1);

@@ -14,59 +14,24 @@
 #include <cmocka.h>
 
 #include "decode/radius.h"
+#include "decoder_test.h"
 #include "testutil.h"
-
-#define MAX_EV 4
-
-struct cap {
-    int n;
-    struct cw_event ev[MAX_EV];
-};
-
-static void on_event(void *user, const struct cw_event *ev)
-{
-    struct cap *c = user;
-    if (c->n < MAX_EV)
-        c->ev[c->n] = *ev;
-    c->n++;
-}
 
 static const struct cw_pkt_meta META = {1767225600123456ull, 7, 2, 0};
 
 /* Decode @p len bytes from an exactly-sized copy; checks consumed = len and needed = 0. */
-static int run(const void *msg, size_t len, struct cap *c, struct cw_decode_stats *st)
+static int run(const void *msg, size_t len, struct tu_cap *c, struct cw_decode_stats *st)
 {
-    uint8_t *buf = malloc(len ? len : 1);
-    assert_non_null(buf);
-    if (len)
-        memcpy(buf, msg, len);
-    struct cw_event_sink sink = {on_event, c};
-    size_t consumed = 999, needed = 999;
-    memset(c, 0, sizeof *c);
-    memset(st, 0, sizeof *st);
-    int rc = cw_radius_decode(cw_slice_make(buf, len), &META, &sink, st, &consumed, &needed);
-    free(buf);
-    assert_int_equal(consumed, len);
-    assert_int_equal(needed, 0);
-    assert_true(rc == CW_PARSE_OK || rc == CW_PARSE_ERROR);
-    return rc;
+    return tu_decode_datagram(cw_radius_decode, msg, len, &META, c, st);
 }
 
-static int run_hex(const char *hex, struct cap *c, struct cw_decode_stats *st)
+static int run_hex(const char *hex, struct tu_cap *c, struct cw_decode_stats *st)
 {
     size_t n;
     uint8_t *b = tu_hex(hex, &n);
     int rc = run(b, n, c, st);
     free(b);
     return rc;
-}
-
-static uint64_t anomalies(const struct cw_decode_stats *st)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < CW_DA__COUNT; i++)
-        n += st->anomalies[i];
-    return n;
 }
 
 static void assert_event(const struct cw_event *ev, const char *calling, const char *called,
@@ -203,7 +168,7 @@ static void test_accounting_request(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_acct(&m);
     assert_int_equal(run(m.b, n, &c, &st), CW_PARSE_OK);
@@ -211,14 +176,14 @@ static void test_accounting_request(void **state)
     assert_event(&c.ev[0], "8613800138000", "cmnet.mnc000.mcc460.gprs", "460001234567890",
                  "490154203237518", CW_EVF_CALLING_INTL | CW_EVF_CALLED_ALNUM);
     assert_int_equal(st.messages[CW_PROTO_RADIUS], 1);
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 }
 
 static void test_station_ids(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     /* national digits; called a number in international form */
@@ -268,7 +233,7 @@ static void test_3gpp_values(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     /* IMEISV as 8 BCD octets; IMEI of 15 digits with a wrong check digit; 'F'-padded */
@@ -328,7 +293,7 @@ static void test_3gpp_values(void **state)
 static void test_corpus(void **state)
 {
     (void)state;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     assert_int_equal(run_hex(CORPUS_ACCT, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
@@ -347,7 +312,7 @@ static void test_other_codes(void **state)
     (void)state;
     static const uint8_t codes[] = {1, 2, 3, 5, 11, 12, 13, 40, 41, 43, 44, 254};
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     for (size_t i = 0; i < sizeof codes; i++) {
         begin(&m, codes[i]);
@@ -371,7 +336,7 @@ static void test_lengths(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_acct(&m);
 
@@ -380,7 +345,7 @@ static void test_lengths(void **state)
     assert_int_equal(run(m.b, m.len, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ev[0].calling, "8613800138000");
-    assert_int_equal(anomalies(&st), 0);
+    assert_int_equal(tu_anomalies(&st), 0);
 
     /* Length past the datagram: dropped */
     set_len(&m, n + 1);
@@ -418,7 +383,7 @@ static void test_bad_attributes(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
 
     /* attribute length 0 and 1 */
@@ -469,13 +434,13 @@ static void test_truncated_every_length(void **state)
 {
     (void)state;
     struct msgb m;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     size_t n = build_acct(&m);
     for (size_t cut = 0; cut < n; cut++) {
         assert_int_equal(run(m.b, cut, &c, &st), CW_PARSE_ERROR);
         assert_int_equal(c.n, 0);
-        assert_int_equal(anomalies(&st), 1);
+        assert_int_equal(tu_anomalies(&st), 1);
         assert_int_equal(st.messages[CW_PROTO_RADIUS], 0);
     }
     size_t len;
@@ -502,7 +467,7 @@ static void test_truncated_every_length(void **state)
 static void test_empty_and_null(void **state)
 {
     (void)state;
-    struct cap c;
+    struct tu_cap c;
     struct cw_decode_stats st;
     assert_int_equal(run("", 0, &c, &st), CW_PARSE_ERROR);
     assert_int_equal(st.anomalies[CW_DA_RADIUS_TRUNCATED], 1);
