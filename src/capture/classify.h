@@ -16,6 +16,9 @@ enum cw_app {
     CW_APP_DIAMETER,
     CW_APP_GTPC,
     CW_APP_RADIUS,
+    CW_APP_M3UA, /* not named by nDPI: SCTP payload protocol id or port (decode/sigtran.h) */
+    CW_APP_M2PA,
+    CW_APP_WEBSOCKET, /* not named by nDPI: an HTTP upgrade to WebSocket "sip" (RFC 7118) */
 };
 
 int cw_classify_new(struct cw_classifier **out);

@@ -28,6 +28,14 @@ struct cw_tcp_dir {
     uint32_t len, cap;
     struct cw_tcp_seg *ooo; /* CW_TCP_OOO_MAX slots, allocated on the first out-of-order one */
     uint8_t nooo;
+    /* TCP only (dissect.c): where the stream is. */
+    uint8_t mode;   /* first bytes not seen yet / HTTP header block / WebSocket frames / app */
+    uint8_t resync; /* the next bytes may not start a message: scan for one first */
+    uint32_t skip;  /* bytes still to drop: the rest of a message too long to keep */
+    /* SCTP only (dissect.c): the DATA TSNs delivered, to drop retransmissions. */
+    uint32_t sctp_top_tsn;  /* highest TSN delivered */
+    uint64_t sctp_seen;     /* bit i: TSN sctp_top_tsn - i was delivered */
+    uint8_t sctp_has_tsn;
 };
 
 /** Free the out-of-order segments held in @p s (the flow keeps going). */

@@ -12,7 +12,7 @@ enum { CW_SCTP_DATA = 0 };
 enum { CW_SCTP_FLAG_E = 1, CW_SCTP_FLAG_B = 2, CW_SCTP_FLAG_U = 4 };
 
 /* Payload protocol identifiers (IANA) that choose a decoder. */
-enum { CW_PPID_M3UA = 3, CW_PPID_DIAMETER = 46, CW_PPID_DIAMETER_DTLS = 47 };
+enum { CW_PPID_DIAMETER = 46, CW_PPID_DIAMETER_DTLS = 47 }; /* M3UA, M2PA: decode/sigtran.h */
 
 struct cw_sctp_chunk {
     uint8_t type, flags;

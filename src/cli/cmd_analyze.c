@@ -147,7 +147,7 @@ int cw_cmd_analyze(int argc, char **argv)
         cw_cli_err("analyze: cannot set up the rule engine (out of memory)");
         goto out;
     }
-    struct cw_event_sink esink = {on_event, &a};
+    struct cw_event_sink esink = {on_event, &a, NULL};
     if (cw_dissect_new(&esink, &d) != 0) {
         cw_cli_err("analyze: cannot set up the packet decoder (out of memory)");
         goto out;

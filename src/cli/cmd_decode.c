@@ -4,20 +4,22 @@
 #include <string.h>
 
 #include "capture/dissect.h"
+#include "decode/map_json.h"
 #include "cli/cli.h"
 #include "cli/run_files.h"
 #include "output/summary.h"
 #include "util/json_out.h"
 
 static const char usage[] =
-    "usage: cardwatch decode [--quiet] FILE...\n"
+    "usage: cardwatch decode [--quiet] [--trace] FILE...\n"
     "\n"
     "Decode pcap and pcapng FILEs (in the order given) and print every signalling event as one\n"
     "JSON object a line on standard output:\n"
     "  ts       packet time, ISO 8601 UTC with microseconds\n"
-    "  proto    sip, smpp, diameter, gtp, radius\n"
+    "  proto    sip, smpp, map, diameter, gtp, radius\n"
     "  kind     sms_mo, sms_mt, call, register (attach, location update), data_session,\n"
-    "           auth (authentication of a card)\n"
+    "           auth (authentication of a card, IMEI check), lookup (the network asked\n"
+    "           where a number is: an SMS or call is on its way to it)\n"
     "  calling  calling party, digits only (no '+', no URI); an alphanumeric sender is kept\n"
     "           as it is\n"
     "  called   called party, likewise\n"
@@ -28,6 +30,10 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  -q, --quiet   no summary and no progress on standard error\n"
+    "  -t, --trace   also print every message read that gives no event, and the layers\n"
+    "                under each that does, as {\"trace\":PROTO,...} lines (MAP: one per\n"
+    "                TCAP component, with point codes, global titles, transaction ids,\n"
+    "                component, operation or error code, identities and SMS fields)\n"
     "  -h, --help    this text\n"
     "\n"
     "exit status: 0 all files read; 1 a file was unreadable or damaged (the rest was decoded);\n"
@@ -50,14 +56,38 @@ static void print_event(void *user, const struct cw_event *ev)
         c->io_error = 1;
 }
 
+static void print_trace(void *user, unsigned proto, const struct cw_pkt_meta *meta,
+                        const void *rec)
+{
+    struct decode_ctx *c = user;
+    if (proto != CW_PROTO_MAP)
+        return;
+    char ts[32];
+    cw_ts_format(meta->ts_us, ts);
+    cw_json_reset(&c->j);
+    cw_json_obj_begin(&c->j, NULL);
+    cw_json_str(&c->j, "trace", cw_proto_name(proto));
+    cw_json_str(&c->j, "ts", ts);
+    cw_map_rec_json(&c->j, rec);
+    cw_json_str(&c->j, "file", c->files[meta->file_idx]);
+    cw_json_uint(&c->j, "frame", meta->frame);
+    cw_json_obj_end(&c->j);
+    if (cw_json_write_line(&c->j, stdout) != 0)
+        c->io_error = 1;
+}
+
 int cw_cmd_decode(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        {"quiet", no_argument, 0, 'q'},
+        {"trace", no_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int quiet = 0, trace = 0, ch;
+    while ((ch = getopt_long(argc, argv, "qth", opts, NULL)) != -1) {
         switch (ch) {
         case 'q': quiet = 1; break;
+        case 't': trace = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -70,12 +100,14 @@ int cw_cmd_decode(int argc, char **argv)
     struct decode_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.files = argv + optind;
-    struct cw_event_sink sink = {print_event, &ctx};
+    struct cw_event_sink sink = {print_event, &ctx, NULL};
     struct cw_dissector *d;
     if (cw_dissect_new(&sink, &d) != 0) {
         cw_cli_err("decode: cannot set up the packet decoder (out of memory?)");
         return 1;
     }
+    if (trace)
+        cw_dissect_set_trace(d, print_trace, &ctx);
     struct cw_run_result res;
     cw_run_files(d, argv + optind, argc - optind, !quiet, &res);
     cw_dissect_finish(d);

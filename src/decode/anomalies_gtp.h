@@ -3,7 +3,7 @@
 #ifndef CW_ANOMALIES_GTP_H
 #define CW_ANOMALIES_GTP_H
 
-/* not_gtpc       GTPv0, GTP' (GTPv1 header with PT 0), a G-PDU (type 255) or a GTP' data
+/* not_gtpc       GTP' (a GTPv0/v1 header with PT 0), a G-PDU (type 255) or a GTP' data
  *                record message: user plane or charging, not ours (message dropped)
  * bad_version    version 3 to 7, or a piggybacked message that is not GTPv2 (rest dropped)
  * truncated      datagram shorter than a header or than its Length says, or a P flag with

@@ -43,7 +43,9 @@ enum cw_parse_status {
 /* Each decoder keeps its reasons in its own header. */
 #include "decode/anomalies_diameter.h"
 #include "decode/anomalies_gtp.h"
+#include "decode/anomalies_map.h"
 #include "decode/anomalies_radius.h"
+#include "decode/anomalies_sigtran.h"
 #include "decode/anomalies_smpp.h"
 
 #define CW_DECODE_ANOMALIES(X)                                                           \
@@ -51,7 +53,9 @@ enum cw_parse_status {
     CW_SMPP_ANOMALIES(X)                                                                 \
     CW_DIAMETER_ANOMALIES(X)                                                             \
     CW_GTP_ANOMALIES(X)                                                                  \
-    CW_RADIUS_ANOMALIES(X)
+    CW_RADIUS_ANOMALIES(X)                                                               \
+    CW_SIGTRAN_ANOMALIES(X)                                                              \
+    CW_MAP_ANOMALIES(X)
 
 enum cw_decode_anomaly {
 #define CW_X(id, name) CW_DA_##id,
@@ -71,6 +75,10 @@ struct cw_decode_stats {
 struct cw_event_sink {
     void (*emit)(void *user, const struct cw_event *ev);
     void *user;
+    /* Optional (NULL normally): every message a decoder read, event or not, as that decoder's
+     * record type (MAP: struct cw_map_rec, one per TCAP component). For tests and
+     * `decode --trace`; valid only during the call. */
+    void (*trace)(void *user, unsigned proto, const void *rec);
 };
 
 /* What the decoder knows of the packet that completed the message. */

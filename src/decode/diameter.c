@@ -509,3 +509,79 @@ int cw_diameter_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
     *consumed = pos;
     return CW_PARSE_OK;
 }
+
+/* ---- resynchronisation on a message boundary ---- */
+
+#define DIA_FLAG_ERROR 0x20u
+#define DIA_FLAGS_RESERVED 0x0Fu
+#define DIA_AVP_FLAGS_RESERVED 0x1Fu
+
+/* Could the message header at @p p (@p n bytes there, maybe fewer than 20) start a message?
+ * Whole fields are checked, a field cut short is not. *len gets the message length (0 when
+ * it is not all there). */
+static int resync_header(const uint8_t *p, size_t n, uint32_t *len)
+{
+    *len = 0;
+    if (n >= 1 && p[0] != 1)
+        return 0;
+    if (n >= 2 && p[1] > (CW_DIAMETER_MAX_MSG >> 16)) /* the length's top octet */
+        return 0;
+    if (n < 4)
+        return 1;
+    uint32_t l = ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    if (l < DIA_HDR_LEN || (l & 3u) || l > CW_DIAMETER_MAX_MSG)
+        return 0;
+    *len = l;
+    if (n < 5)
+        return 1;
+    uint8_t flags = p[4];
+    /* reserved bits are 0; the E bit is for answers only (RFC 6733 3) */
+    if ((flags & DIA_FLAGS_RESERVED) ||
+        (flags & (DIA_FLAG_REQUEST | DIA_FLAG_ERROR)) == (DIA_FLAG_REQUEST | DIA_FLAG_ERROR))
+        return 0;
+    if (n < 8)
+        return 1;
+    return (p[5] | p[6] | p[7]) != 0; /* command code 0 is not one */
+}
+
+/* The first AVP header (at @p p, @p n bytes of it there) of a message of @p len bytes. */
+static int resync_avp(const uint8_t *p, size_t n, uint32_t len)
+{
+    if (n < 5)
+        return 1;
+    uint8_t flags = p[4];
+    if (flags & DIA_AVP_FLAGS_RESERVED)
+        return 0;
+    if (n < 8)
+        return 1;
+    uint32_t l = ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
+    uint32_t min = (flags & DIA_AVP_FLAG_VENDOR) ? DIA_AVP_HDR_V : DIA_AVP_HDR;
+    return l >= min && l <= len - DIA_HDR_LEN;
+}
+
+size_t cw_diameter_resync(struct cw_slice data)
+{
+    if (!data.p)
+        return 0;
+    for (size_t i = 0; i < data.len; i++) {
+        size_t left = data.len - i;
+        uint32_t len;
+        if (!resync_header(data.p + i, left < DIA_HDR_LEN ? left : DIA_HDR_LEN, &len))
+            continue;
+        if (len > DIA_HDR_LEN && left > DIA_HDR_LEN) {
+            size_t avail = left - DIA_HDR_LEN;
+            if (!resync_avp(data.p + i + DIA_HDR_LEN, avail < DIA_AVP_HDR ? avail : DIA_AVP_HDR,
+                            len))
+                continue;
+        }
+        if (len && len < left) { /* the next message's header, as far as it is there */
+            size_t after = left - len;
+            uint32_t next;
+            if (!resync_header(data.p + i + len, after < DIA_HDR_LEN ? after : DIA_HDR_LEN,
+                               &next))
+                continue;
+        }
+        return i;
+    }
+    return data.len;
+}

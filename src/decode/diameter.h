@@ -27,4 +27,22 @@ int cw_diameter_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
                        const struct cw_event_sink *sink, struct cw_decode_stats *st,
                        size_t *consumed, size_t *needed);
 
+/**
+ * Where a TCP stream that lost its place (a capture starting mid-stream, bytes lost in a gap, a
+ * message the decoder refused) can pick up again: the offset in @p data of the first byte that
+ * could start a message, or data.len when there is none. A message starts where
+ *   - the header is plausible: version 1; message length >= 20, a multiple of 4, at most
+ *     CW_DIAMETER_MAX_MSG; command flags with the reserved bits 0 and not both R and E (an
+ *     error is an answer); command code not 0;
+ *   - the first AVP header after the 20-byte header (when the length leaves room for one) is
+ *     plausible: flags with the reserved bits 0, AVP length >= 8 (12 with the V flag) and
+ *     within the message;
+ *   - when the bytes go on past the message length, the header after the message is
+ *     plausible too.
+ * Bytes at the end too few to tell (only the fields that are whole are checked) count as a
+ * possible start: the caller keeps them and looks again when more arrive. Reads nothing
+ * outside @p data.
+ */
+size_t cw_diameter_resync(struct cw_slice data);
+
 #endif

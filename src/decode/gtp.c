@@ -2,7 +2,8 @@
  *
  * Implements the control-plane headers and information elements of GTPv2-C, 3GPP TS 29.274
  * (5.1 header, 5.5 piggybacking, 8.2 IE format, 8.3 IMSI, 8.10 MEI, 8.11 MSISDN) and of
- * GTPv1-C, TS 29.060 (6 header, 6.1 extension headers, 7.7 IEs, table 37 TV lengths):
+ * GTPv1-C, TS 29.060 (6 header, 6.1 extension headers, 7.7 IEs, table 37 TV lengths), and of
+ * GTPv0, GSM 09.60 release 97/98 (Create PDP Context Request: the IMSI is in the TID):
  *
  *   GTPv2-C                                 GTPv1-C
  *   +-----+-+-+--+--+--------+---------+    +-----+--+-+-+-+--+--------+---------+
@@ -82,6 +83,22 @@ static const uint8_t tv_len[128] = {
     [29] = 1,  /* MS Not Reachable Reason */
     [127] = 4, /* Charging ID */
 };
+
+/* GSM 09.60 (GTPv0, release 97/98) 7.9: the TV lengths where they differ from GTPv1's: QoS
+ * Profile is TV 3 and the flow labels are 2 and 3 octets (TEIDs came with v1). */
+static size_t v0_tv_len(uint8_t type)
+{
+    switch (type) {
+    case 6: return 3;  /* Quality of Service Profile */
+    case 16: return 2; /* Flow Label Data I */
+    case 17: return 2; /* Flow Label Signalling */
+    case 18: return 3; /* Flow Label Data II */
+    case 19: return 1; /* MS Not Reachable Reason */
+    case 20: case 21: case 22: case 23: case 24: case 25: case 26: case 27: case 28: case 29:
+        return 0; /* GTPv1 only */
+    default: return tv_len[type];
+    }
+}
 
 /* One datagram's decoding context. */
 struct gtp_ctx {
@@ -264,13 +281,13 @@ static void v2_datagram(struct gtp_ctx *x, struct cw_slice data)
 /* ---- GTPv1-C ---- */
 
 /* The IEs of a GTPv1 message: TV with the fixed lengths of table 37, TLV from 128 up. */
-static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids)
+static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids, int v0)
 {
     while (cw_cur_left(c) > 0) {
         uint8_t type = cw_cur_u8(c);
         size_t len;
         if (type < 128) {
-            len = tv_len[type];
+            len = v0 ? v0_tv_len(type) : tv_len[type];
             if (len == 0) {
                 note(x, CW_DA_GTP_IE_UNKNOWN_TV); /* cannot tell where the next IE starts */
                 return;
@@ -359,7 +376,52 @@ static void v1_datagram(struct gtp_ctx *x, struct cw_slice data)
         return;
     struct gtp_ids ids;
     memset(&ids, 0, sizeof ids);
-    v1_walk(x, &b, &ids);
+    v1_walk(x, &b, &ids, 0);
+    emit_ids(x, &ids);
+}
+
+/* ---- GTPv0 (GSM 09.60 release 97/98, UDP 3386) ----
+ *   flags: v=0 PT 111 SNN | type | length (after the 20-octet header) | sequence (2) |
+ *   flow label (2) | SNDCP N-PDU number (1) | spare (3) | TID (8): the IMSI's 15 TBCD digits
+ *   (0xF fillers when shorter) and the NSAPI in the last nibble | IEs as GTPv1's.
+ * GTP' (charging, TS 32.295) shares version 0 with PT clear: not ours. */
+#define GTP0_HDR_LEN 20u
+
+static void v0_datagram(struct gtp_ctx *x, struct cw_slice data)
+{
+    struct cw_cursor c = cw_cur_make(data.p, data.len);
+    uint8_t flags = cw_cur_u8(&c);
+    uint8_t type = cw_cur_u8(&c);
+    uint16_t len = cw_cur_u16be(&c);
+    if (!(flags & GTP1_FLAG_PT) || type == GTP1_MSG_GPDU || type == GTP1_MSG_DATA_RECORD_REQ ||
+        type == GTP1_MSG_DATA_RECORD_RSP) {
+        note(x, CW_DA_GTP_NOT_GTPC); /* GTP' v0, or user plane */
+        return;
+    }
+    cw_cur_skip(&c, 8); /* sequence, flow label, SNDCP N-PDU number, spare */
+    struct cw_slice tid = cw_cur_take(&c, 8);
+    if (c.err) {
+        note(x, CW_DA_GTP_TRUNCATED);
+        return;
+    }
+    if (len > cw_cur_left(&c)) {
+        note(x, CW_DA_GTP_TRUNCATED);
+        return;
+    }
+    if (len < cw_cur_left(&c))
+        note(x, CW_DA_GTP_TRAILING);
+    count_message(x);
+    if (type != GTP1_MSG_CREATE_PDP_REQ)
+        return;
+    struct cw_cursor b = cw_cur_make(c.p, len);
+    struct gtp_ids ids;
+    memset(&ids, 0, sizeof ids);
+    /* The IMSI is the TID less its NSAPI nibble: 15 nibbles, a filler ends it. */
+    uint8_t imsi[8];
+    memcpy(imsi, tid.p, 8);
+    imsi[7] |= 0xf0;
+    set_first(&ids.imsi, &ids.has_imsi, cw_slice_make(imsi, 8));
+    v1_walk(x, &b, &ids, 1);
     emit_ids(x, &ids);
 }
 
@@ -386,7 +448,7 @@ int cw_gtp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
         v1_datagram(&x, data);
         break;
     case 0:
-        note(&x, CW_DA_GTP_NOT_GTPC); /* GTPv0 (GSM 09.60) or GTP' v0 */
+        v0_datagram(&x, data);
         break;
     default:
         note(&x, CW_DA_GTP_BAD_VERSION);

@@ -916,3 +916,145 @@ int cw_sip_probe(struct cw_slice data)
     }
     return 0;
 }
+
+/* ---- resynchronisation on a message boundary ---- */
+
+/* Longest start line taken as a possible message start while its end has not arrived. */
+#define SIP_RESYNC_LINE_MAX 2048
+
+/* The methods a resynchronising stream picks up again on (RFC 3261 and its extensions). An
+ * unknown token is not enough: the rest of a cut request line ("NVITE sip:...") is one. */
+static const char *const RESYNC_METHODS[] = {
+    "INVITE", "ACK",  "BYE",   "CANCEL",  "OPTIONS", "REGISTER", "PRACK",
+    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE",
+};
+#define N_RESYNC_METHODS (sizeof RESYNC_METHODS / sizeof RESYNC_METHODS[0])
+
+/* Is [p, p + n) a known method (whole), or with @p prefix a start of one? */
+static int resync_method(const uint8_t *p, size_t n, int prefix)
+{
+    for (size_t i = 0; i < N_RESYNC_METHODS; i++) {
+        size_t m = strlen(RESYNC_METHODS[i]);
+        if ((prefix ? n <= m : n == m) && memcmp(p, RESYNC_METHODS[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does [p, e) match the start of @p lit (all of it when e - p >= strlen(lit))? */
+static int lit_prefix(const uint8_t *p, const uint8_t *e, const char *lit)
+{
+    size_t n = strlen(lit), have = (size_t)(e - p);
+    return memcmp(p, lit, have < n ? have : n) == 0;
+}
+
+/* Could [u, e) still be the start of an absolute URI (scheme ":" ...)? */
+static int scheme_prefix(const uint8_t *u, const uint8_t *e)
+{
+    for (const uint8_t *c = u; c < e; c++) {
+        uint8_t l = lower(*c);
+        if (c > u && l == ':')
+            return 1;
+        int later = c > u && (is_digit(l) || l == '+' || l == '-' || l == '.');
+        if (!((l >= 'a' && l <= 'z') || later))
+            return 0;
+    }
+    return 1;
+}
+
+/* A whole start line [p, e) (line end excluded) a stream may pick up again on. */
+static int resync_start_line(const uint8_t *p, const uint8_t *e)
+{
+    struct cw_sip_msg msg;
+    if (e > p && e[-1] == '\r')
+        e--;
+    if ((size_t)(e - p) >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0)
+        return parse_start_line(p, e, &msg) == 0;
+    const uint8_t *sp = memchr(p, ' ', (size_t)(e - p));
+    return sp && resync_method(p, (size_t)(sp - p), 0) && parse_start_line(p, e, &msg) == 0;
+}
+
+/* Could [p, e) (a line whose end has not arrived) still become such a start line? */
+static int resync_partial_line(const uint8_t *p, const uint8_t *e)
+{
+    if ((size_t)(e - p) > SIP_RESYNC_LINE_MAX)
+        return 0;
+    if (e > p && e[-1] == '\r')
+        e--;
+    for (const uint8_t *q = p; q < e; q++)
+        if (is_ctl(*q))
+            return 0;
+    if (!lit_prefix(p, e, "SIP/2.0 ")) {
+        const uint8_t *q = p;
+        while (q < e && *q != ' ')
+            q++;
+        if (!resync_method(p, (size_t)(q - p), q == e))
+            return 0;
+        if (q == e)
+            return 1;
+        while (q < e && *q == ' ')
+            q++;
+        const uint8_t *u = q; /* Request-URI: its scheme so far */
+        while (q < e && *q != ' ')
+            q++;
+        if (q == e)
+            return scheme_prefix(u, e);
+        if (!has_scheme(u, q))
+            return 0;
+        while (q < e && *q == ' ')
+            q++;
+        const uint8_t *v = q;
+        while (q < e && *q != ' ')
+            q++;
+        if ((size_t)(q - v) > 7 || !lit_prefix(v, q, "SIP/2.0"))
+            return 0;
+        while (q < e && *q == ' ')
+            q++;
+        return q == e;
+    }
+    if ((size_t)(e - p) <= 8)
+        return 1;
+    const uint8_t *q = p + 8;
+    while (q < e && *q == ' ')
+        q++;
+    const uint8_t *d0 = q;
+    while (q < e && q - d0 < 3 && is_digit(*q))
+        q++;
+    if (q > d0 && (*d0 < '1' || *d0 > '6'))
+        return 0;
+    if (q == e)
+        return 1;
+    return q - d0 == 3 && *q == ' ';
+}
+
+/* The line after a start line: a header ("name" *WSP ":"), or the start of one. An empty line
+ * there (a message without headers) is not SIP: every request and response has Via, From ... */
+static int resync_header_line(const uint8_t *p, const uint8_t *end)
+{
+    const uint8_t *q = p;
+    while (q < end && is_token(*q))
+        q++;
+    if (q == end)
+        return 1; /* the name so far */
+    if (q == p)
+        return 0;
+    while (q < end && (*q == ' ' || *q == '\t'))
+        q++;
+    return q == end || *q == ':';
+}
+
+size_t cw_sip_resync(struct cw_slice data)
+{
+    if (!data.p)
+        return 0;
+    const uint8_t *p = data.p, *end = data.p + data.len, *line = p;
+    while (line < end) {
+        const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl)
+            return resync_partial_line(line, end) ? (size_t)(line - p) : data.len;
+        if (resync_start_line(line, nl) && resync_header_line(nl + 1, end))
+            return (size_t)(line - p);
+        line = nl + 1;
+    }
+    return data.len;
+}

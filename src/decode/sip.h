@@ -58,4 +58,21 @@ int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
 /** Does this payload start like a SIP message (request line or "SIP/2.0 ")? Cheap heuristic. */
 int cw_sip_probe(struct cw_slice data);
 
+/**
+ * Where a stream that lost its place (a capture starting mid-stream, bytes lost in a gap, a
+ * message the decoder refused) can pick up again: the offset in @p data of the first line that
+ * starts a SIP message, or data.len when there is none. A line starts at offset 0 or after an
+ * LF; empty lines are skipped. It starts a message when it is
+ *   - a status line "SIP/2.0" SP 3DIGIT (100..699) [SP reason], or a request line
+ *     METHOD SP Request-URI (scheme ":" ...) SP "SIP/2.0", METHOD one of INVITE ACK BYE CANCEL
+ *     OPTIONS REGISTER PRACK SUBSCRIBE NOTIFY PUBLISH INFO REFER MESSAGE UPDATE (case as
+ *     written: a cut request line such as "NVITE sip:..." is no start), and
+ *   - the line after it, when present, is a header line (token, optional blanks, ':'), not the
+ *     empty line (a message always has headers), which rules out most SIP-looking body lines;
+ * or when the bytes end inside a line that could still become one (a prefix of that shape, at
+ * most 2048 bytes): the caller keeps the bytes from there and looks again when more arrive.
+ * Reads nothing outside @p data.
+ */
+size_t cw_sip_resync(struct cw_slice data);
+
 #endif

@@ -521,3 +521,86 @@ int cw_smpp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
     *consumed = pos;
     return CW_PARSE_OK;
 }
+
+/* ---- resynchronisation on a PDU boundary ---- */
+
+/* Smallest command_length of the PDUs that carry a message: the mandatory fields of submit_sm
+ * / deliver_sm (3.4 4.4.1: 17 octets with every C-Octet String empty) and data_sm (4.7.1: 10). */
+#define SMPP_MIN_SM (SMPP_HDR_LEN + 17u)
+#define SMPP_MIN_DATA_SM (SMPP_HDR_LEN + 10u)
+
+/* Could the header at @p p (@p n bytes of it there, maybe fewer than 16) start a PDU? The
+ * fields that are all there are checked, a field cut short is not. *len gets command_length
+ * (0 when it is not all there). */
+static int resync_header(const uint8_t *p, size_t n, uint32_t *len)
+{
+    *len = 0;
+    /* command_length <= 64 KiB: its first octet is 0, its second at most 1 */
+    if ((n >= 1 && p[0] != 0) || (n >= 2 && p[1] > 1))
+        return 0;
+    if (n < 4)
+        return 1;
+    struct cw_cursor c = cw_cur_make(p, n);
+    uint32_t l = cw_cur_u32be(&c);
+    if (l < SMPP_HDR_LEN || l > SMPP_MAX_PDU)
+        return 0;
+    *len = l;
+    if (n >= 5 && p[4] != 0x00 && p[4] != 0x80) /* command_id: 0x00000000.. or a response */
+        return 0;
+    if (n < 8)
+        return 1;
+    uint32_t id = cw_cur_u32be(&c);
+    if (!command_known(id))
+        return 0;
+    switch (id & ~SMPP_RESP_BIT) {
+    case 0:
+    case SMPP_UNBIND:
+    case SMPP_ENQUIRE_LINK:
+        if (l != SMPP_HDR_LEN) /* no body, requests and responses alike */
+            return 0;
+        break;
+    case SMPP_SUBMIT_SM:
+    case SMPP_DELIVER_SM:
+        if (!(id & SMPP_RESP_BIT) && l < SMPP_MIN_SM)
+            return 0;
+        break;
+    case SMPP_DATA_SM:
+        if (!(id & SMPP_RESP_BIT) && l < SMPP_MIN_DATA_SM)
+            return 0;
+        break;
+    default:
+        break;
+    }
+    if (n < 12)
+        return 1;
+    uint32_t status = cw_cur_u32be(&c);
+    /* a request has none; 3.4 5.1.3 and 5.0 4.7.6 define errors up to 0xFF (0x112 in 5.0),
+     * and 0x400-0x4FF for SMSC vendors */
+    if ((!(id & SMPP_RESP_BIT) && status != 0) || status > 0x4FFu)
+        return 0;
+    if (n < 16)
+        return 1;
+    uint32_t seq = cw_cur_u32be(&c);
+    return seq <= 0x7FFFFFFFu; /* 3.4 5.1.4: 0x00000001 to 0x7FFFFFFF */
+}
+
+size_t cw_smpp_resync(struct cw_slice data)
+{
+    if (!data.p)
+        return 0;
+    for (size_t i = 0; i < data.len; i++) {
+        size_t left = data.len - i;
+        uint32_t len;
+        if (!resync_header(data.p + i, left < SMPP_HDR_LEN ? left : SMPP_HDR_LEN, &len))
+            continue;
+        if (len && len < left) { /* the next PDU's header, as far as it is there */
+            size_t after = left - len;
+            uint32_t next;
+            if (!resync_header(data.p + i + len, after < SMPP_HDR_LEN ? after : SMPP_HDR_LEN,
+                               &next))
+                continue;
+        }
+        return i;
+    }
+    return data.len;
+}

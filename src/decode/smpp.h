@@ -27,4 +27,23 @@ int cw_smpp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
                    const struct cw_event_sink *sink, struct cw_decode_stats *st,
                    size_t *consumed, size_t *needed);
 
+/**
+ * Where a stream that lost its place (a capture starting mid-stream, bytes lost in a gap, a PDU
+ * the decoder refused) can pick up again: the offset in @p data of the first byte that could
+ * start a PDU, or data.len when there is none. A PDU starts where the 16-byte header is
+ * plausible:
+ *   - command_length 16..64 KiB (the decoder's maximum); exactly 16 for the PDUs without a
+ *     body (enquire_link, unbind, their responses, generic_nack); at least 33 for submit_sm and
+ *     deliver_sm and 26 for data_sm (their mandatory fields with every string empty);
+ *   - command_id one the decoder knows (a request, or its response with bit 0x80000000);
+ *   - command_status 0 for a request, at most 0x4FF for a response (the defined errors and the
+ *     SMSC vendor range);
+ *   - sequence_number at most 0x7FFFFFFF;
+ * and, when the bytes go on past command_length, the header after the PDU is plausible too.
+ * Bytes at the end too few to tell (a header cut short: only its whole fields are checked)
+ * count as a possible start: the caller keeps them and looks again when more arrive. Reads
+ * nothing outside @p data.
+ */
+size_t cw_smpp_resync(struct cw_slice data);
+
 #endif

@@ -51,10 +51,17 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     if (!pl.n)
         fputs("none", f);
     fputc('\n', f);
-    if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows || st.tcp_out_of_order)
+    if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows || st.tcp_out_of_order ||
+        st.tcp_resyncs || st.tcp_resync_bytes)
         fprintf(f, "tcp          gaps %" PRIu64 ", out of order %" PRIu64 ", retransmissions %" PRIu64
-                   ", oversized messages %" PRIu64 "\n",
-                st.tcp_gaps, st.tcp_out_of_order, st.tcp_retransmissions, st.tcp_overflows);
+                   ", oversized messages %" PRIu64 ", resyncs %" PRIu64 " (%" PRIu64
+                   " bytes skipped)\n",
+                st.tcp_gaps, st.tcp_out_of_order, st.tcp_retransmissions, st.tcp_overflows,
+                st.tcp_resyncs, st.tcp_resync_bytes);
+    if (st.ws_upgrades)
+        fprintf(f, "websocket    flows %" PRIu64 ", messages %" PRIu64 ", control frames %" PRIu64
+                   ", unusable messages %" PRIu64 "\n",
+                st.ws_upgrades, st.ws_messages, st.ws_control, st.ws_unusable);
     if (st.frags.fragments)
         fprintf(f, "fragments    %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
                    " overlaps, %" PRIu64 " timed out, %" PRIu64 " evicted, %" PRIu64 " unusable\n",
@@ -62,9 +69,10 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
                 st.frags.evicted, st.frags.bad);
     if (st.sctp_chunks)
         fprintf(f, "sctp         chunks %" PRIu64 ", data %" PRIu64 ", reassembled messages %" PRIu64
-                   ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64 "\n",
+                   ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64
+                   ", retransmissions %" PRIu64 "\n",
                 st.sctp_chunks, st.sctp_data, st.sctp_reassembled, st.sctp_bad_chunks,
-                st.sctp_lost_fragments);
+                st.sctp_lost_fragments, st.sctp_retransmissions);
     uint64_t total = 0;
     for (unsigned k = 0; k < CW_EV__COUNT; k++)
         total += st.events[k];

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data, size);
     struct cw_pkt_meta meta = {1767225600000000ull, 9, 1, 0};
     unsigned n = 0;
-    struct cw_event_sink sink = {on_event, &n};
+    struct cw_event_sink sink = {on_event, &n, NULL};
     struct cw_decode_stats st;
     memset(&st, 0, sizeof st);
     size_t consumed = (size_t)-1, needed = (size_t)-1;

@@ -65,7 +65,7 @@ static void on_proto(void *user, const char *proto, uint64_t flows)
 
 static void dissector_start(void)
 {
-    struct cw_event_sink sink = {on_event, &R};
+    struct cw_event_sink sink = {on_event, &R, NULL};
     CHECK(cw_dissect_new(&sink, &R.d) == 0);
     R.fed = R.refused = R.frags = R.events = R.proto_flows = 0;
 }
@@ -90,6 +90,11 @@ static void dissector_end(void)
     CHECK(by_reason == st.malformed + st.skipped);
     CHECK(st.reasons[CW_PKT_OK] == 0);
     CHECK(events == R.events);
+    /* every resync skipped at least one byte; WebSocket frames are read only in flows that
+     * upgraded to SIP over WebSocket */
+    CHECK(st.tcp_resyncs <= st.tcp_resync_bytes);
+    CHECK(st.ws_upgrades <= st.flows.created);
+    CHECK(st.ws_upgrades || (st.ws_messages == 0 && st.ws_control == 0 && st.ws_unusable == 0));
     /* after finish the flow counters are those of the end of input */
     CHECK(st.flows.created <= R.fed - R.refused && st.flows.active <= st.flows.created);
     CHECK(st.flows.expired + st.flows.evicted + st.flows.active == st.flows.created);

@@ -220,6 +220,36 @@ static void copy(char *dst, size_t dstsz, const char *src)
     dst[n] = 0;
 }
 
+int corpus_json_get(const char *line, const char *want, char *out, size_t outsz)
+{
+    const char *p = line;
+    if (*p++ != '{')
+        return -1;
+    for (;;) {
+        char key[64], val[2048];
+        if (json_string(&p, key, sizeof key) || *p++ != ':')
+            return -1;
+        if (*p == '"') {
+            if (json_string(&p, val, sizeof val))
+                return -1;
+        } else {
+            size_t n = 0;
+            while (*p && *p != ',' && *p != '}' && n + 1 < sizeof val)
+                val[n++] = *p++;
+            val[n] = 0;
+        }
+        if (!strcmp(key, want)) {
+            copy(out, outsz, val);
+            return 0;
+        }
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        return -1;
+    }
+}
+
 /* One flat JSON object of strings and unsigned numbers (what `decode` prints). */
 int corpus_json_event(const char *line, struct corpus_ev *ev)
 {

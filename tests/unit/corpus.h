@@ -48,6 +48,10 @@ struct corpus_ev {
     int matched;
 };
 
+/** The value of @p key in a flat JSON object line (strings unescaped, numbers and booleans as
+ *  written) into @p out; 0, or -1 when the key is absent or the line malformed. */
+int corpus_json_get(const char *line, const char *key, char *out, size_t outsz);
+
 /** Parse one JSON event line; 0, or -1 when it is not an event object. */
 int corpus_json_event(const char *line, struct corpus_ev *ev);
 

@@ -34,7 +34,7 @@ int tu_decode_datagram(tu_decode_fn fn, const void *msg, size_t len,
     assert_non_null(buf);
     if (len)
         memcpy(buf, msg, len);
-    struct cw_event_sink sink = {tu_cap_event, c};
+    struct cw_event_sink sink = {tu_cap_event, c, NULL};
     size_t consumed = 12345, needed = 12345;
     memset(c, 0, sizeof *c);
     memset(st, 0, sizeof *st);

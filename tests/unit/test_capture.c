@@ -457,7 +457,7 @@ static int setup(void **state)
     struct fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
-    struct cw_event_sink sink = {on_event, &fx->got};
+    struct cw_event_sink sink = {on_event, &fx->got, NULL};
     if (cw_dissect_new(&sink, &fx->d) != 0) {
         free(fx);
         return -1;

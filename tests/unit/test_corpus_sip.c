@@ -58,11 +58,9 @@ struct known_gap {
 };
 
 static const struct known_gap KNOWN_GAPS[] = {
-    {.file = "sip-websocket-invite.pcap",
-     .frames = {11, 18},
-     .kind = GAP_EVENT,
-     .why = "SIP over WebSocket (RFC 7118, HTTP upgrade on TCP 8080): no WebSocket framing "
-            "decoder yet; the INVITEs over plain UDP in the same file are compared"},
+    /* none now: sip-websocket-invite.pcap frames 11 and 18 (SIP over WebSocket) decode since
+     * the WebSocket framing (decode/websocket.c). The entry with no file ends the list. */
+    {.file = NULL},
 };
 
 /* The captures compared (all sip-* and ims-* files of the corpus; test_corpus_complete checks
@@ -90,7 +88,7 @@ static const char *const FILES[] = {
 
 static const struct known_gap *gap_at(const char *file, uint64_t frame)
 {
-    for (size_t i = 0; i < sizeof KNOWN_GAPS / sizeof KNOWN_GAPS[0]; i++) {
+    for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
         if (strcmp(KNOWN_GAPS[i].file, file) != 0)
             continue;
         for (const uint64_t *f = KNOWN_GAPS[i].frames; *f; f++)
@@ -305,7 +303,7 @@ static void expected(const struct tsv *t, int r, const char *kind, struct want *
 
 static const struct known_gap *bug_at(const char *file, uint64_t frame, const char *field)
 {
-    for (size_t i = 0; i < sizeof KNOWN_GAPS / sizeof KNOWN_GAPS[0]; i++) {
+    for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
         const struct known_gap *g = &KNOWN_GAPS[i];
         if (g->kind != GAP_BUG || strcmp(g->file, file) != 0 || strcmp(g->field, field) != 0)
             continue;
@@ -333,7 +331,7 @@ static void met_add(struct met *m, const struct known_gap *g, uint64_t frame)
 
 static void met_print(const struct met *m, const char *name)
 {
-    for (size_t i = 0; i < sizeof KNOWN_GAPS / sizeof KNOWN_GAPS[0]; i++) {
+    for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
         const struct known_gap *g = &KNOWN_GAPS[i];
         char list[256] = "";
         size_t o = 0, n = 0;
@@ -521,7 +519,7 @@ static void test_corpus_complete(void **state)
     closedir(d);
     assert_int_equal(missing, 0);
     assert_int_equal(seen, NFILES);
-    for (size_t g = 0; g < sizeof KNOWN_GAPS / sizeof KNOWN_GAPS[0]; g++) {
+    for (size_t g = 0; KNOWN_GAPS[g].file; g++) {
         int found = 0;
         for (size_t i = 0; i < NFILES; i++)
             found |= !strcmp(FILES[i], KNOWN_GAPS[g].file);

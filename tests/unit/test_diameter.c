@@ -49,7 +49,7 @@ static int run(const void *msg, size_t len, const struct cw_pkt_meta *meta, stru
     assert_non_null(buf);
     if (len)
         memcpy(buf, msg, len);
-    struct cw_event_sink sink = {on_event, c};
+    struct cw_event_sink sink = {on_event, c, NULL};
     int rc = cw_diameter_decode(cw_slice_make(buf, len), meta, &sink, st, consumed, needed);
     free(buf);
     return rc;
@@ -881,7 +881,7 @@ static void test_empty_and_null(void **state)
     /* No meta (a datagram at time 0), no sink, no stats, no out-parameters. */
     assert_int_equal(cw_diameter_decode(cw_slice_make(m.b, n), NULL, NULL, NULL, NULL, NULL),
                      CW_PARSE_OK);
-    struct cw_event_sink nosink = {NULL, NULL};
+    struct cw_event_sink nosink = {NULL, NULL, NULL};
     assert_int_equal(cw_diameter_decode(cw_slice_make(m.b, n - 1), NULL, &nosink, NULL, NULL,
                                         NULL),
                      CW_PARSE_ERROR);

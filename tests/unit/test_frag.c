@@ -102,7 +102,7 @@ struct run {
 static void setup_run(struct run *r)
 {
     memset(r, 0, sizeof *r);
-    struct cw_event_sink sink = {on_event, &r->cap};
+    struct cw_event_sink sink = {on_event, &r->cap, NULL};
     assert_int_equal(cw_dissect_new(&sink, &r->d), 0);
 }
 

@@ -695,10 +695,71 @@ static void test_v1_corpus(void **state)
     assert_int_equal(run_hex(CORPUS_V1_ECHO, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 0);
     assert_int_equal(st.messages[CW_PROTO_GTP], 1);
-    /* GTPv0 (on the GTP' port in that capture): not ours */
+    /* a GTPv0 G-PDU (user plane): not ours */
     assert_int_equal(run_hex(CORPUS_V0_GPDU, &c, &st), CW_PARSE_ERROR);
     assert_int_equal(st.anomalies[CW_DA_GTP_NOT_GTPC], 1);
     assert_int_equal(st.messages[CW_PROTO_GTP], 0);
+}
+
+/* GTPv0 Create PDP Context Request (GSM 09.60): the IMSI from the TID (NSAPI 5 in its last
+ * nibble), the MSISDN IE after v0's TV IEs (QoS Profile 3 octets, flow labels 2). */
+static const char V0_CPDP_HEAD[] = "1e10"; /* v0, PT 1, spare 111; type 16; length follows */
+static const char V0_CPDP_REST[] =
+    "0001" "0000" "ff" "ffffff" /* sequence, flow label, SNDCP N-PDU, spare */
+    "%s"                        /* TID */
+    "060b921f" "0e04" "0f01" "100001" "110001" /* QoS, recovery, selection, flow labels */
+    "800002f121" "8300080770726976617465" /* end user address, APN */
+    "8500040a000001" "86000791683108214365"; /* GSN address, MSISDN +861380123456 */
+
+static int run_v0(const char *tid, int cut, struct tu_cap *c, struct cw_decode_stats *st)
+{
+    char rest[512], hex[600];
+    snprintf(rest, sizeof rest, V0_CPDP_REST, tid);
+    size_t body = strlen(rest) / 2 - 16; /* length counts what follows the 20-octet header */
+    snprintf(hex, sizeof hex, "%s%04zx%s", V0_CPDP_HEAD, body, rest);
+    hex[strlen(hex) - (size_t)cut * 2] = 0;
+    return run_hex(hex, c, st);
+}
+
+static void test_v0_create_pdp(void **state)
+{
+    (void)state;
+    struct tu_cap c;
+    struct cw_decode_stats st;
+    assert_int_equal(run_v0("6400104523018957", 0, &c, &st), CW_PARSE_OK);
+    assert_int_equal(st.messages[CW_PROTO_GTP], 1);
+    assert_int_equal(c.n, 1);
+    assert_event(&c.ev[0], "460001543210987", "861380123456", "", CW_EVF_CALLING_INTL);
+    /* a 14-digit IMSI: a filler before the NSAPI */
+    assert_int_equal(run_v0("640010452301895f", 0, &c, &st), CW_PARSE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].imsi, "46000154321098");
+    /* a filler in the middle of the TID: no IMSI, the MSISDN still gives the event */
+    assert_int_equal(run_v0("64f01045230189f5", 0, &c, &st), CW_PARSE_ERROR);
+    assert_int_equal(st.anomalies[CW_DA_GTP_BAD_VALUE], 1);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].imsi, "");
+    /* the last IE cut: the length lies */
+    assert_int_equal(run_v0("6400104523018957", 3, &c, &st), CW_PARSE_ERROR);
+    assert_int_equal(st.anomalies[CW_DA_GTP_TRUNCATED], 1);
+    assert_int_equal(c.n, 0);
+    /* the header cut inside the TID */
+    size_t n;
+    uint8_t *b = tu_hex("1e100000000100ffffffff64001045", &n);
+    assert_int_equal(run(b, n, &c, &st), CW_PARSE_ERROR);
+    free(b);
+    assert_int_equal(st.anomalies[CW_DA_GTP_TRUNCATED], 1);
+    /* GTP' v0 (PT clear) on the same port: charging, not ours */
+    b = tu_hex("0e01000000010000ffffffff", &n);
+    assert_int_equal(run(b, n, &c, &st), CW_PARSE_ERROR);
+    free(b);
+    assert_int_equal(st.anomalies[CW_DA_GTP_NOT_GTPC], 1);
+    /* an Echo Request v0: counted, no event */
+    b = tu_hex("1e010000000100000fffffff6400104523018957", &n);
+    assert_int_equal(run(b, n, &c, &st), CW_PARSE_OK);
+    free(b);
+    assert_int_equal(st.messages[CW_PROTO_GTP], 1);
+    assert_int_equal(c.n, 0);
 }
 
 static void test_v1_not_gtpc(void **state)
@@ -862,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_v1_create_pdp),
         cmocka_unit_test(test_v1_corpus),
         cmocka_unit_test(test_v1_not_gtpc),
+        cmocka_unit_test(test_v0_create_pdp),
         cmocka_unit_test(test_v1_malformed),
         cmocka_unit_test(test_empty_and_null),
         cmocka_unit_test(test_anomaly_names),

@@ -340,8 +340,8 @@ static void test_parse_errors(void **state)
                  "card.registered, card.verified, event.has_text), got 'card.colour'");
     /* unknown kind, unknown proto, unknown status */
     expect_error(RULE_HEAD "    when kind in [sms_mo, smsmo]\n", 5, 27,
-                 "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth), "
-                 "got 'smsmo'");
+                 "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth, "
+                 "lookup), got 'smsmo'");
     expect_error(RULE_HEAD "    when proto == http\n", 5, 19,
                  "expected a protocol (sip, smpp, map, diameter, gtp, radius), got 'http'");
     expect_error(RULE_HEAD "    when card.status != \"gone\"\n", 5, 25,

@@ -49,7 +49,7 @@ static int run(const void *msg, size_t len, const struct cw_pkt_meta *meta, stru
     assert_non_null(buf);
     if (len)
         memcpy(buf, msg, len);
-    struct cw_event_sink sink = {on_event, c};
+    struct cw_event_sink sink = {on_event, c, NULL};
     int rc = cw_sip_decode(cw_slice_make(buf, len), meta, &sink, st, consumed, needed);
     free(buf);
     return rc;
@@ -1046,7 +1046,7 @@ static void test_empty_input(void **state)
     size_t consumed = 5, needed = 5;
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
-    struct cw_event_sink sink = {on_event, &c};
+    struct cw_event_sink sink = {on_event, &c, NULL};
     for (int s = 0; s < 2; s++) {
         assert_int_equal(cw_sip_decode(cw_slice_make(NULL, 0), s ? &STREAM : &DGRAM, &sink, &st,
                                        &consumed, &needed),

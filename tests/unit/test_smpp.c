@@ -145,7 +145,7 @@ static int run(const void *data, size_t len, const struct cw_pkt_meta *meta, str
     assert_non_null(buf);
     if (len)
         memcpy(buf, data, len);
-    struct cw_event_sink sink = {on_event, c};
+    struct cw_event_sink sink = {on_event, c, NULL};
     int rc = cw_smpp_decode(cw_slice_make(buf, len), meta, &sink, st, consumed, needed);
     free(buf);
     return rc;
@@ -945,7 +945,7 @@ static void test_null_arguments(void **state)
                      CW_PARSE_OK);
     struct cap c;
     memset(&c, 0, sizeof c);
-    struct cw_event_sink sink = {on_event, &c};
+    struct cw_event_sink sink = {on_event, &c, NULL};
     assert_int_equal(cw_smpp_decode(cw_slice_make(p.b, p.n), NULL, &sink, NULL, NULL, NULL),
                      CW_PARSE_OK);
     assert_int_equal(c.n, 1);

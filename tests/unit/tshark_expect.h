@@ -1,0 +1,104 @@
+/* tshark_expect.h - the differential tests' reading of tshark: what event each message tshark
+ * shows should give (per protocol), running tshark with the corpus's field extraction commands
+ * (../shared/corpus/MANIFEST.md) on a capture of our own, and comparing `cardwatch decode`'s
+ * events with those expectations message for message. Used by the corpus tests and by the
+ * tests on synth captures.
+ *
+ * Expected events from tshark's columns (the mapping the decoders follow):
+ *   GTPv2-C  Create Session / Modify Bearer Request (32, 34) with an identity: data_session;
+ *            imsi = e212.imsi, calling = e164.msisdn, imei = gtpv2.mei (IMEI with Luhn digit)
+ *   GTPv1-C  Create PDP Context Request (0x10): data_session; imsi, calling = e164.msisdn,
+ *            imei = gtp.ext_imeisv (Luhn)
+ *   RADIUS   Accounting-Request (4): data_session; calling = Calling-Station-Id, called =
+ *            Called-Station-Id (digits when a number, else as they are), imsi = 3GPP-IMSI,
+ *            imei = 3GPP-IMEISV (Luhn)
+ *   Diameter requests: ULR (316) register, AIR (318) auth, CCR (272) data_session, OFR
+ *            (8388645) sms_mo, TFR (8388646) sms_mt; imsi = User-Name when it is an IMSI (the
+ *            part before '@'), or the END_USER_IMSI Subscription-Id; calling = the
+ *            END_USER_E164 Subscription-Id, else MSISDN; imei = diameter.IMEI (Luhn)
+ *   SMPP     submit_sm, data_sm: sms_mo; deliver_sm: sms_mt; calling = source_addr, called =
+ *            destination_addr, text = message_text
+ *   MAP      invokes (gsm_map.old.Component 1) by operation (gsm_old.localValue):
+ *            46/44 with an SMS-SUBMIT (tp-mti 1): sms_mo, calling = one of the E.164
+ *                  addresses (the sm-RP-OA msisdn), called = tp-da, imsi = e212.imsi, text;
+ *            46/44 with an SMS-DELIVER (tp-mti 0): sms_mt, imsi = e212.imsi (sm-RP-DA),
+ *                  calling = tp-oa, text;
+ *            45 sendRoutingInfoForSM, 22 sendRoutingInfo: lookup, called = the first E.164
+ *                  address (the msisdn);
+ *            71 anyTimeInterrogation: lookup, imsi = e212.imsi, else called = the first E.164;
+ *            2 updateLocation, 23 updateGprsLocation: register, imsi;
+ *            56 sendAuthenticationInfo: auth, imsi; 43 checkIMEI: auth, imei;
+ *            returnResultLast (2) of 45 with an IMSI: lookup, imsi.
+ *            A frame with several components (SCTP bundling) is compared loosely: each event's
+ *            identities must be among that frame's values, its text part of it.
+ * GTP-C and RADIUS messages of those kinds without any identity give no event; Diameter
+ * requests of those kinds always give one (diameter_no_identity is counted when it is empty).
+ * An IMEI is compared with its check digit recomputed from the first 14 digits (TS 23.003
+ * 6.2.1).
+ */
+#ifndef CW_TEST_TSHARK_EXPECT_H
+#define CW_TEST_TSHARK_EXPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corpus.h"
+
+/* One expected event. With @loose set, calling/called/imsi/imei hold comma-separated lists
+ * (ours must be one of them, or empty when the list is) and ours must be part of @text. */
+struct want {
+    const char *kind;
+    int loose;
+    char calling[512], called[512], imsi[256], imei[256], text[2048];
+};
+
+/* What a row of tshark's TSV makes us expect: up to @p max wants filled, their number. */
+typedef int (*expect_fn)(const struct tsv *t, int r, struct want *w, int max);
+
+int expect_gtpv2(const struct tsv *t, int r, struct want *w, int max);
+int expect_gtpv1(const struct tsv *t, int r, struct want *w, int max);
+int expect_radius(const struct tsv *t, int r, struct want *w, int max);
+int expect_diameter(const struct tsv *t, int r, struct want *w, int max);
+int expect_smpp(const struct tsv *t, int r, struct want *w, int max);
+int expect_map(const struct tsv *t, int r, struct want *w, int max);
+
+/* A frame whose message we know we do not decode yet (no event compared there), or, with
+ * @field set, where we knowingly differ from tshark in that field: ours must be @ours. */
+struct known_gap {
+    const char *file;
+    uint64_t frame;
+    const char *why;
+    const char *field; /* "calling", "called", "imsi", "imei"; NULL: a missing event */
+    const char *ours;
+};
+
+struct tx_result {
+    int expected, matched; /* messages with identities tshark shows; matched exactly */
+    size_t events;         /* events we gave */
+};
+
+/**
+ * Compare `cardwatch decode PCAP` with tshark's @p tsvpath through @p expect. Differences go
+ * to @p rep under @p label (gaps of @p label are skipped, printed as "known gap:"; a gap that
+ * decodes now is a difference). Prints one line of counts.
+ */
+void tx_compare(const char *label, const char *pcap, const char *tsvpath, expect_fn expect,
+                const struct known_gap *gaps, size_t ngaps, struct report *rep,
+                struct tx_result *res);
+
+/**
+ * Run tshark on @p pcap with the corpus's field extraction command for @p proto ("smpp",
+ * "map", "diameter", "gtpv2", "gtpv1", "radius", "sip") into @p out_tsv. Returns 0, 77 when
+ * tshark is not installed (the caller skips, saying so), or fails the test.
+ */
+int tx_tshark(const char *pcap, const char *proto, const char *out_tsv);
+
+/** The column @p name of @p t, or -1 when it has none. */
+int tsv_col_opt(const struct tsv *t, const char *name);
+
+/* Helpers, exposed for their own test. */
+void tx_party(char *dst, size_t n, const char *v);      /* digits when a number, else as is */
+void tx_imei(char *dst, size_t n, const char *v);       /* 14 digits + Luhn */
+void tx_imsi_of_user(char *dst, size_t n, const char *user); /* "IMSI@realm" -> IMSI */
+
+#endif
