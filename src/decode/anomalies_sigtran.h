@@ -9,7 +9,9 @@
  * sccp_bad_address   a called or calling party address that does not fit its length
  * sccp_unsupported   an SCCP message type we do not read (connection-oriented classes)
  * sccp_reasm_lost    an XUDT segment whose other segments never came, or came out of order
- *                    (the message is dropped), or a reassembly evicted for lack of room */
+ *                    (the message is dropped), or a reassembly evicted for lack of room
+ * sccp_returned_segment  a segment of a message the network returned (XUDTS, LUDTS): not
+ *                    joined (nor does tshark); the message was not delivered */
 #ifndef CW_ANOMALIES_SIGTRAN_H
 #define CW_ANOMALIES_SIGTRAN_H
 
@@ -20,6 +22,7 @@
     X(SCCP_BAD_MESSAGE, "sccp_bad_message")                                              \
     X(SCCP_BAD_ADDRESS, "sccp_bad_address")                                              \
     X(SCCP_UNSUPPORTED, "sccp_unsupported")                                              \
-    X(SCCP_REASM_LOST, "sccp_reasm_lost")
+    X(SCCP_REASM_LOST, "sccp_reasm_lost")                                                \
+    X(SCCP_RETURNED_SEGMENT, "sccp_returned_segment")
 
 #endif

@@ -316,6 +316,10 @@ static int sccp(struct cw_sigtran *s, struct cw_slice m, struct cw_map_rec *ctx,
         return CW_PARSE_ERROR;
     }
     if (seg.present && !(seg.first && seg.remaining == 0)) {
+        if (ctx->returned) {
+            count(st, CW_DA_SCCP_RETURNED_SEGMENT);
+            return CW_PARSE_OK;
+        }
         struct cw_slice whole;
         int r = reassemble(s, ctx, &seg, data, meta ? meta->ts_us : 0, st, &whole);
         if (r <= 0)

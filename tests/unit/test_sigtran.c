@@ -395,6 +395,19 @@ static void test_xudt_lost(void **state)
         run(s, CW_SIGTRAN_M3UA, &m, 1000000000ull + i, 20 + i, &g, &st);
     }
     assert_int_equal(st.anomalies[CW_DA_SCCP_REASM_LOST] - before, 3);
+    /* a returned segment (XUDTS) is not joined, and is not a loss */
+    before = st.anomalies[CW_DA_SCCP_REASM_LOST];
+    {
+        uint8_t seg[4] = {0x81, 0, 0, 9};
+        struct buf sx = {.n = 0}, mx = {.n = 0};
+        sccp(&sx, 0x12, t, tl / 2, seg);
+        m3ua(&mx, 1234, 5678, 3, &sx);
+        memset(&g, 0, sizeof g);
+        assert_int_equal(run(s, CW_SIGTRAN_M3UA, &mx, 2000000000ull, 50, &g, &st), CW_PARSE_OK);
+        assert_int_equal(g.nrec, 0);
+        assert_int_equal(st.anomalies[CW_DA_SCCP_RETURNED_SEGMENT], 1);
+        assert_int_equal(st.anomalies[CW_DA_SCCP_REASM_LOST], before);
+    }
     /* without state, a segment cannot be joined */
     memset(&g, 0, sizeof g);
     run(NULL, CW_SIGTRAN_M3UA, &m0, 1, 1, &g, &st);

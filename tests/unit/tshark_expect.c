@@ -200,6 +200,16 @@ static void nth(const char *list, int n, char *out, size_t outsz)
     snprintf(out, outsz, "%.*s", (int)len, p);
 }
 
+/* Is @p v one of the comma-separated values of @p list (as they are)? */
+static int in_list_raw(const char *v, const char *list)
+{
+    size_t n = strlen(v);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strcspn(p, ",") == n && !strncmp(p, v, n))
+            return 1;
+    return 0;
+}
+
 static int count_values(const char *list)
 {
     if (!*list)
@@ -228,19 +238,25 @@ static const char *map_kind(int comp, int op, const char *mti, int has_imsi)
     }
 }
 
-/* The IMEI tshark read from a MAP message: the TBCD digits of 15 or 16 that are not the
- * IMSI (checkIMEI's only TBCD string). */
+/* The IMEIs tshark read from a MAP frame (14 digits + Luhn, comma-separated): the TBCD digit
+ * strings of 14 to 16 digits that are not an IMSI (checkIMEI's only TBCD strings). A frame of
+ * one message has at most one. */
 static void map_imei(const struct tsv *t, int r, char *out, size_t outsz)
 {
-    char v[64];
+    char v[64], one[32];
     const char *all = cell_opt(t, r, "gsm_map.tbcd_digits");
-    set(out, outsz, "");
+    const char *imsis = cell(t, r, "e212.imsi");
+    size_t o = 0;
+    out[0] = 0;
     for (int i = 0; i < count_values(all); i++) {
         nth(all, i, v, sizeof v);
-        if (strlen(v) >= 14 && strcmp(v, cell(t, r, "e212.imsi")) != 0) {
-            tx_imei(out, outsz, v);
-            return;
-        }
+        if (strlen(v) < 14 || strlen(v) > 16 || in_list_raw(v, imsis))
+            continue;
+        tx_imei(one, sizeof one, v);
+        int n = snprintf(out + o, outsz - o, "%s%s", o ? "," : "", one);
+        if (n < 0 || (size_t)n >= outsz - o)
+            break;
+        o += (size_t)n;
     }
 }
 
