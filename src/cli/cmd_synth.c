@@ -15,13 +15,15 @@
 
 static const char usage[] =
     "usage: cardwatch synth --seed N --cards N --packets N --out DIR [--black-rate F]\n"
+    "                       [--protocols LIST] [--plain]\n"
     "\n"
     "Generate a synthetic, deterministic data set: a subscriber population with its real-name\n"
-    "registry, the carrier's home number ranges, a SIP traffic capture, and the ground truth of\n"
-    "which cards are black. The same seed, cards, packets and black rate give byte-identical\n"
-    "files on every run and every machine. Memory use does not grow with the size: from a few\n"
-    "hundred packets for unit tests to tens of millions for benchmarks. Every number, ID\n"
-    "number, name and message is made up; no real personal data is used.\n"
+    "registry, the carrier's home number ranges, a capture of the signalling a carrier's tap\n"
+    "sees (SIP, SMPP, SS7 MAP over SIGTRAN, Diameter, GTP-C, RADIUS), and the ground truth of\n"
+    "which cards are black. The same options give byte-identical files on every run and every\n"
+    "machine. Memory use does not grow with the size: from a few hundred packets for unit\n"
+    "tests to tens of millions for benchmarks. Every number, ID number, name and message is\n"
+    "made up; no real personal data is used.\n"
     "\n"
     "options:\n"
     "  --seed N          seed of the generator (0..18446744073709551615); required\n"
@@ -31,7 +33,15 @@ static const char usage[] =
     "                    of the same names in it are replaced; required\n"
     "  --black-rate F    fraction of the cards that are black cards, 0..1 (default 0.02). The\n"
     "                    number is capped to packets/10 so that every black card is seen\n"
-    "                    sending at least once; the summary says when the cap applied\n"
+    "                    sending at least once (none are planted when LIST has no protocol\n"
+    "                    that carries SMS or calls); the summary says when the cap applied\n"
+    "  --protocols LIST  comma-separated protocols of the traffic: sip, smpp, map, diameter,\n"
+    "                    gtp, radius (default: all, in a carrier tap's mix: about SIP 36%,\n"
+    "                    MAP 24%, Diameter 14%, SMPP 10%, GTP-C 10%, RADIUS 6% of the\n"
+    "                    exchanges)\n"
+    "  --plain           none of the awkward cases: one message per packet, no TCP\n"
+    "                    segmentation, no IP fragments, no SCTP bundling or split messages,\n"
+    "                    no VLAN tags, IPv4 only\n"
     "  -h, --help        show this help\n"
     "\n"
     "files written in DIR:\n"
@@ -47,19 +57,35 @@ static const char usage[] =
     "                 China Mobile segment (86134,CMCC, ...), empty province: national\n"
     "  truth.csv      the planted actors; header msisdn,imsi,category; every black card,\n"
     "                 category black_card. Cards not listed are normal\n"
-    "  traffic.pcap   classic pcap, Ethernet (link type 1), IPv4/UDP port 5060: SIP MESSAGE\n"
-    "                 (text/plain UTF-8 texts, English and Chinese), INVITE (with SDP) and\n"
-    "                 200 OK responses; packet times from 2026-03-01T00:00:00Z, a few ms\n"
-    "                 apart. Senders: normal cards; black cards, each sending at least once\n"
-    "                 and more than a normal card; other operators' and foreign numbers,\n"
-    "                 which are not home numbers and must never be alerted\n"
+    "  traffic.pcap   classic pcap, Ethernet (link type 1; some links 802.1Q-tagged, one\n"
+    "                 QinQ), IPv4 and IPv6; packet times from 2026-03-01T00:00:00Z, a few ms\n"
+    "                 apart:\n"
+    "                   SIP over UDP and TCP 5060: MESSAGE (UTF-8 text, or 3GPP SMS RP-DATA),\n"
+    "                   INVITE (SDP), 200 OK\n"
+    "                   SMPP 3.4 over TCP 2775: bind, submit_sm, deliver_sm, data_sm,\n"
+    "                   enquire_link and responses; GSM 7-bit, Latin-1 and UCS-2 texts, long\n"
+    "                   ones in parts (UDH or sar_* TLVs), some in message_payload\n"
+    "                   MAP over M3UA/SCCP/TCAP over SCTP 2905: mo-/mt-forwardSM (GSM 7-bit\n"
+    "                   and UCS-2 TPDUs), sendRoutingInfoForSM, updateLocation,\n"
+    "                   sendAuthenticationInfo, checkIMEI, with their End\n"
+    "                   Diameter over TCP and SCTP 3868: CER, S6a ULR/AIR, Gx CCR, SGd\n"
+    "                   OFR/TFR and answers\n"
+    "                   GTPv2-C / GTPv1-C over UDP 2123: Create Session, Modify Bearer,\n"
+    "                   Create PDP Context and responses (some IP-fragmented)\n"
+    "                   RADIUS accounting over UDP 1813 with 3GPP IMSI/IMEISV\n"
+    "                 with messages split across TCP segments, several per segment, SCTP\n"
+    "                 bundles and split messages. Senders: normal cards; black cards, each\n"
+    "                 sending at least once and more than a normal card; other operators'\n"
+    "                 and foreign numbers and business names, which are not home numbers\n"
+    "                 and must never be alerted\n"
     "\n"
     "black cards are home-range cards without a valid real-name registration: half of them\n"
     "have no row in registry.csv, the other half a row with verified 0. Every normal card has\n"
     "a row with verified 1.\n"
     "\n"
-    "A one-line summary goes to stderr. When stderr is a terminal and there are more than\n"
-    "1000000 packets or cards, a progress line is updated there about once a second.\n"
+    "A one-line summary goes to stderr: the population, packets and messages per protocol,\n"
+    "and how often each awkward case occurred. When stderr is a terminal and there are more\n"
+    "than 1000000 packets or cards, a progress line is updated there about once a second.\n"
     "\n"
     "exit status: 0 success; 1 the data set could not be written; 2 usage error.\n"
     "See docs/synth.md.\n";
@@ -116,6 +142,7 @@ int cw_cmd_synth(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},    {"cards", required_argument, NULL, 'c'},
         {"packets", required_argument, NULL, 'p'}, {"out", required_argument, NULL, 'o'},
         {"black-rate", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+        {"protocols", required_argument, NULL, 'P'}, {"plain", no_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     struct cw_synth_opts o;
@@ -169,6 +196,15 @@ int cw_cmd_synth(int argc, char **argv)
             o.black_rate = v;
             break;
         }
+        case 'P': {
+            char perr[160];
+            if (cw_synth_protocols_parse(optarg, &o.protocols, perr, sizeof perr)) {
+                cw_cli_err("synth: --protocols: %s", perr);
+                return 2;
+            }
+            break;
+        }
+        case 'L': o.plain = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         case ':':
             cw_cli_err("synth: option '%s' needs a value", argv[optind - 1]);
@@ -190,7 +226,7 @@ int cw_cmd_synth(int argc, char **argv)
                                           : NULL;
     if (missing) {
         cw_cli_err("synth: %s is required\nusage: cardwatch synth --seed N --cards N "
-                   "--packets N --out DIR [--black-rate F]",
+                   "--packets N --out DIR [--black-rate F] [--protocols LIST] [--plain]",
                    missing);
         return 2;
     }
@@ -213,13 +249,31 @@ int cw_cmd_synth(int argc, char **argv)
     char cap[96] = "";
     if (st.black_cards < wanted)
         snprintf(cap, sizeof cap, ", capped from %" PRIu64 " to packets/10", wanted);
+    char per[256] = "";
+    size_t pl = 0;
+    for (unsigned p = 0; p < CW_SYNTH_NPROTO; p++) {
+        if (!st.proto_packets[p])
+            continue;
+        int k = snprintf(per + pl, sizeof per - pl, "%s%s %" PRIu64, pl ? ", " : "",
+                         cw_synth_proto_name(p), st.proto_packets[p]);
+        if (k > 0 && (size_t)k < sizeof per - pl)
+            pl += (size_t)k;
+    }
     fprintf(stderr,
             "cardwatch: synth: %" PRIu64 " cards (%" PRIu64 " black%s: %" PRIu64
             " unregistered, %" PRIu64 " unverified), %" PRIu64 " registry rows, %" PRIu64
-            " packets (%" PRIu64 " SMS, %" PRIu64 " calls, %" PRIu64
-            " responses), %u files written to %s in %.2f s\n",
+            " packets (%s%s%" PRIu64 " requests: %" PRIu64 " SMS, %" PRIu64 " calls; %" PRIu64
+            " responses; awkward: %" PRIu64 " TCP-split messages, %" PRIu64
+            " multi-message segments, %" PRIu64 " IP-fragmented datagrams (%" PRIu64
+            " out of order), %" PRIu64 " SCTP bundles, %" PRIu64 " SCTP split messages, %" PRIu64
+            " VLAN-tagged (%" PRIu64 " QinQ), %" PRIu64 " IPv6; SMS texts: %" PRIu64
+            " UCS-2, %" PRIu64 " GSM 7-bit extension, %" PRIu64 " concatenated parts, %" PRIu64
+            " 3GPP over SIP), %u files written to %s in %.2f s\n",
             st.cards, st.black_cards, cap, st.black_unregistered, st.black_unverified,
-            st.registry_rows, st.packets, st.sms, st.calls, st.responses, st.files, o.out_dir,
+            st.registry_rows, st.packets, per, pl ? "; " : "", st.requests, st.sms, st.calls,
+            st.responses, st.tcp_split, st.tcp_multi, st.ip_fragmented, st.ip_frag_ooo,
+            st.sctp_bundled, st.sctp_split, st.vlan_frames, st.qinq_frames, st.ipv6_frames,
+            st.sms_ucs2, st.sms_gsm7_ext, st.sms_concat, st.sip_3gpp_sms, st.files, o.out_dir,
             now_seconds() - t0);
     return 0;
 }

@@ -4,10 +4,13 @@
  *   registry.csv  the carrier's real-name registry (one row per registered card)
  *   ranges.csv    the carrier's home number ranges
  *   truth.csv     the planted actors (here: every black card) with their category
- *   traffic.pcap  SIP over UDP/IPv4/Ethernet: MESSAGE, INVITE and 200 OK responses
+ *   traffic.pcap  a carrier tap's signalling: SIP, SMPP, MAP over SIGTRAN, Diameter, GTP-C and
+ *                 RADIUS over Ethernet (some VLAN-tagged), IPv4 and IPv6, UDP, TCP and SCTP,
+ *                 with the awkward cases (TCP segmentation, several messages per segment, IP
+ *                 fragments, SCTP bundling and fragmentation)
  * Formats and the planted categories: docs/synth.md.
  *
- * The output is a pure function of (seed, cards, packets, black_rate): byte-identical files
+ * The output is a pure function of the options: byte-identical files
  * on every run and every machine. Memory does not grow with the population or the traffic:
  * every card's attributes are computed from (seed, card index) through keyed bijections, so
  * nothing is kept but a few buffers.
@@ -24,6 +27,23 @@
 #define CW_SYNTH_MAX_CARDS 1000000000ull     /* the number plan holds 1.9e9 home numbers */
 #define CW_SYNTH_MAX_PACKETS 10000000000ull
 
+/* The protocols of the traffic (bit 1 << CW_SYNTH_<P> of cw_synth_opts.protocols). */
+enum cw_synth_proto {
+    CW_SYNTH_SIP,
+    CW_SYNTH_SMPP,
+    CW_SYNTH_MAP,
+    CW_SYNTH_DIAMETER,
+    CW_SYNTH_GTP,
+    CW_SYNTH_RADIUS,
+    CW_SYNTH_NPROTO
+};
+#define CW_SYNTH_ALL ((1u << CW_SYNTH_NPROTO) - 1)
+/* The protocols that carry SMS or calls: with none of them no black card can be seen sending,
+ * so none is planted. */
+#define CW_SYNTH_SENDING                                                                     \
+    ((1u << CW_SYNTH_SIP) | (1u << CW_SYNTH_SMPP) | (1u << CW_SYNTH_MAP) |                  \
+     (1u << CW_SYNTH_DIAMETER))
+
 /* Where the capture's clock starts: 2026-03-01T00:00:00Z, in seconds since the epoch. */
 #define CW_SYNTH_T0 1772323200ull
 
@@ -38,6 +58,10 @@ struct cw_synth_opts {
      * done == total for each. */
     void (*progress)(void *user, const char *what, uint64_t done, uint64_t total);
     void *progress_user;
+    unsigned protocols; /* bit set of 1 << CW_SYNTH_<P>; 0: all of them */
+    int plain;          /* 1: none of the awkward cases (one message per packet, no TCP
+                         * segmentation, no IP fragments, no SCTP bundling or fragmentation,
+                         * no VLAN tags, IPv4 only) */
 };
 
 struct cw_synth_stats {
@@ -48,12 +72,31 @@ struct cw_synth_stats {
     uint64_t suspended;          /* normal cards with status suspended */
     uint64_t registry_rows;
     uint64_t packets;   /* frames in traffic.pcap */
-    uint64_t sms;       /* SIP MESSAGE requests */
+    uint64_t sms;       /* SMS messages (each part of a long one), any protocol, MO and MT */
     uint64_t calls;     /* SIP INVITE requests */
-    uint64_t responses; /* 200 OK responses */
-    uint64_t black_requests;   /* requests sent by black cards */
-    uint64_t offnet_requests;  /* requests sent by other operators' numbers */
-    uint64_t foreign_requests; /* requests sent by foreign (roaming) numbers */
+    uint64_t requests;  /* requests of every protocol (including SMS and calls) */
+    uint64_t responses; /* responses and answers of every protocol */
+    uint64_t black_requests;   /* SMS and calls sent by black cards */
+    uint64_t offnet_requests;  /* SMS and calls sent by other operators' numbers */
+    uint64_t foreign_requests; /* SMS and calls sent by foreign (roaming) numbers */
+    uint64_t proto_packets[CW_SYNTH_NPROTO];  /* frames per protocol */
+    uint64_t proto_messages[CW_SYNTH_NPROTO]; /* application messages per protocol (requests,
+                                               * responses, binds, handshakes' messages) */
+    /* The awkward cases (docs/synth.md): */
+    uint64_t tcp_split;      /* messages split across TCP segments */
+    uint64_t tcp_multi;      /* TCP segments holding several whole messages */
+    uint64_t ip_fragmented;  /* datagrams sent as IP fragments */
+    uint64_t ip_frag_ooo;    /* ... of them with the fragments out of order */
+    uint64_t ip_fragments;   /* fragment frames */
+    uint64_t sctp_bundled;   /* SCTP packets with several DATA chunks */
+    uint64_t sctp_split;     /* user messages split into two DATA chunks (B, E) */
+    uint64_t vlan_frames;    /* frames with an 802.1Q tag (QinQ included) */
+    uint64_t qinq_frames;    /* frames with two tags */
+    uint64_t ipv6_frames;
+    uint64_t sms_gsm7_ext;   /* SMS texts with GSM 7-bit extension characters (e.g. the euro) */
+    uint64_t sms_ucs2;       /* SMS texts in UCS-2 */
+    uint64_t sms_concat;     /* parts of long (concatenated) SMS */
+    uint64_t sip_3gpp_sms;   /* SIP MESSAGEs with an application/vnd.3gpp.sms body */
     uint64_t first_ts_us, last_ts_us; /* capture time span */
     unsigned files; /* files written */
 };
@@ -96,6 +139,18 @@ struct cw_synth_pop {
 
 /** Derive the population of @p o (black count after the cap). Returns 0 or CW_EINVAL. */
 int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o);
+
+/** The protocols @p o selects (CW_SYNTH_ALL when o->protocols is 0). */
+unsigned cw_synth_protocols(const struct cw_synth_opts *o);
+
+/** The name of protocol @p p ("sip", "smpp", "map", "diameter", "gtp", "radius"). */
+const char *cw_synth_proto_name(unsigned p);
+
+/**
+ * Parse a comma-separated list of protocol names into a bit set (1 << CW_SYNTH_<P>).
+ * Returns 0, or CW_EINVAL naming the first bad name in @p err.
+ */
+int cw_synth_protocols_parse(const char *list, unsigned *mask, char *err, size_t errlen);
 
 /** Card number @p index (< p->cards) of the population. */
 void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c);

@@ -37,6 +37,7 @@
 #include "event/event.h"
 #include "corpus.h"
 #include "testutil.h"
+#include "tshark_expect.h"
 
 /* ---- what we know we do not decode yet ---- */
 
@@ -48,7 +49,7 @@ enum gap_kind {
                 * fixed in sip.c) */
 };
 
-struct known_gap {
+struct sip_gap {
     const char *file;
     uint64_t frames[8]; /* 0-terminated */
     enum gap_kind kind;
@@ -57,7 +58,7 @@ struct known_gap {
     const char *ours;  /* GAP_BUG: what we give now (anything else fails the test) */
 };
 
-static const struct known_gap KNOWN_GAPS[] = {
+static const struct sip_gap KNOWN_GAPS[] = {
     /* none now: sip-websocket-invite.pcap frames 11 and 18 (SIP over WebSocket) decode since
      * the WebSocket framing (decode/websocket.c). The entry with no file ends the list. */
     {.file = NULL},
@@ -86,7 +87,7 @@ static const char *const FILES[] = {
 };
 #define NFILES (sizeof FILES / sizeof FILES[0])
 
-static const struct known_gap *gap_at(const char *file, uint64_t frame)
+static const struct sip_gap *gap_at(const char *file, uint64_t frame)
 {
     for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
         if (strcmp(KNOWN_GAPS[i].file, file) != 0)
@@ -97,112 +98,6 @@ static const struct known_gap *gap_at(const char *file, uint64_t frame)
     }
     return NULL;
 }
-
-/* ---- numbers from URIs, as tshark shows them ---- */
-
-static int is_sep(char c)
-{
-    return c == '+' || c == '-' || c == '.' || c == '(' || c == ')' || c == ' ';
-}
-
-/* The user part as we report it: digits only when it is a number, else as it is (cut). */
-static void normalise_user(const char *user, size_t n, char *out, size_t outsz)
-{
-    size_t o = 0;
-    int digits = 0, number = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (user[i] >= '0' && user[i] <= '9')
-            digits++;
-        else if (!is_sep(user[i]))
-            number = 0;
-    }
-    if (number && digits) {
-        for (size_t i = 0; i < n && o + 1 < outsz; i++)
-            if (user[i] >= '0' && user[i] <= '9')
-                out[o++] = user[i];
-    } else {
-        for (size_t i = 0; i < n && o + 1 < outsz && o + 1 < CW_NUM_MAX; i++)
-            out[o++] = user[i];
-    }
-    out[o] = 0;
-}
-
-static int is_number(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
-/* User part of a sip:, sips: or tel: URI (no "<>"), normalised; "" when there is none. */
-static void uri_user(const char *uri, size_t len, char *out, size_t outsz)
-{
-    out[0] = 0;
-    const char *end = uri + len;
-    if (len >= 4 && strncmp(uri, "tel:", 4) == 0) {
-        const char *p = uri + 4, *e = p;
-        while (e < end && *e != ';' && *e != '>')
-            e++;
-        normalise_user(p, (size_t)(e - p), out, outsz);
-        return;
-    }
-    const char *p = memchr(uri, ':', len);
-    if (!p)
-        return;
-    p++;
-    const char *at = p;
-    while (at < end && *at != '@' && *at != '>')
-        at++;
-    if (at == end || *at != '@')
-        return; /* no user part */
-    const char *e = p;
-    while (e < at && *e != ';') /* user parameters */
-        e++;
-    normalise_user(p, (size_t)(e - p), out, outsz);
-}
-
-/* The URI P-Asserted-Identity gives (first tel: one, else the first), or NULL. */
-static const char *pai_uri(const char *pai, size_t *len)
-{
-    const char *best = NULL;
-    size_t best_len = 0;
-    const char *p = pai;
-    if (!strchr(pai, '<')) {
-        if (!*pai)
-            return NULL;
-        const char *c = strchr(pai, ',');
-        *len = c ? (size_t)(c - pai) : strlen(pai);
-        return pai;
-    }
-    while ((p = strchr(p, '<')) != NULL) {
-        const char *gt = strchr(p, '>');
-        if (!gt)
-            break;
-        const char *u = p + 1;
-        size_t n = (size_t)(gt - u);
-        if (!best || (strncmp(u, "tel:", 4) == 0 && strncmp(best, "tel:", 4) != 0)) {
-            best = u;
-            best_len = n;
-        }
-        p = gt + 1;
-    }
-    *len = best_len;
-    return best;
-}
-
-static void party(const char *addr, const char *user, char *out, size_t outsz)
-{
-    if (strncmp(addr, "tel:", 4) == 0) {
-        uri_user(addr, strlen(addr), out, outsz);
-        return;
-    }
-    normalise_user(user, strlen(user), out, outsz);
-}
-
-/* ---- our JSON lines ---- */
 
 /* ---- the comparison ---- */
 
@@ -238,12 +133,12 @@ static int imsi_of(const char *uri, char *out, size_t outsz)
     return 1;
 }
 
-struct want {
+struct sip_want {
     char calling[256], called[256], imsi[32];
 };
 
 /* What tshark's row says the event must hold (the rules in the comment at the top). */
-static void expected(const struct tsv *t, int r, const char *kind, struct want *w)
+static void expected(const struct tsv *t, int r, const char *kind, struct sip_want *w)
 {
     const char *ruri = tsv_cell(t, r, tsv_col(t, "sip.r-uri"));
     const char *from_addr = tsv_cell(t, r, tsv_col(t, "sip.from.addr"));
@@ -264,10 +159,10 @@ static void expected(const struct tsv *t, int r, const char *kind, struct want *
             snprintf(w->imsi, sizeof w->imsi, "%s", im);
         char to[256] = "", from[256] = "";
         if (!to_imsi)
-            party(to_addr, to_user, to, sizeof to);
+            tx_sip_party(to_addr, to_user, to, sizeof to);
         if (!from_imsi)
-            party(from_addr, from_user, from, sizeof from);
-        if (is_number(to) || (!is_number(from) && to[0]))
+            tx_sip_party(from_addr, from_user, from, sizeof from);
+        if (tx_is_number(to) || (!tx_is_number(from) && to[0]))
             snprintf(w->calling, sizeof w->calling, "%s", to);
         else
             snprintf(w->calling, sizeof w->calling, "%s", from);
@@ -275,11 +170,11 @@ static void expected(const struct tsv *t, int r, const char *kind, struct want *
     }
     char pai_user[256] = "";
     size_t plen;
-    const char *pu = pai_uri(pai, &plen);
+    const char *pu = tx_sip_pai_uri(pai, &plen);
     if (pu)
-        uri_user(pu, plen, pai_user, sizeof pai_user);
-    party(from_addr, from_user, tmp, sizeof tmp);
-    if (is_number(pai_user))
+        tx_sip_uri_user(pu, plen, pai_user, sizeof pai_user);
+    tx_sip_party(from_addr, from_user, tmp, sizeof tmp);
+    if (tx_is_number(pai_user))
         snprintf(w->calling, sizeof w->calling, "%s", pai_user);
     else if (tmp[0])
         snprintf(w->calling, sizeof w->calling, "%s", tmp);
@@ -291,9 +186,9 @@ static void expected(const struct tsv *t, int r, const char *kind, struct want *
         return;
     }
     char ru[256];
-    uri_user(ruri, strlen(ruri), ru, sizeof ru);
-    party(to_addr, to_user, tmp, sizeof tmp);
-    if (is_number(ru))
+    tx_sip_uri_user(ruri, strlen(ruri), ru, sizeof ru);
+    tx_sip_party(to_addr, to_user, tmp, sizeof tmp);
+    if (tx_is_number(ru))
         snprintf(w->called, sizeof w->called, "%s", ru);
     else if (tmp[0])
         snprintf(w->called, sizeof w->called, "%s", tmp);
@@ -301,10 +196,10 @@ static void expected(const struct tsv *t, int r, const char *kind, struct want *
         snprintf(w->called, sizeof w->called, "%s", ru);
 }
 
-static const struct known_gap *bug_at(const char *file, uint64_t frame, const char *field)
+static const struct sip_gap *bug_at(const char *file, uint64_t frame, const char *field)
 {
     for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
-        const struct known_gap *g = &KNOWN_GAPS[i];
+        const struct sip_gap *g = &KNOWN_GAPS[i];
         if (g->kind != GAP_BUG || strcmp(g->file, file) != 0 || strcmp(g->field, field) != 0)
             continue;
         for (const uint64_t *f = g->frames; *f; f++)
@@ -317,11 +212,11 @@ static const struct known_gap *bug_at(const char *file, uint64_t frame, const ch
 /* Known gaps met in one file, printed together per gap. */
 struct met {
     size_t n;
-    const struct known_gap *gap[64];
+    const struct sip_gap *gap[64];
     uint64_t frame[64];
 };
 
-static void met_add(struct met *m, const struct known_gap *g, uint64_t frame)
+static void met_add(struct met *m, const struct sip_gap *g, uint64_t frame)
 {
     if (m->n < 64) {
         m->gap[m->n] = g;
@@ -332,7 +227,7 @@ static void met_add(struct met *m, const struct known_gap *g, uint64_t frame)
 static void met_print(const struct met *m, const char *name)
 {
     for (size_t i = 0; KNOWN_GAPS[i].file; i++) {
-        const struct known_gap *g = &KNOWN_GAPS[i];
+        const struct sip_gap *g = &KNOWN_GAPS[i];
         char list[256] = "";
         size_t o = 0, n = 0;
         for (size_t j = 0; j < m->n; j++) {
@@ -359,7 +254,7 @@ static int check_field(struct report *rep, struct met *met, const char *name, ui
                        const char *method, const char *field, const char *ours,
                        const char *want)
 {
-    const struct known_gap *bug = bug_at(name, frame, field);
+    const struct sip_gap *bug = bug_at(name, frame, field);
     if (!strcmp(ours, want)) {
         if (bug)
             corpus_problem(rep, "%s frame %llu: %s listed in KNOWN_GAPS as a bug but right now (\"%s\"): "
@@ -411,11 +306,11 @@ static void compare_file(const char *name)
         const char *kind = kind_of_method(method);
         if (!kind)
             continue; /* responses, ACK, BYE, ...: no event; checked below as extras */
-        struct want w;
+        struct sip_want w;
         expected(&t, r, kind, &w);
         const char *want_text = tsv_cell(&t, r, c_text);
 
-        const struct known_gap *gap = gap_at(name, frame);
+        const struct sip_gap *gap = gap_at(name, frame);
         struct corpus_ev *ev = NULL;
         for (size_t i = 0; i < nev && !ev; i++)
             if (evs[i].frame == frame && !evs[i].matched && !strcmp(evs[i].kind, kind))
@@ -533,30 +428,30 @@ static void test_expected_rules(void **state)
     (void)state;
     char out[64];
     size_t n;
-    const char *u = pai_uri("<sip:9171969136@astrakhan.megafonvolga.ru;user=phone>,"
+    const char *u = tx_sip_pai_uri("<sip:9171969136@astrakhan.megafonvolga.ru;user=phone>,"
                             "<tel:9171969136;phone-context=+7>",
                             &n);
     assert_non_null(u);
     assert_int_equal(strncmp(u, "tel:9171969136", 14), 0);
-    uri_user(u, n, out, sizeof out);
+    tx_sip_uri_user(u, n, out, sizeof out);
     assert_string_equal(out, "9171969136");
-    u = pai_uri("\"unknown\" <sip:@maxus.lan>", &n);
-    uri_user(u, n, out, sizeof out);
+    u = tx_sip_pai_uri("\"unknown\" <sip:@maxus.lan>", &n);
+    tx_sip_uri_user(u, n, out, sizeof out);
     assert_string_equal(out, "");
-    assert_null(pai_uri("", &n));
+    assert_null(tx_sip_pai_uri("", &n));
     const char *r = "sip:+3908351673002@157.161.10.72:5060";
-    uri_user(r, strlen(r), out, sizeof out);
+    tx_sip_uri_user(r, strlen(r), out, sizeof out);
     assert_string_equal(out, "3908351673002");
     r = "sip:157.161.10.73:5060";
-    uri_user(r, strlen(r), out, sizeof out);
+    tx_sip_uri_user(r, strlen(r), out, sizeof out);
     assert_string_equal(out, "");
-    uri_user("tel:+7", 6, out, sizeof out);
+    tx_sip_uri_user("tel:+7", 6, out, sizeof out);
     assert_string_equal(out, "7");
-    party("tel:+88270006", "", out, sizeof out);
+    tx_sip_party("tel:+88270006", "", out, sizeof out);
     assert_string_equal(out, "88270006");
-    party("sip:Ivan@Verso.com", "Ivan", out, sizeof out);
+    tx_sip_party("sip:Ivan@Verso.com", "Ivan", out, sizeof out);
     assert_string_equal(out, "Ivan");
-    party("sip:x", "12675941249_Uclx8s21Ck82KTJtkFC1ltbEbcHGKjXLrsz2bdJVWGX", out, sizeof out);
+    tx_sip_party("sip:x", "12675941249_Uclx8s21Ck82KTJtkFC1ltbEbcHGKjXLrsz2bdJVWGX", out, sizeof out);
     assert_string_equal(out, "12675941249_Uclx8s21Ck82KTJtkFC");
     assert_int_equal(strlen(out), CW_NUM_MAX - 1);
 

@@ -61,6 +61,12 @@ int expect_radius(const struct tsv *t, int r, struct want *w, int max);
 int expect_diameter(const struct tsv *t, int r, struct want *w, int max);
 int expect_smpp(const struct tsv *t, int r, struct want *w, int max);
 int expect_map(const struct tsv *t, int r, struct want *w, int max);
+/* SIP (synth's captures; the corpus's test_corpus_sip.c has its own, with REGISTER):
+ * INVITE call, MESSAGE sms_mo; calling = the P-Asserted-Identity user when a number (a tel:
+ * URI preferred), else the From user, else the P-Asserted-Identity user; called = the
+ * Request-URI user when a number, else the To user; SMS over IP: TP-DA and text. A segment
+ * with several requests is compared loosely. */
+int expect_sip(const struct tsv *t, int r, struct want *w, int max);
 
 /* A frame whose message we know we do not decode yet (no event compared there), or, with
  * @field set, where we knowingly differ from tshark in that field: ours must be @ours. */
@@ -77,6 +83,23 @@ struct tx_result {
     size_t events;         /* events we gave */
 };
 
+/* One tshark output of a capture: its command, its expectations, the protocol of the events
+ * its rows give (NULL: any; events of other protocols are then not looked at), and whether
+ * tshark shows texts past U+FFFF (SMPP's UCS-2 reading has no surrogate pairs: those are
+ * compared as one U+FFFD). */
+struct tx_source {
+    const char *proto; /* tx_tshark's name */
+    expect_fn expect;
+    const char *events;
+    int bmp_only;
+};
+
+/** Compare `cardwatch decode PCAP` with several tshark outputs @p tsvpaths of it (one per
+ *  source), as tx_compare does with one. */
+void tx_compare_sources(const char *label, const char *pcap, const char *const *tsvpaths,
+                        const struct tx_source *src, size_t nsrc, const struct known_gap *gaps,
+                        size_t ngaps, struct report *rep, struct tx_result *res);
+
 /**
  * Compare `cardwatch decode PCAP` with tshark's @p tsvpath through @p expect. Differences go
  * to @p rep under @p label (gaps of @p label are skipped, printed as "known gap:"; a gap that
@@ -88,13 +111,27 @@ void tx_compare(const char *label, const char *pcap, const char *tsvpath, expect
 
 /**
  * Run tshark on @p pcap with the corpus's field extraction command for @p proto ("smpp",
- * "map", "diameter", "gtpv2", "gtpv1", "radius", "sip") into @p out_tsv. Returns 0, 77 when
+ * "map", "diameter", "gtpv2", "gtpv1", "radius", "sip") into @p out_tsv, with the columns
+ * the MANIFEST's commands leave out (tshark_expect.c says which). Returns 0, 77 when
  * tshark is not installed (the caller skips, saying so), or fails the test.
  */
 int tx_tshark(const char *pcap, const char *proto, const char *out_tsv);
 
 /** The column @p name of @p t, or -1 when it has none. */
 int tsv_col_opt(const struct tsv *t, const char *name);
+
+/* SIP URIs as tshark shows them. */
+/** The user part as we report it: digits only when it is a number (visual separators
+ *  dropped), else as it is (cut to 31 bytes). */
+void tx_sip_normalise_user(const char *user, size_t n, char *out, size_t outsz);
+/** User part of a sip:, sips: or tel: URI (no "<>"), normalised; "" when there is none. */
+void tx_sip_uri_user(const char *uri, size_t len, char *out, size_t outsz);
+/** The URI a P-Asserted-Identity value gives (the first tel: one, else the first), or NULL. */
+const char *tx_sip_pai_uri(const char *pai, size_t *len);
+/** The party of a From/To: the number of a tel: address, else the normalised user. */
+void tx_sip_party(const char *addr, const char *user, char *out, size_t outsz);
+/** 1 when @p s is digits only (and not empty). */
+int tx_is_number(const char *s);
 
 /* Helpers, exposed for their own test. */
 void tx_party(char *dst, size_t n, const char *v);      /* digits when a number, else as is */

@@ -1,0 +1,42 @@
+/* synth_int.h - what synth.c (population, registry, truth) and traffic.c (the capture) share. */
+#ifndef CW_SYNTH_INT_H
+#define CW_SYNTH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synth/synth.h"
+
+/* Hash tags: one independent stream per purpose. */
+enum {
+    TAG_BLACK = 1,
+    TAG_MSISDN,
+    TAG_IMSI,
+    TAG_PERSON,
+    TAG_ID,
+    TAG_PATTERN,
+    TAG_PROV,
+    TAG_STATUS,
+    TAG_OUTLET,
+    TAG_REGTIME,
+    TAG_NODE,
+    TAG_TRAFFIC,
+    TAG_IMEI,
+};
+
+/** 1 when card @p index is black (*rank: its black rank). */
+int cw_synth_is_black(const struct cw_synth_pop *p, uint64_t index, uint64_t *rank);
+/** The MSISDN of card @p index: "86" + 11 digits. */
+void cw_synth_msisdn(const struct cw_synth_pop *p, uint64_t index, char out[16]);
+/** 1 when card @p index is a suspended normal card (it sends nothing). */
+int cw_synth_suspended(const struct cw_synth_pop *p, uint64_t index);
+
+void cw_synth_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Write traffic.pcap (through @p tmp, renamed to @p path when complete). */
+int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
+                           const char *path, const char *tmp, struct cw_synth_stats *st,
+                           char *err, size_t errlen);
+
+#endif
