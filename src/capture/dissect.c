@@ -30,6 +30,8 @@ struct cw_dissector {
     struct cw_flow_table *flows;
     struct cw_frag_table *frags;
     struct cw_sigtran *sigtran; /* SCCP reassembly */
+    size_t stream_mem; /* bytes of stream buffers and held segments over all flows */
+    size_t stream_cap; /* at most this many (CW_STREAM_TOTAL_MAX unless set) */
     cw_dissect_trace_fn trace;  /* optional: every decoded message (decode --trace) */
     void *trace_user;
     const struct cw_pkt_meta *meta_now; /* the packet being decoded, for the trace */
@@ -105,12 +107,30 @@ static void flow_end(void *user, struct cw_flow *f)
     }
 }
 
+static size_t held_bytes(const struct cw_tcp_dir *s)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < s->nooo; i++)
+        n += s->ooo[i].len;
+    return n;
+}
+
+/* A flow leaves the table: its buffers go with it. */
+static void flow_gone(void *user, struct cw_flow *f)
+{
+    struct cw_dissector *d = user;
+    for (int i = 0; i < 2; i++)
+        d->stream_mem -= f->tcp[i].cap + held_bytes(&f->tcp[i]);
+    flow_end(user, f);
+}
+
 int cw_dissect_new(const struct cw_event_sink *sink, struct cw_dissector **out)
 {
     struct cw_dissector *d = calloc(1, sizeof *d);
     if (!d)
         return CW_ENOMEM;
     d->sink = *sink;
+    d->stream_cap = CW_STREAM_TOTAL_MAX;
     int rc = cw_classify_new(&d->cls);
     if (rc == 0)
         rc = cw_flow_table_new(MAX_FLOWS, FLOW_IDLE_US, &d->flows);
@@ -136,7 +156,7 @@ void cw_dissect_free(struct cw_dissector *d)
 {
     if (!d)
         return;
-    cw_flow_table_free(d->flows, flow_end, d);
+    cw_flow_table_free(d->flows, flow_gone, d);
     cw_classify_free(d->cls);
     cw_frag_free(d->frags);
     cw_sigtran_free(d->sigtran);
@@ -184,7 +204,9 @@ static int decode_app(struct cw_dissector *d, unsigned app, struct cw_slice data
     }
 }
 
-static int ensure_cap(struct cw_tcp_dir *s, size_t n)
+/* Room for @p n bytes in the direction's buffer, within CW_STREAM_MAX per direction and the
+ * stream cap over all flows (a refusal there is counted in stream_memcap). */
+static int ensure_cap(struct cw_dissector *d, struct cw_tcp_dir *s, size_t n)
 {
     if (n > CW_STREAM_MAX)
         return -1;
@@ -192,14 +214,20 @@ static int ensure_cap(struct cw_tcp_dir *s, size_t n)
         uint32_t cap = s->cap ? s->cap : 2048;
         while (cap < n)
             cap *= 2;
+        if (d->stream_mem + (cap - s->cap) > d->stream_cap) {
+            d->st.stream_memcap++;
+            return -1;
+        }
         uint8_t *nb = realloc(s->buf, cap);
         if (!nb)
             return -1;
+        d->stream_mem += cap - s->cap;
         s->buf = nb;
         s->cap = cap;
     }
     return 0;
 }
+
 
 /* ---- TCP streams ---- */
 
@@ -339,7 +367,7 @@ static size_t app_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_
         /* Common case: nothing carried over, parse straight from the packet. */
         size_t done = tcp_parse(d, f, s, data, meta);
         size_t rest = data.len - done;
-        if (rest && ensure_cap(s, rest) == 0) {
+        if (rest && ensure_cap(d, s, rest) == 0) {
             memcpy(s->buf, data.p + done, rest);
             s->len = (uint32_t)rest;
         } else if (rest) {
@@ -352,7 +380,7 @@ static size_t app_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_
     size_t n = CW_STREAM_MAX - s->len;
     if (n > data.len)
         n = data.len;
-    if (n == 0 || ensure_cap(s, (size_t)s->len + n)) {
+    if (n == 0 || ensure_cap(d, s, (size_t)s->len + n)) {
         d->st.tcp_overflows++;
         tcp_lost(s, 0);
         return n;
@@ -509,7 +537,7 @@ static size_t ws_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_d
     size_t n = CW_STREAM_MAX - s->len;
     if (n > data.len)
         n = data.len;
-    if (n == 0 || ensure_cap(s, (size_t)s->len + n)) {
+    if (n == 0 || ensure_cap(d, s, (size_t)s->len + n)) {
         d->st.tcp_overflows++;
         tcp_lost(s, 0);
         return n;
@@ -529,7 +557,7 @@ static size_t http_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp
     size_t n = CW_WS_HTTP_MAX - (s->len < CW_WS_HTTP_MAX ? s->len : CW_WS_HTTP_MAX);
     if (n > data.len)
         n = data.len;
-    if (ensure_cap(s, (size_t)s->len + n)) {
+    if (ensure_cap(d, s, (size_t)s->len + n)) {
         s->mode = TCP_MODE_APP;
         s->len = 0;
         return data.len;
@@ -613,10 +641,15 @@ static void tcp_deliver(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp
     }
 }
 
-static int tcp_hold(struct cw_tcp_dir *s, uint32_t seq, struct cw_slice data)
+static int tcp_hold(struct cw_dissector *d, struct cw_tcp_dir *s, uint32_t seq,
+                    struct cw_slice data)
 {
     if (s->nooo == CW_TCP_OOO_MAX || data.len > CW_STREAM_MAX)
         return -1;
+    if (d->stream_mem + data.len > d->stream_cap) {
+        d->st.stream_memcap++;
+        return -1;
+    }
     if (!s->ooo && !(s->ooo = calloc(CW_TCP_OOO_MAX, sizeof *s->ooo)))
         return -1;
     uint8_t *copy = malloc(data.len);
@@ -627,6 +660,7 @@ static int tcp_hold(struct cw_tcp_dir *s, uint32_t seq, struct cw_slice data)
     s->ooo[s->nooo].len = (uint32_t)data.len;
     s->ooo[s->nooo].data = copy;
     s->nooo++;
+    d->stream_mem += data.len;
     return 0;
 }
 
@@ -650,6 +684,7 @@ static void tcp_drain(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_d
             d->st.tcp_retransmissions++;
         }
         free(g.data);
+        d->stream_mem -= g.len;
         i = 0; /* the next one may now follow on */
     }
 }
@@ -694,6 +729,7 @@ static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const s
         s->mode = TCP_MODE_START;
         s->resync = RESYNC_NO;
         s->skip = 0;
+        d->stream_mem -= held_bytes(s);
         cw_tcp_dir_drop_held(s);
     }
     if (data.len == 0)
@@ -704,7 +740,7 @@ static void tcp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const s
         s->resync = RESYNC_PENDING;
     }
     if ((int32_t)(seq - s->next_seq) > 0) {
-        if (tcp_hold(s, seq, data) == 0) {
+        if (tcp_hold(d, s, seq, data) == 0) {
             d->st.tcp_out_of_order++;
             return;
         }
@@ -813,7 +849,7 @@ static void sctp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const 
             s->len = 0;
             continue;
         }
-        if (ensure_cap(s, (size_t)s->len + ch.data.len)) {
+        if (ensure_cap(d, s, (size_t)s->len + ch.data.len)) {
             d->st.sctp_lost_fragments++;
             s->has_seq = 0;
             s->len = 0;
@@ -860,7 +896,7 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
         return;
     }
     int dir, created;
-    struct cw_flow *f = cw_flow_get(d->flows, &pkt, raw->ts_us, &dir, &created, flow_end, d);
+    struct cw_flow *f = cw_flow_get(d->flows, &pkt, raw->ts_us, &dir, &created, flow_gone, d);
     if (!f)
         return;
     if (created)
@@ -902,13 +938,19 @@ void cw_dissect_finish(struct cw_dissector *d)
     if (!d->flows)
         return;
     cw_flow_table_stats(d->flows, &d->st.flows);
-    cw_flow_table_free(d->flows, flow_end, d);
+    cw_flow_table_free(d->flows, flow_gone, d);
     d->flows = NULL;
+}
+
+void cw_dissect_set_stream_cap(struct cw_dissector *d, size_t bytes)
+{
+    d->stream_cap = bytes;
 }
 
 void cw_dissect_stats(const struct cw_dissector *d, struct cw_dissect_stats *st)
 {
     *st = d->st;
+    st->stream_mem = d->stream_mem;
     if (d->flows)
         cw_flow_table_stats(d->flows, &st->flows);
     cw_frag_stats(d->frags, &st->frags);

@@ -16,6 +16,9 @@
  * up to CW_DIAMETER_MAX_MSG, a WebSocket message can be longer still) is not kept: its bytes
  * are dropped as they come, counted once in tcp_overflows, and decoding goes on after it. */
 #define CW_STREAM_MAX (64 * 1024)
+/* All partial messages and held TCP segments of all flows together; past it new ones are not
+ * kept (counted in stream_memcap, and as the overflow or loss they cause). */
+#define CW_STREAM_TOTAL_MAX ((size_t)256 * 1024 * 1024)
 
 struct cw_dissect_stats {
     uint64_t packets, bytes;
@@ -37,6 +40,8 @@ struct cw_dissect_stats {
                            * its start, a message cut by the start of another */
     uint64_t sctp_chunks, sctp_data, sctp_reassembled, sctp_bad_chunks, sctp_lost_fragments;
     uint64_t sctp_retransmissions; /* DATA chunks whose TSN was already delivered: dropped */
+    uint64_t stream_memcap; /* buffer growths or held segments refused at the stream cap */
+    uint64_t stream_mem;    /* bytes of stream buffers and held segments now */
     uint64_t decode_errors; /* application payloads a decoder refused */
     uint64_t events[CW_EV__COUNT];
     struct cw_decode_stats dec;
@@ -64,6 +69,9 @@ void cw_dissect_finish(struct cw_dissector *d);
 typedef void (*cw_dissect_trace_fn)(void *user, unsigned proto, const struct cw_pkt_meta *meta,
                                     const void *rec);
 void cw_dissect_set_trace(struct cw_dissector *d, cw_dissect_trace_fn fn, void *user);
+
+/** Cap on the bytes of all stream buffers and held segments (default CW_STREAM_TOTAL_MAX). */
+void cw_dissect_set_stream_cap(struct cw_dissector *d, size_t bytes);
 
 void cw_dissect_stats(const struct cw_dissector *d, struct cw_dissect_stats *st);
 

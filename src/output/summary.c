@@ -58,6 +58,10 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
                    " bytes skipped)\n",
                 st.tcp_gaps, st.tcp_out_of_order, st.tcp_retransmissions, st.tcp_overflows,
                 st.tcp_resyncs, st.tcp_resync_bytes);
+    if (st.stream_memcap)
+        fprintf(f, "memory       stream buffers at their cap: %" PRIu64
+                   " partial messages or held segments not kept\n",
+                st.stream_memcap);
     if (st.ws_upgrades)
         fprintf(f, "websocket    flows %" PRIu64 ", messages %" PRIu64 ", control frames %" PRIu64
                    ", unusable messages %" PRIu64 "\n",

@@ -95,6 +95,8 @@ static void dissector_end(void)
     CHECK(st.tcp_resyncs <= st.tcp_resync_bytes);
     CHECK(st.ws_upgrades <= st.flows.created);
     CHECK(st.ws_upgrades || (st.ws_messages == 0 && st.ws_control == 0 && st.ws_unusable == 0));
+    /* every stream buffer and held segment went with its flow */
+    CHECK(st.stream_mem == 0);
     /* after finish the flow counters are those of the end of input */
     CHECK(st.flows.created <= R.fed - R.refused && st.flows.active <= st.flows.created);
     CHECK(st.flows.expired + st.flows.evicted + st.flows.active == st.flows.created);

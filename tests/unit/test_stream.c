@@ -1388,6 +1388,54 @@ static void test_websocket_not_sip(void **state)
     conv_free(&c);
 }
 
+/* The cap on all flows' stream memory: partial messages past it are not kept (counted), the
+ * flows within it decode as ever, and every byte is given back when the flows end. */
+static void test_stream_memcap(void **state)
+{
+    (void)state;
+    struct bytes pdu = {{0}, 0};
+    smpp_sm(&pdu, SMPP_SUBMIT_SM, 1, "8613800000000", "8613900000000",
+            "a message long enough to be split over two segments, kept in between");
+    struct got g;
+    memset(&g, 0, sizeof g);
+    struct cw_event_sink sink = {on_event, &g, NULL};
+    struct cw_dissector *d = NULL;
+    assert_int_equal(cw_dissect_new(&sink, &d), 0);
+    cw_dissect_set_stream_cap(d, 4 * 2048); /* room for four flows' first buffers */
+    enum { FLOWS = 6 };
+    struct cw_pkt_addr a[FLOWS];
+    uint8_t frame[2048];
+    uint64_t frame_no = 0;
+    for (int half = 0; half < 2; half++) {
+        for (int i = 0; i < FLOWS; i++) {
+            if (!half) {
+                memset(&a[i], 0, sizeof a[i]);
+                assert_int_equal(cw_pkt_addr_set(&a[i], "10.1.0.5", "10.1.0.9"), 0);
+                a[i].sport = (uint16_t)(41000 + i);
+                a[i].dport = 2775;
+                a[i].tcp_seq = 1000;
+            }
+            size_t from = half ? 40 : 0, n = half ? pdu.n - 40 : 40;
+            size_t len = cw_pkt_build_tcp(frame, sizeof frame, &a[i], pdu.b + from, n);
+            assert_true(len > 0);
+            a[i].tcp_seq += (uint32_t)n;
+            struct cw_raw_pkt raw = {1767225600000000ull + frame_no, frame, (uint32_t)len,
+                                     (uint32_t)len, ++frame_no, CW_LINKTYPE_ETHERNET};
+            cw_dissect_packet(d, &raw, CW_LINKTYPE_ETHERNET, 0);
+        }
+    }
+    struct cw_dissect_stats st;
+    cw_dissect_stats(d, &st);
+    assert_int_equal(g.n, 4); /* the first four flows kept their first half */
+    assert_int_equal(st.stream_memcap, FLOWS - 4);
+    assert_int_equal(st.tcp_overflows, FLOWS - 4);
+    assert_true(st.stream_mem > 0 && st.stream_mem <= 4 * 2048);
+    cw_dissect_finish(d);
+    cw_dissect_stats(d, &st);
+    assert_int_equal(st.stream_mem, 0);
+    cw_dissect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1409,6 +1457,7 @@ int main(void)
         cmocka_unit_test(test_websocket_odd_frames),
         cmocka_unit_test(test_websocket_lost_segment),
         cmocka_unit_test(test_websocket_not_sip),
+        cmocka_unit_test(test_stream_memcap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
