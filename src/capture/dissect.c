@@ -913,7 +913,8 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
     }
     if (pkt.payload.len == 0 && pkt.l4proto != CW_L4_TCP)
         return;
-    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP};
+    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP,
+                               f->account};
     if (pkt.l4proto == CW_L4_SCTP) {
         sctp_data(d, f, dir, &pkt, &meta);
         return;

@@ -8,6 +8,7 @@
 
 #include "capture/classify.h"
 #include "capture/packet.h"
+#include "event/event.h"
 
 /* A TCP segment that came before the bytes it follows, held (copied) until the hole fills. */
 struct cw_tcp_seg {
@@ -59,6 +60,7 @@ struct cw_flow {
     uint8_t ndpi_done;
     uint8_t ndpi_packets;
     uint8_t app;                      /* enum cw_app */
+    char account[CW_ACCOUNT_MAX];     /* SMPP: the ESME's system_id from its bind */
     struct cw_tcp_dir tcp[2];         /* [0]: a->b, [1]: b->a */
 };
 

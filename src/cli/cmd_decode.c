@@ -24,6 +24,8 @@ static const char usage[] =
     "           as it is\n"
     "  called   called party, likewise\n"
     "  imsi, imei, text (UTF-8 SMS text)\n"
+    "  account  SMPP: the system_id the sending application (ESME) bound with on that\n"
+    "           link: the bulk sender's account at the SMS centre\n"
     "  file     the input file, as named on the command line\n"
     "  frame    1-based frame number in that file, as tshark and Wireshark number frames\n"
     "Absent fields are omitted. A summary of the run goes to standard error.\n"

@@ -87,6 +87,10 @@ struct cw_pkt_meta {
     uint64_t frame;
     uint32_t file_idx;
     int is_stream; /* 1: TCP byte stream (messages framed by Content-Length), 0: datagram */
+    /* The flow's account (CW_ACCOUNT_MAX bytes, NUL-terminated), kept by the caller across
+     * packets: SMPP writes the ESME's system_id from a bind into it and puts it in the events
+     * of the link's messages. NULL when the caller keeps none. */
+    char *account;
 };
 
 #endif

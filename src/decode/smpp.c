@@ -347,6 +347,10 @@ static void emit(uint8_t kind, uint8_t src_ton, struct cw_slice src, uint8_t dst
     put_addr(src, src_ton, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM, CW_EVF_CALLING_INTL);
     put_addr(dst, dst_ton, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM, CW_EVF_CALLED_INTL);
     ev.text = text;
+    if (meta && meta->account) {
+        size_t n = strnlen(meta->account, CW_ACCOUNT_MAX - 1);
+        memcpy(ev.account, meta->account, n);
+    }
     if (sink && sink->emit)
         sink->emit(sink->user, &ev);
 }
@@ -426,12 +430,18 @@ static void pdu_multi(struct body *b, const struct cw_pkt_meta *meta,
              cw_slice_make(n ? buf : NULL, n), meta, sink);
 }
 
-/* bind_transmitter / bind_receiver / bind_transceiver (3.4 4.1): checked, no event. */
-static void pdu_bind(struct body *b)
+/* bind_transmitter / bind_receiver / bind_transceiver (3.4 4.1): no event. The system_id
+ * names the ESME on this link (the bulk sender's account at the SMS centre, not a subscriber):
+ * it goes into the flow's account (meta->account), and from there into the events of the
+ * link's messages. One that is too long is cut to CW_ACCOUNT_MAX - 1 characters. */
+static void pdu_bind(struct body *b, const struct cw_pkt_meta *meta)
 {
-    /* system_id names the ESME on this link; a per-flow state will keep it to attribute the
-     * flow's messages to an account (it is not a subscriber identity). */
-    cstr(b, MAX_SYSTEM_ID);
+    struct cw_slice id = cstr(b, MAX_SYSTEM_ID);
+    if (!b->c.err && meta && meta->account) {
+        size_t n = id.len < CW_ACCOUNT_MAX - 1 ? id.len : CW_ACCOUNT_MAX - 1;
+        memcpy(meta->account, id.p, n);
+        meta->account[n] = 0;
+    }
     cstr(b, MAX_PASSWORD);
     cstr(b, MAX_SYSTEM_TYPE);
     cw_cur_skip(&b->c, 3); /* interface_version, addr_ton, addr_npi */
@@ -460,7 +470,7 @@ static void pdu(uint32_t id, struct cw_slice body, const struct cw_pkt_meta *met
     case SMPP_BIND_RECEIVER:
     case SMPP_BIND_TRANSMITTER:
     case SMPP_BIND_TRANSCEIVER:
-        pdu_bind(&b);
+        pdu_bind(&b, meta);
         break;
     default:
         break; /* responses, enquire_link, unbind, generic_nack, ...: counted only */

@@ -70,6 +70,8 @@ void cw_event_json_fields(struct cw_json *j, const struct cw_event *ev, const ch
         cw_json_str(j, "imei", ev->imei);
     if (ev->text.len)
         cw_json_strn(j, "text", (const char *)ev->text.p, ev->text.len);
+    if (ev->account[0])
+        cw_json_strn(j, "account", ev->account, strnlen(ev->account, sizeof ev->account));
     if (file)
         cw_json_str(j, "file", file);
     cw_json_uint(j, "frame", ev->frame);

@@ -28,6 +28,7 @@ enum cw_proto {
 #define CW_NUM_MAX 32
 #define CW_IMSI_MAX 16
 #define CW_IMEI_MAX 16
+#define CW_ACCOUNT_MAX 16 /* SMPP system_id: 15 characters and the NUL (SMPP 3.4 5.2.1) */
 
 enum cw_event_flag {
     CW_EVF_CALLING_ALNUM = 1 << 0, /* calling party is not a number (alphanumeric sender) */
@@ -48,6 +49,8 @@ struct cw_event {
     char called[CW_NUM_MAX];
     char imsi[CW_IMSI_MAX];
     char imei[CW_IMEI_MAX];
+    char account[CW_ACCOUNT_MAX]; /* SMPP: the ESME's system_id bound on the link (a bulk
+                                   * sender's account at the SMS centre); empty otherwise */
     struct cw_slice text; /* UTF-8 SMS text; len 0 when absent */
 };
 

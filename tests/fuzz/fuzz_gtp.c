@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (size)
         memcpy(buf, data, size);
-    struct cw_pkt_meta meta = {1767225600000000ull, 9, 1, 0};
+    struct cw_pkt_meta meta = {1767225600000000ull, 9, 1, 0, NULL};
     unsigned n = 0;
     struct cw_event_sink sink = {on_event, &n, NULL};
     struct cw_decode_stats st;

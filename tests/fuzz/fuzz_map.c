@@ -187,7 +187,7 @@ static void on_event(void *user, const struct cw_event *ev)
 
 static int decode(const uint8_t *buf, size_t size, struct run *r, struct cw_decode_stats *st)
 {
-    struct cw_pkt_meta meta = {1767225600000000ull, 9, 1, 0};
+    struct cw_pkt_meta meta = {1767225600000000ull, 9, 1, 0, NULL};
     struct cw_event_sink sink = {on_event, r, on_trace};
     memset(st, 0, sizeof *st);
     int rc = cw_map_decode(cw_slice_make(buf, size), &r->ctx, &meta, &sink, st);

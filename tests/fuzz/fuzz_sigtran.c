@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cw_event_sink sink = {on_event, &t, on_trace};
         struct cw_decode_stats st;
         memset(&st, 0, sizeof st);
-        struct cw_pkt_meta meta = {frame * 1000000ull, frame, 0, 0};
+        struct cw_pkt_meta meta = {frame * 1000000ull, frame, 0, 0, NULL};
         int rc = cw_sigtran_decode(s, layer, cw_slice_make(buf, n), &meta, &sink, &st);
         free(buf);
         frame++;

@@ -59,7 +59,7 @@ static int decode(const uint8_t *data, size_t len, int stream, struct seen *s, s
         abort();
     if (len)
         memcpy(buf, data, len);
-    struct cw_pkt_meta meta = {1767225600000000ull, 1, 0, stream};
+    struct cw_pkt_meta meta = {1767225600000000ull, 1, 0, stream, NULL};
     struct cw_event_sink sink = {on_event, s, NULL};
     struct cw_decode_stats st;
     memset(&st, 0, sizeof st);

@@ -76,6 +76,7 @@ static void on_event(void *user, const struct cw_event *ev)
     check_str(ev->called, sizeof ev->called);
     check_str(ev->imsi, sizeof ev->imsi);
     check_str(ev->imei, sizeof ev->imei);
+    check_str(ev->account, sizeof ev->account);
     if ((ev->kind != CW_EV_SMS_MO && ev->kind != CW_EV_SMS_MT) || ev->proto != CW_PROTO_SMPP)
         abort();
     if (ev->imsi[0] || ev->imei[0])
@@ -100,7 +101,9 @@ static int decode(const uint8_t *data, size_t len, int stream, struct seen *s, s
         abort();
     if (len)
         memcpy(buf, data, len);
-    struct cw_pkt_meta meta = {1767225600000000ull, 1, 0, stream};
+    /* the flow's account, as the dissector keeps it: a bind writes it, events copy it */
+    static char account[CW_ACCOUNT_MAX];
+    struct cw_pkt_meta meta = {1767225600000000ull, 1, 0, stream, account};
     struct cw_event_sink sink = {on_event, s, NULL};
     struct cw_decode_stats st;
     memset(&st, 0, sizeof st);
@@ -108,6 +111,8 @@ static int decode(const uint8_t *data, size_t len, int stream, struct seen *s, s
     *needed = (size_t)-1;
     int rc = cw_smpp_decode(cw_slice_make(buf, len), &meta, &sink, &st, consumed, needed);
     free(buf);
+    if (!memchr(account, 0, sizeof account))
+        abort();
     if (*consumed > len)
         abort();
     if (rc == CW_PARSE_OK && (*consumed != len || *needed != 0))

@@ -291,6 +291,8 @@ int corpus_json_event(const char *line, struct corpus_ev *ev)
             copy(ev->imsi, sizeof ev->imsi, val);
         else if (!strcmp(key, "imei"))
             copy(ev->imei, sizeof ev->imei, val);
+        else if (!strcmp(key, "account"))
+            copy(ev->account, sizeof ev->account, val);
         else if (!strcmp(key, "proto"))
             copy(ev->proto, sizeof ev->proto, val);
         else if (!strcmp(key, "file"))

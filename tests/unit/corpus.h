@@ -43,6 +43,7 @@ struct corpus_ev {
     char proto[16];
     char calling[64], called[64], imsi[32], imei[32];
     char text[512];
+    char account[32];
     char file[512];
     uint64_t frame;
     int matched;

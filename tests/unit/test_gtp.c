@@ -18,7 +18,7 @@
 #include "decoder_test.h"
 #include "testutil.h"
 
-static const struct cw_pkt_meta META = {1767225600123456ull, 42, 3, 0};
+static const struct cw_pkt_meta META = {1767225600123456ull, 42, 3, 0, NULL};
 
 /* Decode @p len bytes copied into an exactly-sized buffer (ASan sees any over-read); checks
  * the datagram contract (consumed = len, needed = 0). */

@@ -21,7 +21,7 @@
 #include "decode/map.h"
 #include "testutil.h"
 
-static const struct cw_pkt_meta META = {1767225600123456ull, 77, 2, 0};
+static const struct cw_pkt_meta META = {1767225600123456ull, 77, 2, 0, NULL};
 
 /* ---- a small BER builder ---- */
 

@@ -17,7 +17,7 @@
 #include "decoder_test.h"
 #include "testutil.h"
 
-static const struct cw_pkt_meta META = {1767225600123456ull, 7, 2, 0};
+static const struct cw_pkt_meta META = {1767225600123456ull, 7, 2, 0, NULL};
 
 /* Decode @p len bytes from an exactly-sized copy; checks consumed = len and needed = 0. */
 static int run(const void *msg, size_t len, struct tu_cap *c, struct cw_decode_stats *st)

@@ -176,7 +176,7 @@ static int run(struct cw_sigtran *s, enum cw_sigtran_layer layer, const struct b
     uint8_t *copy = malloc(b->n ? b->n : 1); /* exactly sized: ASan sees any overrun */
     assert_non_null(copy);
     memcpy(copy, b->b, b->n);
-    struct cw_pkt_meta meta = {ts, frame, 0, 0};
+    struct cw_pkt_meta meta = {ts, frame, 0, 0, NULL};
     struct cw_event_sink sink = {tu_cap_event, &g->ev, on_trace};
     /* the trace's user is the struct got: tu_cap is its first member */
     sink.user = g;

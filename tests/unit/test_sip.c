@@ -38,8 +38,8 @@ static void on_event(void *user, const struct cw_event *ev)
     c->n++;
 }
 
-static const struct cw_pkt_meta DGRAM = {1767225600123456ull, 42, 3, 0};
-static const struct cw_pkt_meta STREAM = {1767225600654321ull, 7, 1, 1};
+static const struct cw_pkt_meta DGRAM = {1767225600123456ull, 42, 3, 0, NULL};
+static const struct cw_pkt_meta STREAM = {1767225600654321ull, 7, 1, 1, NULL};
 
 /* Decode @p len bytes copied into an exactly-sized buffer (ASan sees any over-read). */
 static int run(const void *msg, size_t len, const struct cw_pkt_meta *meta, struct cap *c,

@@ -40,8 +40,8 @@ static void on_event(void *user, const struct cw_event *ev)
     c->n++;
 }
 
-static const struct cw_pkt_meta STREAM = {1767225600654321ull, 7, 1, 1};
-static const struct cw_pkt_meta DGRAM = {1767225600123456ull, 42, 3, 0};
+static const struct cw_pkt_meta STREAM = {1767225600654321ull, 7, 1, 1, NULL};
+static const struct cw_pkt_meta DGRAM = {1767225600123456ull, 42, 3, 0, NULL};
 
 /* ---- building PDUs ---- */
 
@@ -952,6 +952,57 @@ static void test_null_arguments(void **state)
     assert_int_equal(c.ev[0].frame, 0);
 }
 
+/* The bind's system_id goes into the flow's account and into the events after it; a long one
+ * is cut, a broken bind changes nothing, and without an account buffer nothing is kept. */
+static struct cap *clear(struct cap *c, struct cw_decode_stats *st)
+{
+    memset(c, 0, sizeof *c);
+    memset(st, 0, sizeof *st);
+    return c;
+}
+
+static void test_bind_account(void **state)
+{
+    (void)state;
+    char account[CW_ACCOUNT_MAX] = "";
+    struct cw_pkt_meta meta = STREAM;
+    meta.account = account;
+    struct pdu p;
+    struct cap c;
+    struct cw_decode_stats st;
+    size_t consumed, needed;
+    pdu_bind(&p, 9); /* bind_transceiver, system_id "abhik" */
+    assert_int_equal(run(p.b, p.n, &meta, clear(&c, &st), &st, &consumed, &needed), CW_PARSE_OK);
+    assert_int_equal(c.n, 0);
+    assert_string_equal(account, "abhik");
+    pdu_corpus_submit(&p);
+    assert_int_equal(run(p.b, p.n, &meta, clear(&c, &st), &st, &consumed, &needed), CW_PARSE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].account, "abhik");
+    /* a system_id past SMPP's 16 octets: counted, and cut to 15 characters */
+    hdr(&p, 2, 2);
+    cs(&p, "AVERYLONGACCOUNTNAME");
+    cs(&p, "");
+    cs(&p, "");
+    u8(&p, 0x34), u8(&p, 0), u8(&p, 0);
+    cs(&p, "");
+    fin(&p);
+    assert_int_equal(run(p.b, p.n, &meta, clear(&c, &st), &st, &consumed, &needed), CW_PARSE_OK);
+    assert_int_equal(st.anomalies[CW_DA_SMPP_STRING_TOO_LONG], 1);
+    assert_string_equal(account, "AVERYLONGACCOUN");
+    /* a bind whose system_id is not terminated: the account stays */
+    hdr(&p, 2, 3);
+    raw(&p, "NOEND", 5);
+    fin(&p);
+    run(p.b, p.n, &meta, clear(&c, &st), &st, &consumed, &needed);
+    assert_string_equal(account, "AVERYLONGACCOUN");
+    /* without an account buffer: no account in the events */
+    pdu_corpus_submit(&p);
+    assert_int_equal(run(p.b, p.n, &STREAM, clear(&c, &st), &st, &consumed, &needed), CW_PARSE_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].account, "");
+}
+
 /* ---- the shared corpus (skipped when absent) ---- */
 
 static void test_corpus(void **state)
@@ -970,6 +1021,12 @@ static void test_corpus(void **state)
     assert_string_equal(ev[0].called, "1234567890");
     assert_string_equal(ev[0].text, "test");
     assert_int_equal(ev[0].frame, 9);
+    /* the ESME's system_id of the bind four frames before, as tshark reads it (frame 4) */
+    struct tsv t;
+    tsv_read(CW_CORPUS_DIR "/expected/smpp-bind-submit-sm-unbind.pcap.tsv", &t);
+    assert_string_equal(tsv_cell(&t, 0, tsv_col(&t, "smpp.command_id")), "0x00000002");
+    assert_string_equal(ev[0].account, tsv_cell(&t, 0, tsv_col(&t, "smpp.system_id")));
+    tsv_free(&t);
     free(ev);
     /* tshark's heuristic takes two frames here for SMPP; there is none */
     ev = corpus_decode(CW_CORPUS_DIR "/sip-rtp-call-udp.pcap", &n, &rep);
@@ -983,6 +1040,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submit_sm),
+        cmocka_unit_test(test_bind_account),
         cmocka_unit_test(test_deliver_sm_ucs2_alnum),
         cmocka_unit_test(test_receipts_no_event),
         cmocka_unit_test(test_gsm7_extension_text),

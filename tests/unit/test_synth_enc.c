@@ -61,7 +61,7 @@ static int run(decode_fn fn, const uint8_t *msg, size_t len, int stream, struct 
     uint8_t *copy = malloc(len ? len : 1);
     assert_non_null(copy);
     memcpy(copy, msg, len);
-    struct cw_pkt_meta meta = {1772323200000000ull, 7, 0, stream};
+    struct cw_pkt_meta meta = {1772323200000000ull, 7, 0, stream, NULL};
     struct cw_event_sink sink = {on_event, g, NULL};
     struct cw_decode_stats st;
     memset(&st, 0, sizeof st);
@@ -559,7 +559,7 @@ static void map_round(const struct cw_enc_map_arg *a, int ac, int result, struct
     memcpy(copy, m3ua, ml);
     struct cw_sigtran *st;
     assert_int_equal(cw_sigtran_new(&st), 0);
-    struct cw_pkt_meta meta = {1, 1, 0, 0};
+    struct cw_pkt_meta meta = {1, 1, 0, 0, NULL};
     struct cw_event_sink sink = {on_event, g, NULL};
     struct cw_decode_stats ds;
     memset(&ds, 0, sizeof ds);
