@@ -34,7 +34,7 @@ struct cw_dissector {
     size_t stream_cap; /* at most this many (CW_STREAM_TOTAL_MAX unless set) */
     cw_dissect_trace_fn trace;  /* optional: every decoded message (decode --trace) */
     void *trace_user;
-    const struct cw_pkt_meta *meta_now; /* the packet being decoded, for the trace */
+    struct cw_pkt_meta meta_now; /* the packet being decoded, for the trace */
     uint64_t *proto_flows; /* classified flows per nDPI protocol id */
     unsigned nprotos;
     struct cw_dissect_stats st;
@@ -167,7 +167,7 @@ void cw_dissect_free(struct cw_dissector *d)
 static void trace_rec(void *user, unsigned proto, const void *rec)
 {
     struct cw_dissector *d = user;
-    d->trace(d->trace_user, proto, d->meta_now, rec);
+    d->trace(d->trace_user, proto, &d->meta_now, rec);
 }
 
 void cw_dissect_set_trace(struct cw_dissector *d, cw_dissect_trace_fn fn, void *user)
@@ -180,7 +180,8 @@ static int decode_app(struct cw_dissector *d, unsigned app, struct cw_slice data
                       const struct cw_pkt_meta *meta, size_t *consumed, size_t *needed)
 {
     struct cw_event_sink counting = {count_event, d, d->trace ? trace_rec : NULL};
-    d->meta_now = meta;
+    if (d->trace)
+        d->meta_now = *meta;
     switch (app) {
     case CW_APP_SIP:
         return cw_sip_decode(data, meta, &counting, &d->st.dec, consumed, needed);
