@@ -115,12 +115,21 @@ static size_t held_bytes(const struct cw_tcp_dir *s)
     return n;
 }
 
+static size_t parts_bytes(const struct cw_tcp_dir *s)
+{
+    size_t n = 0;
+    if (s->parts)
+        for (int k = 0; k < CW_SCTP_PARTS; k++)
+            n += s->parts[k].cap;
+    return n;
+}
+
 /* A flow leaves the table: its buffers go with it. */
 static void flow_gone(void *user, struct cw_flow *f)
 {
     struct cw_dissector *d = user;
     for (int i = 0; i < 2; i++)
-        d->stream_mem -= f->tcp[i].cap + held_bytes(&f->tcp[i]);
+        d->stream_mem -= f->tcp[i].cap + held_bytes(&f->tcp[i]) + parts_bytes(&f->tcp[i]);
     flow_end(user, f);
 }
 
@@ -207,26 +216,31 @@ static int decode_app(struct cw_dissector *d, unsigned app, struct cw_slice data
 
 /* Room for @p n bytes in the direction's buffer, within CW_STREAM_MAX per direction and the
  * stream cap over all flows (a refusal there is counted in stream_memcap). */
-static int ensure_cap(struct cw_dissector *d, struct cw_tcp_dir *s, size_t n)
+static int grow(struct cw_dissector *d, uint8_t **buf, uint32_t *bufcap, size_t n)
 {
     if (n > CW_STREAM_MAX)
         return -1;
-    if (n > s->cap) {
-        uint32_t cap = s->cap ? s->cap : 2048;
+    if (n > *bufcap) {
+        uint32_t cap = *bufcap ? *bufcap : 2048;
         while (cap < n)
             cap *= 2;
-        if (d->stream_mem + (cap - s->cap) > d->stream_cap) {
+        if (d->stream_mem + (cap - *bufcap) > d->stream_cap) {
             d->st.stream_memcap++;
             return -1;
         }
-        uint8_t *nb = realloc(s->buf, cap);
+        uint8_t *nb = realloc(*buf, cap);
         if (!nb)
             return -1;
-        d->stream_mem += cap - s->cap;
-        s->buf = nb;
-        s->cap = cap;
+        d->stream_mem += cap - *bufcap;
+        *buf = nb;
+        *bufcap = cap;
     }
     return 0;
+}
+
+static int ensure_cap(struct cw_dissector *d, struct cw_tcp_dir *s, size_t n)
+{
+    return grow(d, &s->buf, &s->cap, n);
 }
 
 
@@ -813,6 +827,45 @@ static int sctp_seen_before(struct cw_tcp_dir *s, uint32_t tsn)
     return 0;
 }
 
+/* The message a fragment belongs to. A beginning takes a free slot (when every slot is taken,
+ * the first one's message is given up); a middle or end fragment goes on the message of its
+ * stream whose next TSN it is: messages of other streams, and of the same stream when packets
+ * came out of order, may be in progress at the same time. NULL, counted, for a middle or end
+ * fragment whose beginning was not seen (or which came before the fragment it follows). */
+static struct cw_sctp_part *sctp_part(struct cw_dissector *d, struct cw_tcp_dir *s,
+                                      const struct cw_sctp_chunk *ch, int begin)
+{
+    if (!s->parts) {
+        if (!begin) {
+            d->st.sctp_lost_fragments++;
+            return NULL;
+        }
+        s->parts = calloc(CW_SCTP_PARTS, sizeof *s->parts);
+        if (!s->parts)
+            return NULL;
+    }
+    struct cw_sctp_part *free_slot = NULL;
+    for (int k = 0; k < CW_SCTP_PARTS; k++) {
+        struct cw_sctp_part *p = &s->parts[k];
+        if (!begin && p->used && p->stream == ch->stream && p->next_tsn == ch->tsn)
+            return p;
+        if (!p->used && !free_slot)
+            free_slot = p;
+    }
+    if (!begin) {
+        d->st.sctp_lost_fragments++; /* middle or end without its beginning */
+        return NULL;
+    }
+    if (!free_slot) {
+        d->st.sctp_lost_fragments++; /* more messages in progress than slots */
+        free_slot = &s->parts[0];
+    }
+    free_slot->used = 1;
+    free_slot->stream = ch->stream;
+    free_slot->len = 0;
+    return free_slot;
+}
+
 /* Every DATA chunk of an SCTP packet, in order. A user message split over several DATA chunks
  * (B ... E, consecutive TSNs on one stream) is reassembled in the direction's buffer; one
  * message is in progress per direction, which is what signalling links send. */
@@ -837,33 +890,21 @@ static void sctp_data(struct cw_dissector *d, struct cw_flow *f, int dir, const 
             sctp_message(d, f, ch.ppid, ch.data, meta);
             continue;
         }
-        if (be == CW_SCTP_FLAG_B) {
-            if (s->len)
-                d->st.sctp_lost_fragments++; /* a message never finished */
-            s->len = 0;
-            s->sctp_stream = ch.stream;
-            s->next_seq = ch.tsn;
-            s->has_seq = 1;
-        } else if (!s->has_seq || ch.stream != s->sctp_stream || ch.tsn != s->next_seq) {
-            d->st.sctp_lost_fragments++; /* middle or end without its beginning */
-            s->has_seq = 0;
-            s->len = 0;
-            continue;
-        }
-        if (ensure_cap(d, s, (size_t)s->len + ch.data.len)) {
+        struct cw_sctp_part *part = sctp_part(d, s, &ch, be == CW_SCTP_FLAG_B);
+        if (!part)
+            continue; /* counted */
+        if (grow(d, &part->buf, &part->cap, (size_t)part->len + ch.data.len)) {
             d->st.sctp_lost_fragments++;
-            s->has_seq = 0;
-            s->len = 0;
+            part->used = 0;
             continue;
         }
-        memcpy(s->buf + s->len, ch.data.p, ch.data.len);
-        s->len += (uint32_t)ch.data.len;
-        s->next_seq = ch.tsn + 1;
+        memcpy(part->buf + part->len, ch.data.p, ch.data.len);
+        part->len += (uint32_t)ch.data.len;
+        part->next_tsn = ch.tsn + 1;
         if (be == CW_SCTP_FLAG_E) {
             d->st.sctp_reassembled++;
-            sctp_message(d, f, ch.ppid, cw_slice_make(s->buf, s->len), meta);
-            s->has_seq = 0;
-            s->len = 0;
+            part->used = 0;
+            sctp_message(d, f, ch.ppid, cw_slice_make(part->buf, part->len), meta);
         }
     }
     if (rc < 0)

@@ -111,6 +111,10 @@ static void release(struct cw_flow_table *t, struct cw_flow *f,
         free(f->tcp[i].buf);
         cw_tcp_dir_drop_held(&f->tcp[i]);
         free(f->tcp[i].ooo);
+        if (f->tcp[i].parts)
+            for (int k = 0; k < CW_SCTP_PARTS; k++)
+                free(f->tcp[i].parts[k].buf);
+        free(f->tcp[i].parts);
     }
     f->chain = t->free_list;
     t->free_list = f;

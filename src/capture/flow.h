@@ -19,12 +19,23 @@ struct cw_tcp_seg {
 /* Segments held per direction while waiting for a hole to fill; beyond, the hole is lost. */
 #define CW_TCP_OOO_MAX 8
 
-/* One direction of a TCP stream being reassembled, or of an SCTP association (one fragmented
- * user message at a time). */
+/* An SCTP user message being joined from its DATA chunks (B ... E, consecutive TSNs). */
+struct cw_sctp_part {
+    uint8_t *buf;
+    uint32_t len, cap;
+    uint32_t next_tsn; /* the TSN of the next fragment */
+    uint16_t stream;
+    uint8_t used;
+};
+
+/* Fragmented SCTP messages in progress at once per direction: chunks of other messages may come
+ * between those of one (other streams, or packets reordered). */
+#define CW_SCTP_PARTS 4
+
+/* One direction of a TCP stream being reassembled, or of an SCTP association. */
 struct cw_tcp_dir {
-    uint32_t next_seq; /* TCP: next sequence number; SCTP: next TSN of the message in progress */
+    uint32_t next_seq; /* TCP: next sequence number */
     uint8_t has_seq;
-    uint16_t sctp_stream; /* SCTP: stream of the message in progress */
     uint8_t *buf; /* partial message carried over to the next segment; allocated per flow */
     uint32_t len, cap;
     struct cw_tcp_seg *ooo; /* CW_TCP_OOO_MAX slots, allocated on the first out-of-order one */
@@ -37,6 +48,7 @@ struct cw_tcp_dir {
     uint32_t sctp_top_tsn;  /* highest TSN delivered */
     uint64_t sctp_seen;     /* bit i: TSN sctp_top_tsn - i was delivered */
     uint8_t sctp_has_tsn;
+    struct cw_sctp_part *parts; /* SCTP: CW_SCTP_PARTS slots, allocated on the first fragment */
 };
 
 /** Free the out-of-order segments held in @p s (the flow keeps going). */

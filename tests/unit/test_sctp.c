@@ -294,6 +294,66 @@ static void test_dissect_retransmission(void **state)
     cw_dissect_free(d);
 }
 
+/* Fragments of several messages in progress at once: two streams interleaved, and two messages
+ * of one stream whose packets came out of order (TSNs 41 B, 43 B, 42 E, 44 E): each message is
+ * joined from its own fragments, by TSN. */
+static void test_dissect_interleaved_fragments(void **state)
+{
+    (void)state;
+    struct cap cap;
+    memset(&cap, 0, sizeof cap);
+    struct cw_event_sink sink = {on_event, &cap, NULL};
+    struct cw_dissector *d;
+    assert_int_equal(cw_dissect_new(&sink, &d), 0);
+    size_t n = sizeof MESSAGE - 1, a = 50;
+    static const struct {
+        uint32_t tsn;
+        uint16_t stream;
+        int first;
+        const char *msg;
+    } order[] = {
+        {30, 1, 1, INVITE}, {40, 2, 1, MESSAGE}, {31, 1, 0, INVITE}, {41, 2, 0, MESSAGE},
+        {50, 3, 1, INVITE}, {52, 3, 1, MESSAGE}, {51, 3, 0, INVITE}, {53, 3, 0, MESSAGE},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *m = order[i].msg;
+        size_t len = m == INVITE ? sizeof INVITE - 1 : n;
+        struct frame f;
+        start(&f, 0);
+        if (order[i].first)
+            data_chunk(&f, 2, order[i].tsn, order[i].stream, 0, m, a);
+        else
+            data_chunk(&f, 1, order[i].tsn, order[i].stream, 0, m + a, len - a);
+        finish(&f);
+        feed(d, &f, i + 1);
+    }
+    assert_int_equal(cap.n, 4);
+    assert_int_equal(cap.kind[0], CW_EV_CALL);
+    assert_int_equal(cap.frame[0], 3);
+    assert_int_equal(cap.kind[1], CW_EV_SMS_MO);
+    assert_string_equal(cap.text[1], "hello");
+    assert_int_equal(cap.frame[1], 4);
+    assert_int_equal(cap.kind[2], CW_EV_CALL);
+    assert_int_equal(cap.frame[2], 7);
+    assert_int_equal(cap.kind[3], CW_EV_SMS_MO);
+    assert_int_equal(cap.frame[3], 8);
+    struct cw_dissect_stats st;
+    cw_dissect_stats(d, &st);
+    assert_int_equal(st.sctp_reassembled, 4);
+    assert_int_equal(st.sctp_lost_fragments, 0);
+    /* more beginnings than slots: the oldest message is given up, counted */
+    for (uint32_t k = 0; k <= CW_SCTP_PARTS; k++) {
+        struct frame f;
+        start(&f, 0);
+        data_chunk(&f, 2, 100 + 2 * k, (uint16_t)k, 0, MESSAGE, a);
+        finish(&f);
+        feed(d, &f, 20 + k);
+    }
+    cw_dissect_stats(d, &st);
+    assert_int_equal(st.sctp_lost_fragments, 1);
+    cw_dissect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_chunk_walk),
         cmocka_unit_test(test_dissect_chunks_and_fragments),
         cmocka_unit_test(test_dissect_retransmission),
+        cmocka_unit_test(test_dissect_interleaved_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
