@@ -373,6 +373,26 @@ static size_t tcp_parse(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp
     return data.len;
 }
 
+/* Append to the direction's buffer as much of @p data as fits in CW_STREAM_MAX (*taken says
+ * how much). Returns -1 when it could not be kept: those bytes are dropped and the partial
+ * message is lost (counted as an overflow); the next call starts from an empty buffer. */
+static int append_what_fits(struct cw_dissector *d, struct cw_tcp_dir *s, struct cw_slice data,
+                            size_t *taken)
+{
+    size_t n = CW_STREAM_MAX - s->len;
+    if (n > data.len)
+        n = data.len;
+    *taken = n;
+    if (n == 0 || ensure_cap(d, s, (size_t)s->len + n)) {
+        d->st.tcp_overflows++;
+        tcp_lost(s, 0);
+        return -1;
+    }
+    memcpy(s->buf + s->len, data.p, n);
+    s->len += (uint32_t)n;
+    return 0;
+}
+
 /* Bytes for the flow's decoder. Returns how many of @p data were taken (all, unless a message
  * too long to keep began: the caller drops its bytes, s->skip, then calls again). */
 static size_t app_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_dir *s,
@@ -392,16 +412,9 @@ static size_t app_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_
         return data.len;
     }
     /* Append what fits (a message never needs more than CW_STREAM_MAX), parse, keep the rest. */
-    size_t n = CW_STREAM_MAX - s->len;
-    if (n > data.len)
-        n = data.len;
-    if (n == 0 || ensure_cap(d, s, (size_t)s->len + n)) {
-        d->st.tcp_overflows++;
-        tcp_lost(s, 0);
+    size_t n;
+    if (append_what_fits(d, s, data, &n))
         return n;
-    }
-    memcpy(s->buf + s->len, data.p, n);
-    s->len += (uint32_t)n;
     size_t done = tcp_parse(d, f, s, cw_slice_make(s->buf, s->len), meta);
     memmove(s->buf, s->buf + done, s->len - done);
     s->len -= (uint32_t)done;
@@ -549,16 +562,9 @@ static size_t ws_feed(struct cw_dissector *d, struct cw_flow *f, struct cw_tcp_d
         s->len = 0;
         return data.len;
     }
-    size_t n = CW_STREAM_MAX - s->len;
-    if (n > data.len)
-        n = data.len;
-    if (n == 0 || ensure_cap(d, s, (size_t)s->len + n)) {
-        d->st.tcp_overflows++;
-        tcp_lost(s, 0);
+    size_t n;
+    if (append_what_fits(d, s, data, &n))
         return n;
-    }
-    memcpy(s->buf + s->len, data.p, n);
-    s->len += (uint32_t)n;
     ws_parse(d, s, meta);
     return n;
 }

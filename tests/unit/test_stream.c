@@ -1430,6 +1430,24 @@ static void test_stream_memcap(void **state)
     assert_int_equal(st.stream_memcap, FLOWS - 4);
     assert_int_equal(st.tcp_overflows, FLOWS - 4);
     assert_true(st.stream_mem > 0 && st.stream_mem <= 4 * 2048);
+    /* a kept partial message that would need a bigger buffer, at the cap: its bytes are
+     * dropped (counted) and the stream goes on */
+    static const uint8_t big_head[16] = {0, 0, 0x0b, 0xb8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9};
+    static uint8_t big[3000];
+    memcpy(big, big_head, sizeof big_head); /* a submit_sm of 3000 bytes */
+    for (int part = 0; part < 3; part++) {
+        size_t from = (size_t)part * 1000, n = 1000;
+        size_t len = cw_pkt_build_tcp(frame, sizeof frame, &a[0], big + from, n);
+        assert_true(len > 0);
+        a[0].tcp_seq += (uint32_t)n;
+        struct cw_raw_pkt raw = {1767225600000000ull + frame_no, frame, (uint32_t)len,
+                                 (uint32_t)len, ++frame_no, CW_LINKTYPE_ETHERNET};
+        cw_dissect_packet(d, &raw, CW_LINKTYPE_ETHERNET, 0);
+    }
+    cw_dissect_stats(d, &st);
+    assert_int_equal(st.stream_memcap, FLOWS - 4 + 1);
+    assert_int_equal(st.tcp_overflows, FLOWS - 4 + 1);
+    assert_true(st.stream_mem <= 4 * 2048);
     cw_dissect_finish(d);
     cw_dissect_stats(d, &st);
     assert_int_equal(st.stream_mem, 0);
