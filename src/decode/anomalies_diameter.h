@@ -11,7 +11,8 @@
  * avp_padding    an AVP's data fits its parent but its padding to 4 does not
  * depth          Grouped AVPs nested deeper than the cap (counted once per message)
  * bad_value      an identity AVP that is not what its type says (digits, TBCD, enum size)
- * no_identity    a request that maps to an event carried no IMSI, number or IMEI
+ * no_identity    a request that maps to an event carried no IMSI, number or IMEI (a CCR
+ *                update or termination need not: it gives no event and is not counted)
  * bad_sms_pdu    an SGd SM-RP-UI that is not an SMS-SUBMIT / SMS-DELIVER TPDU */
 #define CW_DIAMETER_ANOMALIES(X)                                                         \
     X(DIAMETER_BAD_VERSION, "diameter_bad_version")                                      \

@@ -62,6 +62,7 @@ enum {
     AVP_USER_EQUIPMENT_INFO = 458,
     AVP_USER_EQUIPMENT_INFO_TYPE = 459,
     AVP_USER_EQUIPMENT_INFO_VALUE = 460,
+    AVP_CC_REQUEST_TYPE = 416,
 };
 
 /* AVP codes, vendor 3GPP (TS 29.329 6.3.2, TS 29.272 7.3.3-7.3.5, TS 29.338 6.3.3). */
@@ -88,6 +89,7 @@ struct dia_msg {
     struct cw_slice imeisv;    /* User-Equipment-Info-Value of type IMEISV */
     /* SGd SM-RP-UI (TS 29.338 6.3.3.2): the SMS TPDU of TS 23.040 (sms_tpdu.c). */
     struct cw_slice sm_rp_ui;
+    uint32_t cc_request_type; /* CC-Request-Type (RFC 4006 8.3): 1 initial .. 4 event; 0 none */
     int depth_noted;
 };
 
@@ -188,6 +190,11 @@ static void on_avp(uint32_t code, uint32_t vendor, struct cw_slice data, unsigne
         case AVP_USER_EQUIPMENT_INFO_VALUE:
             if (parent == AVP_USER_EQUIPMENT_INFO)
                 set_first(&g->value, data);
+            break;
+        case AVP_CC_REQUEST_TYPE:
+            if (parent == 0 && data.len == 4 && !m->cc_request_type)
+                m->cc_request_type = (uint32_t)data.p[0] << 24 | (uint32_t)data.p[1] << 16 |
+                                     (uint32_t)data.p[2] << 8 | data.p[3];
             break;
         default:
             break;
@@ -429,8 +436,15 @@ static void emit_event(int kind, const struct dia_msg *m, const struct cw_pkt_me
         if (r == 0 && t.has_text)
             ev.text = cw_slice_make(sms_text, t.text_len);
     }
-    if (!ev.calling[0] && !ev.imsi[0] && !ev.imei[0])
+    if (!ev.calling[0] && !ev.imsi[0] && !ev.imei[0]) {
+        /* An update or the end of a credit-control session need not name the subscriber
+         * again (RFC 4006 8.46, TS 29.212 4.5.1: Subscription-Id is sent at its start): no
+         * event, and nothing wrong. */
+        if (kind == CW_EV_DATA_SESSION &&
+            (m->cc_request_type == 2 || m->cc_request_type == 3))
+            return;
         note(st, CW_DA_DIAMETER_NO_IDENTITY);
+    }
     if (sink && sink->emit)
         sink->emit(sink->user, &ev);
 }

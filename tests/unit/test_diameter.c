@@ -357,6 +357,39 @@ static void test_ccr_gy_subscription_ids(void **state)
     assert_int_equal(anomalies(&st), 0);
 }
 
+/* A CCR update or termination need not name the subscriber (it did at the start of the
+ * session): no event and no anomaly; an initial or event CCR without one is an anomaly. */
+static void test_ccr_without_identity(void **state)
+{
+    (void)state;
+    struct msgb m;
+    struct cap c;
+    struct cw_decode_stats st;
+    for (uint32_t type = 1; type <= 4; type++) {
+        msg_begin(&m, 0xc0, 272, 4);
+        avp_str(&m, 263, 0, "pgw;1;2");
+        avp_u32(&m, 416, 0, type);
+        avp_u32(&m, 415, 0, 1);
+        msg_end(&m);
+        dgram_ok(&m, &c, &st);
+        int update = type == 2 || type == 3;
+        assert_int_equal(c.n, update ? 0 : 1);
+        assert_int_equal(st.anomalies[CW_DA_DIAMETER_NO_IDENTITY], update ? 0 : 1);
+    }
+    /* an update that does name the subscriber gives its event */
+    msg_begin(&m, 0xc0, 272, 4);
+    avp_u32(&m, 416, 0, 2);
+    size_t g = avp_open(&m, 443, 0);
+    avp_u32(&m, 450, 0, 1);
+    avp_str(&m, 444, 0, "460001234567890");
+    avp_close(&m, g);
+    msg_end(&m);
+    dgram_ok(&m, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ev[0].imsi, "460001234567890");
+    assert_int_equal(anomalies(&st), 0);
+}
+
 static void test_ccr_gx_msisdn_tbcd_imeisv(void **state)
 {
     (void)state;
@@ -905,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_ccr_gy_subscription_ids),
         cmocka_unit_test(test_ccr_gx_msisdn_tbcd_imeisv),
         cmocka_unit_test(test_ccr_variants),
+        cmocka_unit_test(test_ccr_without_identity),
         cmocka_unit_test(test_sgd_sms),
         cmocka_unit_test(test_answers_and_other_commands),
         cmocka_unit_test(test_two_messages_one_slice),

@@ -32,7 +32,9 @@
  *            A frame with several components (SCTP bundling) is compared loosely: each event's
  *            identities must be among that frame's values, its text part of it.
  * GTP-C and RADIUS messages of those kinds without any identity give no event; Diameter
- * requests of those kinds always give one (diameter_no_identity is counted when it is empty).
+ * requests of those kinds always give one (diameter_no_identity is counted when it is empty),
+ * except a CCR update or termination (CC-Request-Type 2, 3), which need not name the
+ * subscriber.
  * An IMEI is compared with its check digit recomputed from the first 14 digits (TS 23.003
  * 6.2.1).
  */
@@ -49,6 +51,7 @@
 struct want {
     const char *kind;
     int loose;
+    int optional; /* may give no event (a bundled CCR update: which has an identity is unknown) */
     char calling[512], called[512], imsi[256], imei[256], text[2048];
 };
 
