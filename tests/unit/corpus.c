@@ -20,6 +20,11 @@ int corpus_present(void)
     return 0;
 }
 
+int corpus_exit(int rc)
+{
+    return rc == 0 && !tu_exists(CW_CORPUS_DIR "/MANIFEST.md") ? CW_TEST_SKIPPED : rc;
+}
+
 /* ---- a growing list of problems, reported together ---- */
 
 

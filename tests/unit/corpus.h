@@ -10,6 +10,13 @@
 /** 1 when CW_CORPUS_DIR holds the corpus; else prints why the test is skipped and returns 0. */
 int corpus_present(void);
 
+/* ctest's SKIP_RETURN_CODE for the unit tests (tests/CMakeLists.txt). */
+#define CW_TEST_SKIPPED 77
+
+/** What a test program whose every case needs the corpus returns: @p rc, or CW_TEST_SKIPPED
+ *  when the group passed only because the corpus is absent (so ctest says "skipped"). */
+int corpus_exit(int rc);
+
 struct report {
     char *text;
     size_t len, cap;

@@ -139,5 +139,5 @@ int main(void)
     tests[N] = h;
     struct CMUnitTest all = {"complete", test_complete, NULL, NULL, NULL};
     tests[N + 1] = all;
-    return _cmocka_run_group_tests("corpus_decoders", tests, N + 2, NULL, NULL);
+    return corpus_exit(_cmocka_run_group_tests("corpus_decoders", tests, N + 2, NULL, NULL));
 }

@@ -239,5 +239,5 @@ int main(void)
     }
     struct CMUnitTest all = {"complete", test_complete, NULL, NULL, NULL};
     tests[N] = all;
-    return _cmocka_run_group_tests("corpus_map", tests, N + 1, NULL, NULL);
+    return corpus_exit(_cmocka_run_group_tests("corpus_map", tests, N + 1, NULL, NULL));
 }

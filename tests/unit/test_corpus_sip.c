@@ -451,7 +451,8 @@ static void test_expected_rules(void **state)
     assert_string_equal(out, "88270006");
     tx_sip_party("sip:Ivan@Verso.com", "Ivan", out, sizeof out);
     assert_string_equal(out, "Ivan");
-    tx_sip_party("sip:x", "12675941249_Uclx8s21Ck82KTJtkFC1ltbEbcHGKjXLrsz2bdJVWGX", out, sizeof out);
+    tx_sip_party("sip:x", "12675941249_Uclx8s21Ck82KTJtkFC1ltbEbcHGKjXLrsz2bdJVWGX", out,
+                 sizeof out);
     assert_string_equal(out, "12675941249_Uclx8s21Ck82KTJtkFC");
     assert_int_equal(strlen(out), CW_NUM_MAX - 1);
 
@@ -479,5 +480,6 @@ int main(void)
         t.name = FILES[i];
         tests[i + 2] = t;
     }
-    return _cmocka_run_group_tests("test_corpus_sip", tests, NFILES + 2, NULL, NULL);
+    int rc = _cmocka_run_group_tests("test_corpus_sip", tests, NFILES + 2, NULL, NULL);
+    return corpus_exit(rc);
 }

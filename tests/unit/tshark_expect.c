@@ -997,13 +997,18 @@ static void paste_column(const char *tsv, const char *col, const char *name)
     free(b);
 }
 
-int tx_tshark(const char *pcap, const char *proto, const char *out_tsv)
+int tx_have_tshark(void)
 {
     int st = -1;
     char *v = tu_run("tshark -v >/dev/null 2>&1 && echo yes", &st);
     int have = v && !strncmp(v, "yes", 3);
     free(v);
-    if (!have) {
+    return have;
+}
+
+int tx_tshark(const char *pcap, const char *proto, const char *out_tsv)
+{
+    if (!tx_have_tshark()) {
         print_message("tshark not installed (scripts/install-deps.sh installs it): comparison "
                       "with tshark skipped\n");
         return 77;

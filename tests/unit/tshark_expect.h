@@ -120,6 +120,9 @@ void tx_compare(const char *label, const char *pcap, const char *tsvpath, expect
  */
 int tx_tshark(const char *pcap, const char *proto, const char *out_tsv);
 
+/** 1 when tshark can be run. */
+int tx_have_tshark(void);
+
 /** The column @p name of @p t, or -1 when it has none. */
 int tsv_col_opt(const struct tsv *t, const char *name);
 
