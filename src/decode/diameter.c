@@ -316,12 +316,7 @@ static int e164_digits(struct cw_slice v, char out[CW_NUM_MAX])
 /* MSISDN AVP (TS 29.329 6.3.2): E.164 in international form, TBCD-encoded. */
 static int msisdn_digits(struct cw_slice v, char out[CW_NUM_MAX])
 {
-    char tmp[CW_NUM_MAX];
-    int n = cw_tbcd_decode(v.p, v.len, tmp, sizeof tmp);
-    if (n <= 0 || !all_digits((const uint8_t *)tmp, (size_t)n))
-        return -1;
-    memcpy(out, tmp, (size_t)n + 1);
-    return 0;
+    return cw_tbcd_digits(v.p, v.len, 1, CW_NUM_MAX - 1, out, CW_NUM_MAX) < 0 ? -1 : 0;
 }
 
 /* Terminal-Information / IMEI (TS 29.272 7.3.4): UTF8String of 14 or 15 digits. */

@@ -136,22 +136,6 @@ static void set_first(struct cw_slice *dst, int *has, struct cw_slice v)
     }
 }
 
-/* TBCD into decimal digits only (a filler may only end the number), @p min..@p max digits. */
-static int tbcd_digits(struct cw_slice v, size_t min, size_t max, char *out, size_t outsz)
-{
-    char tmp[2 * 16 + 1];
-    if (v.len == 0 || v.len > 16)
-        return -1;
-    int n = cw_tbcd_decode(v.p, v.len, tmp, sizeof tmp);
-    if (n < 0 || (size_t)n < min || (size_t)n > max || (size_t)n >= outsz)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (tmp[i] < '0' || tmp[i] > '9')
-            return -1;
-    memcpy(out, tmp, (size_t)n + 1);
-    return n;
-}
-
 /* Identities into an event; emits it when at least one is valid. */
 static void emit_ids(struct gtp_ctx *x, const struct gtp_ids *ids)
 {
@@ -165,12 +149,14 @@ static void emit_ids(struct gtp_ctx *x, const struct gtp_ids *ids)
     ev.kind = CW_EV_DATA_SESSION;
     ev.proto = CW_PROTO_GTP;
     /* IMSI: MCC + MNC + MSIN, 6 to 15 digits (TS 23.003 2.2), at most 8 octets. */
-    if (ids->has_imsi && tbcd_digits(ids->imsi, 6, 15, ev.imsi, sizeof ev.imsi) < 0) {
+    if (ids->has_imsi &&
+        cw_tbcd_digits(ids->imsi.p, ids->imsi.len, 6, 15, ev.imsi, sizeof ev.imsi) < 0) {
         ev.imsi[0] = 0;
         note(x, CW_DA_GTP_BAD_VALUE);
     }
     if (ids->has_msisdn) {
-        if (tbcd_digits(ids->msisdn, 1, CW_NUM_MAX - 1, ev.calling, sizeof ev.calling) < 0) {
+        if (cw_tbcd_digits(ids->msisdn.p, ids->msisdn.len, 1, CW_NUM_MAX - 1, ev.calling,
+                           sizeof ev.calling) < 0) {
             ev.calling[0] = 0;
             note(x, CW_DA_GTP_BAD_VALUE);
         } else if (ids->msisdn_intl) {
@@ -179,7 +165,7 @@ static void emit_ids(struct gtp_ctx *x, const struct gtp_ids *ids)
     }
     if (ids->has_mei) {
         char d[17];
-        int n = tbcd_digits(ids->mei, 14, 16, d, sizeof d);
+        int n = cw_tbcd_digits(ids->mei.p, ids->mei.len, 14, 16, d, sizeof d);
         if (n < 0 || cw_imei_normalize(d, (size_t)n, ev.imei) != 0) {
             ev.imei[0] = 0;
             note(x, CW_DA_GTP_BAD_VALUE);
@@ -326,6 +312,32 @@ static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids,
     }
 }
 
+/* GTPv0/v1 with PT set, not a G-PDU or a GTP' data record message: control plane, ours.
+ * Otherwise counted (GTP' charging or user plane). */
+static int v01_control(struct gtp_ctx *x, uint8_t flags, uint8_t type)
+{
+    if (!(flags & GTP1_FLAG_PT) || type == GTP1_MSG_GPDU || type == GTP1_MSG_DATA_RECORD_REQ ||
+        type == GTP1_MSG_DATA_RECORD_RSP) {
+        note(x, CW_DA_GTP_NOT_GTPC);
+        return 0;
+    }
+    return 1;
+}
+
+/* The @p len bytes the header's Length counts, at the cursor: -1 when they are not all there
+ * (truncated); bytes after them are counted as trailing. */
+static int v01_body(struct gtp_ctx *x, struct cw_cursor *c, uint16_t len, struct cw_slice *body)
+{
+    if (len > cw_cur_left(c)) {
+        note(x, CW_DA_GTP_TRUNCATED);
+        return -1;
+    }
+    if (len < cw_cur_left(c))
+        note(x, CW_DA_GTP_TRAILING);
+    *body = cw_cur_take(c, len);
+    return 0;
+}
+
 static void v1_datagram(struct gtp_ctx *x, struct cw_slice data)
 {
     struct cw_cursor c = cw_cur_make(data.p, data.len);
@@ -337,18 +349,9 @@ static void v1_datagram(struct gtp_ctx *x, struct cw_slice data)
         note(x, CW_DA_GTP_TRUNCATED);
         return;
     }
-    if (!(flags & GTP1_FLAG_PT) || type == GTP1_MSG_GPDU || type == GTP1_MSG_DATA_RECORD_REQ ||
-        type == GTP1_MSG_DATA_RECORD_RSP) {
-        note(x, CW_DA_GTP_NOT_GTPC); /* GTP' or user plane */
+    struct cw_slice body;
+    if (!v01_control(x, flags, type) || v01_body(x, &c, len, &body))
         return;
-    }
-    if (len > cw_cur_left(&c)) {
-        note(x, CW_DA_GTP_TRUNCATED);
-        return;
-    }
-    if (len < cw_cur_left(&c))
-        note(x, CW_DA_GTP_TRAILING);
-    struct cw_slice body = cw_cur_take(&c, len);
     struct cw_cursor b = cw_cur_make(body.p, body.len);
     if (flags & GTP1_FLAGS_OPT) {
         cw_cur_skip(&b, 3); /* sequence number, N-PDU number */
@@ -393,27 +396,21 @@ static void v0_datagram(struct gtp_ctx *x, struct cw_slice data)
     uint8_t flags = cw_cur_u8(&c);
     uint8_t type = cw_cur_u8(&c);
     uint16_t len = cw_cur_u16be(&c);
-    if (!(flags & GTP1_FLAG_PT) || type == GTP1_MSG_GPDU || type == GTP1_MSG_DATA_RECORD_REQ ||
-        type == GTP1_MSG_DATA_RECORD_RSP) {
-        note(x, CW_DA_GTP_NOT_GTPC); /* GTP' v0, or user plane */
+    if (!v01_control(x, flags, type))
         return;
-    }
     cw_cur_skip(&c, 8); /* sequence, flow label, SNDCP N-PDU number, spare */
     struct cw_slice tid = cw_cur_take(&c, 8);
+    struct cw_slice body;
     if (c.err) {
         note(x, CW_DA_GTP_TRUNCATED);
         return;
     }
-    if (len > cw_cur_left(&c)) {
-        note(x, CW_DA_GTP_TRUNCATED);
+    if (v01_body(x, &c, len, &body))
         return;
-    }
-    if (len < cw_cur_left(&c))
-        note(x, CW_DA_GTP_TRAILING);
     count_message(x);
     if (type != GTP1_MSG_CREATE_PDP_REQ)
         return;
-    struct cw_cursor b = cw_cur_make(c.p, len);
+    struct cw_cursor b = cw_cur_make(body.p, body.len);
     struct gtp_ids ids;
     memset(&ids, 0, sizeof ids);
     /* The IMSI is the TID less its NSAPI nibble: 15 nibbles, a filler ends it. */

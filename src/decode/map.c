@@ -130,27 +130,11 @@ static void arg_ber(struct map_arg *a, int r)
 
 /* ---- MAP values ---- */
 
-/* TBCD into decimal digits only (a filler may only end the string), @p min..@p max of them. */
-static int tbcd_digits(struct cw_slice v, size_t min, size_t max, char *out, size_t outsz)
-{
-    char tmp[2 * 20 + 1];
-    if (v.len > 20)
-        return -1;
-    int n = cw_tbcd_decode(v.p, v.len, tmp, sizeof tmp);
-    if (n < 0 || (size_t)n < min || (size_t)n > max || (size_t)n >= outsz)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (tmp[i] < '0' || tmp[i] > '9')
-            return -1;
-    memcpy(out, tmp, (size_t)n + 1);
-    return n;
-}
-
 /* IMSI ::= TBCD-STRING (SIZE (3..8)): MCC + MNC + MSIN, 6 to 15 digits (TS 23.003 2.2). */
 static int get_imsi(struct map_arg *a, const struct cw_ber_tlv *t, char out[CW_IMSI_MAX])
 {
     if (t->cons || t->val.len < 3 || t->val.len > 8 ||
-        tbcd_digits(t->val, 6, 15, out, CW_IMSI_MAX) < 0) {
+        cw_tbcd_digits(t->val.p, t->val.len, 6, 15, out, CW_IMSI_MAX) < 0) {
         out[0] = 0;
         arg_bad(a);
         return -1;
@@ -163,8 +147,7 @@ static int get_addr(struct map_arg *a, const struct cw_ber_tlv *t, char out[CW_N
                     int *intl)
 {
     if (t->cons || t->val.len < 2 ||
-        tbcd_digits(cw_slice_make(t->val.p + 1, t->val.len - 1), 1, CW_NUM_MAX - 1, out,
-                    CW_NUM_MAX) < 0) {
+        cw_tbcd_digits(t->val.p + 1, t->val.len - 1, 1, CW_NUM_MAX - 1, out, CW_NUM_MAX) < 0) {
         out[0] = 0;
         arg_bad(a);
         return -1;
@@ -178,7 +161,8 @@ static int get_addr(struct map_arg *a, const struct cw_ber_tlv *t, char out[CW_N
 static int get_imei(struct map_arg *a, const struct cw_ber_tlv *t, char out[CW_IMEI_MAX])
 {
     char d[17];
-    int n = t->cons || t->val.len != 8 ? -1 : tbcd_digits(t->val, 14, 16, d, sizeof d);
+    int n = t->cons || t->val.len != 8 ? -1
+                                        : cw_tbcd_digits(t->val.p, t->val.len, 14, 16, d, sizeof d);
     if (n < 0 || cw_imei_normalize(d, (size_t)n, out) != 0) {
         out[0] = 0;
         arg_bad(a);

@@ -340,21 +340,33 @@ static int user_part(struct cw_sigtran *s, struct cw_slice sif, struct cw_map_re
     return sccp(s, sif, ctx, meta, sink, st);
 }
 
-static int m3ua(struct cw_sigtran *s, struct cw_slice msg, const struct cw_pkt_meta *meta,
-                const struct cw_event_sink *sink, struct cw_decode_stats *st)
+/* The common header M3UA (RFC 4666 3.1) and M2PA (RFC 4165 2.1) share: version 1, a spare
+ * octet, message class and type, and a length that covers the header and fits the message.
+ * Returns 0, or -1 when it is not that. */
+static int common_header(struct cw_slice msg, uint32_t min_len, uint8_t *mclass, uint8_t *type,
+                         uint32_t *mlen)
 {
     struct cw_cursor c = cw_cur_make(msg.p, msg.len);
     uint8_t version = cw_cur_u8(&c);
     cw_cur_u8(&c);
-    uint8_t mclass = cw_cur_u8(&c), type = cw_cur_u8(&c);
-    uint32_t mlen = cw_cur_u32be(&c);
-    if (c.err || version != 1 || mlen < 8 || mlen > msg.len) {
+    *mclass = cw_cur_u8(&c);
+    *type = cw_cur_u8(&c);
+    *mlen = cw_cur_u32be(&c);
+    return c.err || version != 1 || *mlen < min_len || *mlen > msg.len ? -1 : 0;
+}
+
+static int m3ua(struct cw_sigtran *s, struct cw_slice msg, const struct cw_pkt_meta *meta,
+                const struct cw_event_sink *sink, struct cw_decode_stats *st)
+{
+    uint8_t mclass, type;
+    uint32_t mlen;
+    if (common_header(msg, 8, &mclass, &type, &mlen)) {
         count(st, CW_DA_M3UA_BAD_HEADER);
         return CW_PARSE_ERROR;
     }
     if (mclass != 1 || type != 1)
         return CW_PARSE_OK; /* management, ASP state and traffic, SSNM, routing keys */
-    c = cw_cur_make(msg.p + 8, mlen - 8);
+    struct cw_cursor c = cw_cur_make(msg.p + 8, mlen - 8);
     while (cw_cur_left(&c) >= 4) {
         uint16_t tag = cw_cur_u16be(&c), plen = cw_cur_u16be(&c);
         if (plen < 4 || (size_t)plen - 4 > cw_cur_left(&c)) {
@@ -384,12 +396,9 @@ static int m3ua(struct cw_sigtran *s, struct cw_slice msg, const struct cw_pkt_m
 static int m2pa(struct cw_sigtran *s, struct cw_slice msg, const struct cw_pkt_meta *meta,
                 const struct cw_event_sink *sink, struct cw_decode_stats *st)
 {
-    struct cw_cursor c = cw_cur_make(msg.p, msg.len);
-    uint8_t version = cw_cur_u8(&c);
-    cw_cur_u8(&c);
-    uint8_t mclass = cw_cur_u8(&c), type = cw_cur_u8(&c);
-    uint32_t mlen = cw_cur_u32be(&c);
-    if (c.err || version != 1 || mclass != 11 || mlen < 16 || mlen > msg.len) {
+    uint8_t mclass, type;
+    uint32_t mlen;
+    if (common_header(msg, 16, &mclass, &type, &mlen) || mclass != 11) {
         count(st, CW_DA_M2PA_BAD_HEADER);
         return CW_PARSE_ERROR;
     }

@@ -1,6 +1,8 @@
 /* tbcd.c - telephony BCD digits. */
 #include "util/tbcd.h"
 
+#include <string.h>
+
 int cw_tbcd_decode(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
     static const char digit[16] = "0123456789*#abc";
@@ -22,4 +24,20 @@ int cw_tbcd_decode(const uint8_t *p, size_t len, char *out, size_t outsz)
     }
     out[n] = 0;
     return (int)n;
+}
+
+int cw_tbcd_digits(const uint8_t *p, size_t len, size_t min, size_t max, char *out,
+                   size_t outsz)
+{
+    char tmp[2 * 20 + 1];
+    if (len == 0 || len > 20)
+        return -1;
+    int n = cw_tbcd_decode(p, len, tmp, sizeof tmp);
+    if (n < 0 || (size_t)n < min || (size_t)n > max || (size_t)n >= outsz)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (tmp[i] < '0' || tmp[i] > '9')
+            return -1;
+    memcpy(out, tmp, (size_t)n + 1);
+    return n;
 }

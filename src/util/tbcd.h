@@ -15,4 +15,12 @@
  */
 int cw_tbcd_decode(const uint8_t *p, size_t len, char *out, size_t outsz);
 
+/**
+ * Decode TBCD that must be a decimal number of @p min..@p max digits (@p min at least 1):
+ * fillers only at the end, no '*', '#' or 'a'-'c'. Returns the number of digits written to
+ * @p out (NUL-terminated, room @p outsz), or -1.
+ */
+int cw_tbcd_digits(const uint8_t *p, size_t len, size_t min, size_t max, char *out,
+                   size_t outsz);
+
 #endif

@@ -13,8 +13,14 @@
 void tu_cap_event(void *user, const struct cw_event *ev)
 {
     struct tu_cap *c = user;
-    if (c->n < TU_MAX_EV)
+    if (c->n < TU_MAX_EV) {
+        size_t n = ev->text.len < sizeof c->text[0] ? ev->text.len : sizeof c->text[0] - 1;
+        if (n)
+            memcpy(c->text[c->n], ev->text.p, n);
+        c->text[c->n][n] = 0;
         c->ev[c->n] = *ev;
+        c->ev[c->n].text = cw_slice_make(c->text[c->n], n);
+    }
     c->n++;
 }
 

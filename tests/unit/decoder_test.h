@@ -14,9 +14,10 @@
 struct tu_cap {
     int n; /* events seen (may exceed TU_MAX_EV; only the first are kept) */
     struct cw_event ev[TU_MAX_EV];
+    char text[TU_MAX_EV][512]; /* copies of the texts (ev[i].text points here), cut to 511 */
 };
 
-/** Event sink callback: @p user is a struct tu_cap. */
+/** Event sink callback: @p user is a struct tu_cap. Keeps a copy of each event and its text. */
 void tu_cap_event(void *user, const struct cw_event *ev);
 
 /** All anomalies counted in @p st. */

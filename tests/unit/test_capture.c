@@ -14,6 +14,7 @@
 
 #include "capture/capture.h"
 #include "capture/dissect.h"
+#include "decoder_test.h"
 #include "testutil.h"
 #include "util/error.h"
 
@@ -423,31 +424,8 @@ static void tcp_ack_pkt(struct buf *b, const uint8_t *src, const uint8_t *dst, u
     ip4_end(b, ip);
 }
 
-/* ---- an event sink that keeps copies ---- */
-
-#define MAX_EVENTS 16
-
-struct got {
-    int n;
-    struct cw_event ev[MAX_EVENTS];
-    char text[MAX_EVENTS][256];
-};
-
-static void on_event(void *user, const struct cw_event *ev)
-{
-    struct got *g = user;
-    assert_true(g->n < MAX_EVENTS);
-    g->ev[g->n] = *ev;
-    assert_true(ev->text.len < sizeof g->text[0]);
-    if (ev->text.len)
-        memcpy(g->text[g->n], ev->text.p, ev->text.len);
-    g->text[g->n][ev->text.len] = 0;
-    g->ev[g->n].text = cw_slice_make(g->text[g->n], ev->text.len);
-    g->n++;
-}
-
 struct fixture {
-    struct got got;
+    struct tu_cap got;
     struct cw_dissector *d;
     uint64_t frame, ts;
 };
@@ -457,7 +435,7 @@ static int setup(void **state)
     struct fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
-    struct cw_event_sink sink = {on_event, &fx->got, NULL};
+    struct cw_event_sink sink = {tu_cap_event, &fx->got, NULL};
     if (cw_dissect_new(&sink, &fx->d) != 0) {
         free(fx);
         return -1;

@@ -28,6 +28,7 @@
 #include "decode/websocket.h"
 #include "synth/pcapw.h"
 #include "synth/pktbuild.h"
+#include "decoder_test.h"
 #include "testutil.h"
 
 /* ---- bytes ---- */
@@ -837,27 +838,6 @@ static void test_ws_resync(void **state)
 
 /* ======================= whole captures ======================= */
 
-#define MAX_EV 32
-
-struct got {
-    int n;
-    struct cw_event ev[MAX_EV];
-    char text[MAX_EV][128];
-};
-
-static void on_event(void *user, const struct cw_event *ev)
-{
-    struct got *g = user;
-    assert_true(g->n < MAX_EV);
-    g->ev[g->n] = *ev;
-    assert_true(ev->text.len < sizeof g->text[0]);
-    if (ev->text.len)
-        memcpy(g->text[g->n], ev->text.p, ev->text.len);
-    g->text[g->n][ev->text.len] = 0;
-    g->ev[g->n].text = cw_slice_make(g->text[g->n], ev->text.len);
-    g->n++;
-}
-
 /* One TCP conversation written to a pcap file: client -> server and back. */
 struct conv {
     char *dir, *path;
@@ -945,10 +925,10 @@ static void conv_free(struct conv *c)
 }
 
 /* Read the capture back and put every packet through a dissector. */
-static void run_pcap(const char *path, struct got *g, struct cw_dissect_stats *st)
+static void run_pcap(const char *path, struct tu_cap *g, struct cw_dissect_stats *st)
 {
     memset(g, 0, sizeof *g);
-    struct cw_event_sink sink = {on_event, g, NULL};
+    struct cw_event_sink sink = {tu_cap_event, g, NULL};
     struct cw_dissector *d = NULL;
     assert_int_equal(cw_dissect_new(&sink, &d), 0);
     struct cw_capture *cap = NULL;
@@ -965,10 +945,10 @@ static void run_pcap(const char *path, struct got *g, struct cw_dissect_stats *s
     cw_dissect_free(d);
 }
 
-static void assert_ev(const struct got *g, int i, unsigned kind, const char *calling,
+static void assert_ev(const struct tu_cap *g, int i, unsigned kind, const char *calling,
                       const char *called, uint64_t frame)
 {
-    assert_true(i < g->n);
+    assert_true(i < g->n && i < TU_MAX_EV);
     assert_int_equal(g->ev[i].kind, kind);
     if (calling)
         assert_string_equal(g->ev[i].calling, calling);
@@ -1013,7 +993,7 @@ static void test_smpp_midstream(void **state)
     uint64_t f3 = conv_send(&c, 0, s2.b + last_at + 20, s2.n - last_at - 20);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 3);
@@ -1054,7 +1034,7 @@ static void test_diameter_midstream(void **state)
     uint64_t f3 = conv_send(&c, 0, s2.b + 30, s2.n - 30);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 2);
@@ -1086,7 +1066,7 @@ static void test_sip_midstream(void **state)
     uint64_t f2 = conv_send(&c, 0, SIP_MESSAGE, strlen(SIP_MESSAGE));
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 2);
@@ -1129,7 +1109,7 @@ static void test_smpp_lost_segment(void **state)
     uint64_t f5 = conv_send(&c, 0, e.b, e.n);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 3);
@@ -1186,7 +1166,7 @@ static void test_diameter_overlong(void **state)
     conv_close(&c);
     free(big);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 2);
@@ -1248,7 +1228,7 @@ static void test_websocket(void **state)
     conv_send(&c, 1, srv.b, srv.n);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 4);
@@ -1309,7 +1289,7 @@ static void test_websocket_odd_frames(void **state)
     uint64_t f3 = conv_send(&c, 0, s.b, s.n);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 4);
@@ -1346,7 +1326,7 @@ static void test_websocket_lost_segment(void **state)
     uint64_t f2 = conv_send(&c, 0, m.b, m.n);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 2);
@@ -1378,7 +1358,7 @@ static void test_websocket_not_sip(void **state)
     conv_send(&c, 0, s.b, s.n);
     conv_close(&c);
 
-    struct got g;
+    struct tu_cap g;
     struct cw_dissect_stats st;
     run_pcap(c.path, &g, &st);
     assert_int_equal(g.n, 0);
@@ -1396,9 +1376,9 @@ static void test_stream_memcap(void **state)
     struct bytes pdu = {{0}, 0};
     smpp_sm(&pdu, SMPP_SUBMIT_SM, 1, "8613800000000", "8613900000000",
             "a message long enough to be split over two segments, kept in between");
-    struct got g;
+    struct tu_cap g;
     memset(&g, 0, sizeof g);
-    struct cw_event_sink sink = {on_event, &g, NULL};
+    struct cw_event_sink sink = {tu_cap_event, &g, NULL};
     struct cw_dissector *d = NULL;
     assert_int_equal(cw_dissect_new(&sink, &d), 0);
     cw_dissect_set_stream_cap(d, 4 * 2048); /* room for four flows' first buffers */

@@ -68,10 +68,32 @@ static void test_imei(void **state)
     assert_int_equal(cw_imei_normalize("49015420323751a", 15, out), -1);
 }
 
+/* Decimal TBCD numbers of a bounded length: fillers only at the end, no '*' '#' 'a'-'c'. */
+static void test_tbcd_digits(void **state)
+{
+    (void)state;
+    char out[16];
+    static const uint8_t imsi[] = {0x64, 0x00, 0x10, 0x45, 0x23, 0x01, 0x89, 0xf5};
+    assert_int_equal(cw_tbcd_digits(imsi, sizeof imsi, 6, 15, out, sizeof out), 15);
+    assert_string_equal(out, "460001543210985");
+    assert_int_equal(cw_tbcd_digits(imsi, sizeof imsi, 6, 14, out, sizeof out), -1); /* max */
+    assert_int_equal(cw_tbcd_digits(imsi, 2, 6, 15, out, sizeof out), -1);           /* min */
+    assert_int_equal(cw_tbcd_digits(imsi, sizeof imsi, 6, 15, out, 15), -1);          /* room */
+    assert_int_equal(cw_tbcd_digits(imsi, 0, 1, 15, out, sizeof out), -1);            /* empty */
+    static const uint8_t star[] = {0x21, 0xa3}; /* 1 2 3 '*' */
+    assert_int_equal(cw_tbcd_digits(star, sizeof star, 1, 15, out, sizeof out), -1);
+    static const uint8_t mid[] = {0xf1, 0x32}; /* a filler before more digits */
+    assert_int_equal(cw_tbcd_digits(mid, sizeof mid, 1, 15, out, sizeof out), -1);
+    static const uint8_t tail[] = {0x21, 0xff}; /* a whole 0xFF tail */
+    assert_int_equal(cw_tbcd_digits(tail, sizeof tail, 1, 15, out, sizeof out), 2);
+    assert_string_equal(out, "12");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tbcd),
+        cmocka_unit_test(test_tbcd_digits),
         cmocka_unit_test(test_imei),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
