@@ -769,8 +769,6 @@ int cw_registry_info(struct cw_registry *reg, struct cw_registry_info *info)
     if (mdb_stat(txn, reg->ranges, &s) == 0)
         info->ranges = s.ms_entries;
     get_meta(txn, reg->meta, "schema", info->schema, sizeof info->schema);
-    get_meta(txn, reg->meta, "imported_at", info->imported_at, sizeof info->imported_at);
-    get_meta(txn, reg->meta, "source", info->source, sizeof info->source);
     mdb_txn_abort(txn);
     return 0;
 }
