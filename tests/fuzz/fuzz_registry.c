@@ -19,76 +19,78 @@ static struct cw_registry *reg;
 static FILE *devnull; /* bad rows are reported: thousands a second would drown
                          the output */
 
-static void cleanup(void) {
-  char cmd[128];
-  cw_registry_free(reg);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "fuzz_registry: could not remove %s\n", dir);
+static void cleanup(void)
+{
+    char cmd[128];
+    cw_registry_free(reg);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz_registry: could not remove %s\n", dir);
 }
 
-static void setup(void) {
-  snprintf(dir, sizeof dir, "/tmp/cwfuzzreg.XXXXXX");
-  if (!mkdtemp(dir))
-    abort();
-  snprintf(db, sizeof db, "%s/db", dir);
-  snprintf(csv, sizeof csv, "%s/in.csv", dir);
-  char err[512];
-  if (cw_registry_open(db, CW_REG_CREATE, &reg, err, sizeof err) != 0)
-    abort();
-  devnull = fopen("/dev/null", "w");
-  if (!devnull)
-    abort();
-  atexit(cleanup);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!reg)
-    setup();
-  FILE *f = fopen(csv, "wb");
-  if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-    abort();
-  const char *files[1] = {csv};
-  struct cw_import_opts o = {
-      .demo = 1, .max_errors = -1, .cc = "86", .report = devnull};
-  struct cw_import_stats st;
-  char err[1024];
-  int rc = cw_registry_import(reg, files, 1, &o, &st, err, sizeof err);
-  if (rc == 0 && st.bad_rows > (uint64_t)size)
-    abort(); /* more bad rows than bytes: miscounted */
-  /* Look up every msisdn-looking first field of the input: a successful import
-   * must have stored what it counted, and lookups of anything must be safe. */
-  struct cw_reg_reader *rd;
-  if (cw_reg_reader_new(reg, &rd) != 0)
-    abort();
-  const char *p = (const char *)data, *end = p + size;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    const char *comma = memchr(p, ',', (size_t)(le - p));
-    size_t n = (size_t)((comma ? comma : le) - p);
-    char num[40];
-    if (n < sizeof num) {
-      memcpy(num, p, n);
-      num[n] = 0;
-      struct cw_card c;
-      int r = cw_reg_lookup(rd, num, num, &c);
-      if (r < 0 && r != -4)
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/cwfuzzreg.XXXXXX");
+    if (!mkdtemp(dir))
         abort();
+    snprintf(db, sizeof db, "%s/db", dir);
+    snprintf(csv, sizeof csv, "%s/in.csv", dir);
+    char err[512];
+    if (cw_registry_open(db, CW_REG_CREATE, &reg, err, sizeof err) != 0)
+        abort();
+    devnull = fopen("/dev/null", "w");
+    if (!devnull)
+        abort();
+    atexit(cleanup);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!reg)
+        setup();
+    FILE *f = fopen(csv, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        abort();
+    const char *files[1] = {csv};
+    struct cw_import_opts o = {.demo = 1, .max_errors = -1, .cc = "86", .report = devnull};
+    struct cw_import_stats st;
+    char err[1024];
+    int rc = cw_registry_import(reg, files, 1, &o, &st, err, sizeof err);
+    if (rc == 0 && st.bad_rows > (uint64_t)size)
+        abort(); /* more bad rows than bytes: miscounted */
+    /* Look up every msisdn-looking first field of the input: a successful import
+     * must have stored what it counted, and lookups of anything must be safe. */
+    struct cw_reg_reader *rd;
+    if (cw_reg_reader_new(reg, &rd) != 0)
+        abort();
+    const char *p = (const char *)data, *end = p + size;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *comma = memchr(p, ',', (size_t)(le - p));
+        size_t n = (size_t)((comma ? comma : le) - p);
+        char num[40];
+        if (n < sizeof num) {
+            memcpy(num, p, n);
+            num[n] = 0;
+            struct cw_card c;
+            int r = cw_reg_lookup(rd, num, num, &c);
+            if (r < 0 && r != -4)
+                abort();
+        }
+        p = le + 1;
     }
-    p = le + 1;
-  }
-  cw_reg_reader_free(rd);
-  /* ID validation and masking on the raw input as one string */
-  char id[32];
-  size_t n = size < sizeof id - 1 ? size : sizeof id - 1;
-  memcpy(id, data, n);
-  id[n] = 0;
-  struct cw_idcard_info info;
-  cw_idcard_validate(id, strlen(id), &info);
-  char masked[20];
-  cw_idcard_mask(id, masked);
-  if (strnlen(masked, sizeof masked) == sizeof masked)
-    abort();
-  return 0;
+    cw_reg_reader_free(rd);
+    /* ID validation and masking on the raw input as one string */
+    char id[32];
+    size_t n = size < sizeof id - 1 ? size : sizeof id - 1;
+    memcpy(id, data, n);
+    id[n] = 0;
+    struct cw_idcard_info info;
+    cw_idcard_validate(id, strlen(id), &info);
+    char masked[20];
+    cw_idcard_mask(id, masked);
+    if (strnlen(masked, sizeof masked) == sizeof masked)
+        abort();
+    return 0;
 }
