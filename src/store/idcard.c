@@ -1,5 +1,6 @@
 /* idcard.c - resident identity card numbers, GB 11643-1999 (check character ISO 7064 MOD 11-2),
- * region codes from GB/T 2260 (a table of real county-level codes, see idcard.h). */
+ * region codes checked for plausible GB/T 2260 form, with a table of real county-level codes
+ * for names (see idcard.h). */
 #include "store/idcard.h"
 
 #include <string.h>
@@ -11,7 +12,8 @@ struct province {
     const char *name;
 };
 
-/* The 31 mainland provincial divisions, by code. */
+/* The 34 provincial-level divisions, by GB/T 2260 code: the 31 of the mainland, then Taiwan,
+ * Hong Kong and Macau. */
 static const struct province provinces[] = {
     {"11", "Beijing"},   {"12", "Tianjin"},        {"13", "Hebei"},     {"14", "Shanxi"},
     {"15", "Inner Mongolia"}, {"21", "Liaoning"},  {"22", "Jilin"},     {"23", "Heilongjiang"},
@@ -20,7 +22,8 @@ static const struct province provinces[] = {
     {"42", "Hubei"},     {"43", "Hunan"},          {"44", "Guangdong"}, {"45", "Guangxi"},
     {"46", "Hainan"},    {"50", "Chongqing"},      {"51", "Sichuan"},   {"52", "Guizhou"},
     {"53", "Yunnan"},    {"54", "Tibet"},          {"61", "Shaanxi"},   {"62", "Gansu"},
-    {"63", "Qinghai"},   {"64", "Ningxia"},        {"65", "Xinjiang"},
+    {"63", "Qinghai"},   {"64", "Ningxia"},        {"65", "Xinjiang"},  {"71", "Taiwan"},
+    {"81", "Hong Kong"}, {"82", "Macau"},
 };
 
 struct region {
@@ -29,7 +32,8 @@ struct region {
 };
 
 /* Real county-level GB/T 2260 codes (districts of provincial capitals and a few other
- * cities), sorted ascending for binary search. */
+ * cities), sorted ascending for binary search. Only for names (and the synth generator, which
+ * draws ID regions from it): validation does not require a code to be here. */
 static const struct region regions[] = {
     {"110101", "Dongcheng"},  {"110102", "Xicheng"},     {"110105", "Chaoyang"},
     {"110106", "Fengtai"},    {"110107", "Shijingshan"}, {"110108", "Haidian"},
@@ -136,6 +140,25 @@ static const struct region *find_region(const char *code6)
     return NULL;
 }
 
+/* The province of a plausible region code (6 digits), or NULL. The whole GB/T 2260 is not
+ * embedded (thousands of codes, revised yearly, and retired codes stay on issued cards), so
+ * the form is checked: a mainland province, then prefecture 01..99 and county 00..99; Taiwan,
+ * Hong Kong and Macau only as NN0000; and 830000, the residence permit of Taiwan residents. */
+static const char *region_province(const char *code6)
+{
+    if (memcmp(code6, "830000", 6) == 0)
+        return "71";
+    for (size_t i = 0; i < NELEM(provinces); i++) {
+        const char *p = provinces[i].code;
+        if (p[0] != code6[0] || p[1] != code6[1])
+            continue;
+        if (p[0] == '7' || p[0] == '8') /* 71, 81, 82: no subdivisions in use */
+            return memcmp(code6 + 2, "0000", 4) == 0 ? p : NULL;
+        return num(code6 + 2, 2) >= 1 ? p : NULL;
+    }
+    return NULL;
+}
+
 int cw_idcard_validate(const char *id, size_t len, struct cw_idcard_info *out)
 {
     if (!id || len != 18)
@@ -151,17 +174,17 @@ int cw_idcard_validate(const char *id, size_t len, struct cw_idcard_info *out)
     int y = num(id + 6, 4), m = num(id + 10, 2), d = num(id + 12, 2);
     if (!valid_date(y, m, d))
         return CW_IDCARD_EBIRTH;
-    const struct region *r = find_region(id);
-    const char *pname = cw_province_name(id);
-    if (!r || !pname)
+    const char *prov = region_province(id);
+    if (!prov)
         return CW_IDCARD_EREGION;
     if (out) {
+        const struct region *r = find_region(id);
         memcpy(out->region, id, 6);
         out->region[6] = 0;
-        memcpy(out->province, id, 2);
+        memcpy(out->province, prov, 2);
         out->province[2] = 0;
-        out->province_name = pname;
-        out->region_name = r->name;
+        out->province_name = cw_province_name(prov);
+        out->region_name = r ? r->name : NULL;
         out->birth_year = y;
         out->birth_month = m;
         out->birth_day = d;

@@ -4,10 +4,21 @@
  *   region code | birth YYYYMMDD  | seq   | check (ISO 7064 MOD 11-2)
  *   (GB/T 2260)                     (odd: male, even: female)
  *
- * Validation is pure and allocation-free; the region table holds real county-level GB/T 2260
- * codes (at least three for each of the 31 mainland provincial divisions), not the whole
- * standard: a code missing from the table is reported as "region code". All returned strings
- * are static and live for the whole program.
+ * Validation is pure and allocation-free. Provinces: all 34 provincial-level divisions of
+ * GB/T 2260 (the 31 of the mainland, 71 Taiwan, 81 Hong Kong, 82 Macau).
+ *
+ * Region codes are checked for form, not looked up: the whole of GB/T 2260 (thousands of
+ * county codes, revised every year, and retired codes stay valid on cards already issued) is
+ * not embedded. A region code passes when its first two digits are one of the 34 provinces and
+ *   - for a mainland province, the prefecture digits (3-4) are 01..99 and the county digits
+ *     (5-6) 00..99: "330106" and "330100" pass, "330006" does not; a code that GB/T 2260
+ *     never assigned but has this form ("339999") also passes;
+ *   - for 71, 81 and 82, only NN0000 (810000 and 820000 begin the ID numbers on the
+ *     residence permits of Hong Kong and Macau residents);
+ *   - or it is 830000, the residence permit of Taiwan residents (its province is 71).
+ * A small table of real county-level codes (at least three for each mainland province) gives
+ * names; other codes that pass have no name (region_name NULL). All returned strings are
+ * static and live for the whole program.
  */
 #ifndef CW_IDCARD_H
 #define CW_IDCARD_H
@@ -22,7 +33,7 @@ enum cw_idcard_result {
     CW_IDCARD_ENONDIGIT = -102, /* a non-digit (the last may be X or x) */
     CW_IDCARD_ECHECK = -103,  /* check character does not match the first 17 digits */
     CW_IDCARD_EBIRTH = -104,  /* birth date not a calendar date in 1900..CW_IDCARD_MAX_YEAR */
-    CW_IDCARD_EREGION = -105, /* first 6 digits not a known region code */
+    CW_IDCARD_EREGION = -105, /* first 6 digits not a plausible region code (see above) */
 };
 
 /* Latest birth year accepted (a fixed bound, not the clock, so results never change). */
@@ -31,9 +42,9 @@ enum cw_idcard_result {
 
 struct cw_idcard_info {
     char region[7];            /* "330106" */
-    char province[3];          /* "33" */
+    char province[3];          /* "33" ("71" for region 830000) */
     const char *province_name; /* "Zhejiang" (static) */
-    const char *region_name;   /* "Xihu" (static) */
+    const char *region_name;   /* "Xihu" (static); NULL when the code is not in the table */
     int birth_year, birth_month, birth_day;
     char sex; /* 'M' (odd sequence) or 'F' */
 };
@@ -64,15 +75,17 @@ const char *cw_idcard_reason(int code);
  */
 int cw_idcard_mask(const char *id, char out[20]);
 
-/** English (pinyin) name of a 2-digit province code ("33" -> "Zhejiang"); NULL if unknown.
- *  Only the first two characters of @p code2 are read. */
+/** English (pinyin) name of a 2-digit province code ("33" -> "Zhejiang", "81" -> "Hong Kong");
+ *  NULL if unknown ("83" too: 830000 is a region code, not a province). Only the first two
+ *  characters of @p code2 are read. */
 const char *cw_province_name(const char *code2);
 
 /** The known provinces, i in 0..cw_province_count()-1: 2-digit code, and name. */
 size_t cw_province_count(void);
 const char *cw_province_code_at(size_t i);
 
-/** The region table, i in 0..cw_idcard_region_count()-1: 6-digit code (sorted ascending). */
+/** The region name table, i in 0..cw_idcard_region_count()-1: 6-digit code (sorted
+ *  ascending). Every code in it is a real mainland county-level code and validates. */
 size_t cw_idcard_region_count(void);
 const char *cw_idcard_region_code_at(size_t i);
 

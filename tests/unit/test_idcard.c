@@ -121,17 +121,106 @@ static void test_bad_birth_date(void **state)
     assert_string_equal(cw_idcard_reason(CW_IDCARD_EBIRTH), "birth date");
 }
 
+/* An ID number with region @p code6 (and a fixed valid birth date and sequence). */
+static void id_for_region(const char *code6, char id[19])
+{
+    char first17[18];
+    snprintf(first17, sizeof first17, "%.6s19900101123", code6);
+    make_id(first17, id);
+}
+
 static void test_unknown_region(void **state)
 {
     (void)state;
     char id[19];
-    make_id("99010119900101123", id);
-    assert_int_equal(validate(id, NULL), CW_IDCARD_EREGION);
-    make_id("33019919900101123", id); /* province known, county not */
-    assert_int_equal(validate(id, NULL), CW_IDCARD_EREGION);
-    make_id("71000019900101123", id); /* not a mainland province in the table */
-    assert_int_equal(validate(id, NULL), CW_IDCARD_EREGION);
+    static const char *const bad[] = {
+        "990101", "100101", "000000", "840000", "720000", "800000", /* no such province */
+        "830101",                                                   /* 83 only as 830000 */
+        "110000", "330006", "330099", /* a mainland province, but prefecture 00 */
+        "710100", "710001", "810100", "820001", "819999", /* 71, 81, 82: only NN0000 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        id_for_region(bad[i], id);
+        assert_int_equal(validate(id, NULL), CW_IDCARD_EREGION);
+    }
     assert_string_equal(cw_idcard_reason(CW_IDCARD_EREGION), "region code");
+}
+
+static void test_plausible_region(void **state)
+{
+    (void)state;
+    char id[19];
+    struct cw_idcard_info info;
+    /* not in the names table, but of plausible form: valid, without a name */
+    id_for_region("330199", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.region, "330199");
+    assert_string_equal(info.province, "33");
+    assert_string_equal(info.province_name, "Zhejiang");
+    assert_null(info.region_name);
+    id_for_region("330100", id); /* prefecture-level code (county 00), as on old cards */
+    assert_int_equal(validate(id, &info), 0);
+    assert_null(info.region_name);
+    id_for_region("659001", id); /* Shihezi, a county-level city missing from the table */
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.province_name, "Xinjiang");
+    /* in the table: the name is kept */
+    id_for_region("440305", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.region_name, "Nanshan");
+    /* Taiwan, Hong Kong, Macau: NN0000 */
+    id_for_region("710000", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.province, "71");
+    assert_string_equal(info.province_name, "Taiwan");
+    assert_null(info.region_name);
+    id_for_region("810000", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.province, "81");
+    assert_string_equal(info.province_name, "Hong Kong");
+    id_for_region("820000", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.province, "82");
+    assert_string_equal(info.province_name, "Macau");
+    /* 830000: residence permit of Taiwan residents, province 71 */
+    id_for_region("830000", id);
+    assert_int_equal(validate(id, &info), 0);
+    assert_string_equal(info.region, "830000");
+    assert_string_equal(info.province, "71");
+    assert_string_equal(info.province_name, "Taiwan");
+    assert_null(info.region_name);
+    assert_int_equal(info.birth_year, 1990);
+    assert_int_equal(info.sex, 'M'); /* sequence 123 */
+}
+
+/* Every 6-digit code against the rule written out independently. */
+static int expect_region_ok(int code)
+{
+    static const int mainland[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
+                                   42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65};
+    int prov = code / 10000, pref = code / 100 % 100;
+    if (code == 710000 || code == 810000 || code == 820000 || code == 830000)
+        return 1;
+    for (size_t i = 0; i < sizeof mainland / sizeof mainland[0]; i++)
+        if (prov == mainland[i])
+            return pref >= 1;
+    return 0;
+}
+
+static void test_every_region_code(void **state)
+{
+    (void)state;
+    char code[7], id[19];
+    int ok = 0;
+    for (int c = 0; c < 1000000; c++) {
+        snprintf(code, sizeof code, "%06d", c);
+        id_for_region(code, id);
+        int want = expect_region_ok(c) ? 0 : CW_IDCARD_EREGION;
+        if (validate(id, NULL) != want)
+            fail_msg("region %s: got %d, want %d", code, validate(id, NULL), want);
+        ok += want == 0;
+    }
+    assert_int_equal(ok, 31 * 99 * 100 + 4);
 }
 
 static void test_length_and_digits(void **state)
@@ -189,23 +278,28 @@ static void test_mask(void **state)
 static void test_provinces(void **state)
 {
     (void)state;
-    static const char *const codes[] = {"11", "12", "13", "14", "15", "21", "22", "23",
-                                        "31", "32", "33", "34", "35", "36", "37", "41",
-                                        "42", "43", "44", "45", "46", "50", "51", "52",
-                                        "53", "54", "61", "62", "63", "64", "65"};
-    assert_int_equal(cw_province_count(), 31);
-    for (size_t i = 0; i < 31; i++) {
+    static const char *const codes[] = {"11", "12", "13", "14", "15", "21", "22", "23", "31",
+                                        "32", "33", "34", "35", "36", "37", "41", "42", "43",
+                                        "44", "45", "46", "50", "51", "52", "53", "54", "61",
+                                        "62", "63", "64", "65", "71", "81", "82"};
+    assert_int_equal(cw_province_count(), 34);
+    for (size_t i = 0; i < 34; i++) {
         assert_string_equal(cw_province_code_at(i), codes[i]);
         assert_non_null(cw_province_name(codes[i]));
     }
-    assert_null(cw_province_code_at(31));
+    assert_null(cw_province_code_at(34));
     assert_string_equal(cw_province_name("33"), "Zhejiang");
     assert_string_equal(cw_province_name("330106"), "Zhejiang");
     assert_string_equal(cw_province_name("15"), "Inner Mongolia");
     assert_string_equal(cw_province_name("54"), "Tibet");
     assert_string_equal(cw_province_name("61"), "Shaanxi");
     assert_string_equal(cw_province_name("14"), "Shanxi");
+    assert_string_equal(cw_province_name("71"), "Taiwan");
+    assert_string_equal(cw_province_name("81"), "Hong Kong");
+    assert_string_equal(cw_province_name("82"), "Macau");
+    assert_null(cw_province_name("83")); /* a region code (830000), not a province */
     assert_null(cw_province_name("99"));
+    assert_null(cw_province_name("10"));
     assert_null(cw_province_name("7"));
     assert_null(cw_province_name(""));
     assert_null(cw_province_name(NULL));
@@ -231,9 +325,14 @@ static void test_region_table(void **state)
         assert_int_equal(validate(id, NULL), 0);
     }
     assert_null(cw_idcard_region_code_at(n));
+    /* at least three for each mainland province; none for 71, 81, 82 (NN0000 only) */
     for (size_t i = 0; i < cw_province_count(); i++) {
         const char *p = cw_province_code_at(i);
-        assert_true(per_province[(p[0] - '0') * 10 + (p[1] - '0')] >= 3);
+        int count = per_province[(p[0] - '0') * 10 + (p[1] - '0')];
+        if (p[0] == '7' || p[0] == '8')
+            assert_int_equal(count, 0);
+        else
+            assert_true(count >= 3);
     }
     assert_string_equal(cw_idcard_region_name("110101"), "Dongcheng");
     assert_string_equal(cw_idcard_region_name("310101"), "Huangpu");
@@ -241,6 +340,8 @@ static void test_region_table(void **state)
     assert_string_equal(cw_idcard_region_name("440305"), "Nanshan");
     assert_null(cw_idcard_region_name("440399"));
     assert_null(cw_idcard_region_name("44030"));
+    assert_null(cw_idcard_region_name("830000")); /* valid, but not in the names table */
+    assert_null(cw_idcard_region_name("33010x"));
 }
 
 int main(void)
@@ -252,6 +353,8 @@ int main(void)
         cmocka_unit_test(test_wrong_check_digit),
         cmocka_unit_test(test_bad_birth_date),
         cmocka_unit_test(test_unknown_region),
+        cmocka_unit_test(test_plausible_region),
+        cmocka_unit_test(test_every_region_code),
         cmocka_unit_test(test_length_and_digits),
         cmocka_unit_test(test_not_nul_terminated),
         cmocka_unit_test(test_mask),
