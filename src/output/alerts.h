@@ -27,7 +27,9 @@ struct cw_alert_writer {
     unsigned ntop;
 };
 
-/** Format one alert as a JSON object (no newline) into @p j. */
+/** Format one alert as a JSON object (no newline) into @p j, as docs/alerts.md describes: a
+ *  "person" object when the card's record names an ID number, which is shown only masked and
+ *  as its pseudonym. */
 void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *const *files,
                    unsigned nfiles);
 

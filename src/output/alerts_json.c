@@ -1,7 +1,16 @@
-/* alerts_json.c - alerts as JSON lines. Full ID numbers never appear: only the masked form. */
+/* alerts_json.c - alerts as JSON lines (docs/alerts.md). Full ID numbers never appear: the
+ * holder is named only by the registry's keyed pseudonym and the masked form. */
 #include <string.h>
 
 #include "output/alerts.h"
+
+/* A fixed-size field of the card, bounded by its array even without a terminator. */
+static void str_field(struct cw_json *j, const char *key, const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    if (n)
+        cw_json_strn(j, key, s, n);
+}
 
 static void card_json(struct cw_json *j, const struct cw_card *c)
 {
@@ -20,8 +29,29 @@ static void card_json(struct cw_json *j, const struct cw_card *c)
         cw_json_str(j, "province", c->range_province);
     if (c->outlet[0])
         cw_json_str(j, "outlet", c->outlet);
-    if (c->id_masked[0])
-        cw_json_str(j, "id_masked", c->id_masked);
+    cw_json_obj_end(j);
+}
+
+/* The card's holder, when the record names an ID number: who it is (pseudonym, masked ID)
+ * and how many cards the ID holds. */
+static void person_json(struct cw_json *j, const struct cw_card *c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char pseudo[2 * CW_PSEUDO_LEN + 1];
+    if (!c->has_id)
+        return;
+    for (size_t i = 0; i < CW_PSEUDO_LEN; i++) {
+        pseudo[2 * i] = hex[c->id_pseudo[i] >> 4];
+        pseudo[2 * i + 1] = hex[c->id_pseudo[i] & 15];
+    }
+    pseudo[2 * CW_PSEUDO_LEN] = '\0';
+    cw_json_obj_begin(j, "person");
+    cw_json_str(j, "pseudonym", pseudo);
+    str_field(j, "id_masked", c->id_masked, sizeof c->id_masked);
+    str_field(j, "id_province", c->id_province, sizeof c->id_province);
+    cw_json_uint(j, "cards_in_province", c->person_cards_province);
+    cw_json_uint(j, "cards_total", c->person_cards_total);
+    cw_json_bool(j, "id_valid", c->id_valid);
     cw_json_obj_end(j);
 }
 
@@ -42,6 +72,7 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
     cw_json_str(j, "value", a->key);
     cw_json_obj_end(j);
     card_json(j, &a->card);
+    person_json(j, &a->card);
     cw_json_obj_begin(j, "evidence");
     cw_ts_format(a->first_ts_us, ts);
     cw_json_str(j, "first_ts", ts);

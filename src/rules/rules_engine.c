@@ -336,8 +336,35 @@ static unsigned field_value(int field, const struct cw_event *ev, const struct c
     case CW_RF_CARD_HOME: return c->home != 0;
     case CW_RF_CARD_REGISTERED: return c->registered != 0;
     case CW_RF_CARD_VERIFIED: return c->verified != 0;
+    case CW_RF_CARD_HAS_ID: return c->has_id != 0;
+    case CW_RF_CARD_ID_VALID: return c->has_id && c->id_valid;
     case CW_RF_EVENT_HAS_TEXT: return ev->text.len > 0;
     default: return 1000;
+    }
+}
+
+/* A count field's value: 0 for a card whose record names no ID number. */
+static uint32_t count_value(int field, const struct cw_card *c)
+{
+    if (!c->has_id)
+        return 0;
+    switch (field) {
+    case CW_RF_PERSON_CARDS_IN_PROVINCE: return c->person_cards_province;
+    case CW_RF_PERSON_CARDS_TOTAL: return c->person_cards_total;
+    default: return 0;
+    }
+}
+
+static int count_holds(const struct cw_rule_cond *k, uint32_t v)
+{
+    switch (k->op) {
+    case CW_RCMP_GT: return v > k->num;
+    case CW_RCMP_GE: return v >= k->num;
+    case CW_RCMP_LT: return v < k->num;
+    case CW_RCMP_LE: return v <= k->num;
+    case CW_RCMP_EQ: return v == k->num;
+    case CW_RCMP_NE: return v != k->num;
+    default: return 0;
     }
 }
 
@@ -346,8 +373,12 @@ static int rule_matches(const struct cw_rule *rule, const struct cw_event *ev,
 {
     for (unsigned i = 0; i < rule->nconds; i++) {
         const struct cw_rule_cond *k = &rule->conds[i];
-        if (bit_in(k->set, field_value(k->field, ev, c)) == (int)k->negate)
+        if (k->op != CW_RCMP_NONE) {
+            if (!count_holds(k, count_value(k->field, c)))
+                return 0;
+        } else if (bit_in(k->set, field_value(k->field, ev, c)) == (int)k->negate) {
             return 0;
+        }
     }
     return 1;
 }

@@ -2,7 +2,8 @@
  *
  * A ruleset is an array of compiled rules; each condition is compiled to a field and a set of
  * accepted values (a 128-bit bitmap: event kinds, protocols, card statuses and 2-digit
- * province codes all fit), so evaluating a condition is a bit test.
+ * province codes all fit), so evaluating a condition is a bit test; a condition on a count is
+ * compiled to a comparison and a number, one integer compare.
  */
 #ifndef CW_RULES_INT_H
 #define CW_RULES_INT_H
@@ -24,6 +25,7 @@ enum cw_rule_field_type {
     CW_RFT_PROTO,
     CW_RFT_STATUS,
     CW_RFT_PROVINCE,
+    CW_RFT_COUNT, /* an unsigned count: compared with > >= < <= == != and a number */
 };
 
 enum cw_rule_field {
@@ -44,11 +46,20 @@ enum cw_rule_severity {
     CW_RS__COUNT
 };
 
+/* Comparison of a count condition; CW_RCMP_NONE (0) marks a value-set condition. */
+enum cw_rule_cmp {
+    CW_RCMP_NONE = 0,
+#define CW_RULE_CMP(id, op) CW_RCMP_##id,
+#include "rules/rules.def"
+    CW_RCMP__COUNT
+};
+
 extern const char *const cw_rule_kw_names[CW_RKW__COUNT];
 extern const char *const cw_rule_field_names[CW_RF__COUNT];
 extern const uint8_t cw_rule_field_types[CW_RF__COUNT];
 extern const char *const cw_rule_group_names[CW_RG__COUNT];
 extern const char *const cw_rule_severity_names[CW_RS__COUNT];
+extern const char *const cw_rule_cmp_names[CW_RCMP__COUNT]; /* [CW_RCMP_NONE] is "" */
 
 /* Longest rule name, category, and description (bytes, without the NUL). */
 #define CW_RULE_NAME_MAX 64
@@ -56,16 +67,22 @@ extern const char *const cw_rule_severity_names[CW_RS__COUNT];
 /* Longest window: a year and a day of packet time. */
 #define CW_RULE_WINDOW_MAX_US (366ull * 86400u * 1000000u)
 #define CW_RULE_THRESHOLD_MAX 1000000000ull
+/* Largest number a count condition compares with. */
+#define CW_RULE_COUNT_MAX 1000000000u
 /* Most conditions in one rule, values in one list. */
 #define CW_RULE_CONDS_MAX 64
 /* Largest rule file read. */
 #define CW_RULE_FILE_MAX (16u << 20)
 
-/* One 'when' line: true when (bit value(field) is in set) XOR negate. For a boolean field the
- * set is {1}. A value with no bit (an empty province, an out-of-range kind) is not in the set. */
+/* One 'when' line. With op CW_RCMP_NONE: true when (bit value(field) is in set) XOR negate;
+ * for a boolean field the set is {1}; a value with no bit (an empty province, an out-of-range
+ * kind) is not in the set. With another op (count fields only): true when value(field) op num;
+ * negate is 0 and set is empty. */
 struct cw_rule_cond {
     uint8_t field;  /* enum cw_rule_field */
     uint8_t negate; /* 'not', '!=', 'not in' */
+    uint8_t op;     /* enum cw_rule_cmp */
+    uint32_t num;   /* the number a count is compared with, <= CW_RULE_COUNT_MAX */
     uint64_t set[2];
 };
 

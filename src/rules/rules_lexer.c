@@ -34,6 +34,12 @@ const char *const cw_rule_severity_names[CW_RS__COUNT] = {
 #include "rules/rules.def"
 };
 
+const char *const cw_rule_cmp_names[CW_RCMP__COUNT] = {
+    "",
+#define CW_RULE_CMP(id, op) op,
+#include "rules/rules.def"
+};
+
 void cw_rules_lex_init(struct cw_lexer *lx, const char *buf, size_t len)
 {
     lx->p = buf;

@@ -7,6 +7,7 @@
  *             | "when" cond | "group" GROUP | "window" DURATION
  *             | "threshold" "events" ">=" NUMBER | "samples" NUMBER
  *   cond      = ["not"] BOOLFIELD | FIELD ("==" | "!=") VALUE | FIELD ["not"] "in" list
+ *             | COUNTFIELD (">" | ">=" | "<" | "<=" | "==" | "!=") NUMBER   (0 to 1e9)
  *   list      = "[" VALUE { "," VALUE } "]"          (newlines allowed inside)
  *
  * The first error stops the parse and is reported as "FILE:LINE:COL: error: MESSAGE".
@@ -260,6 +261,48 @@ static int parse_list(struct parser *p, int field, uint64_t set[2])
     }
 }
 
+/* The comparison operator at the current token, or CW_RCMP_NONE. */
+static int tok_cmp(const struct parser *p)
+{
+    for (int i = CW_RCMP_NONE + 1; i < CW_RCMP__COUNT; i++)
+        if (tok_is_op(p, cw_rule_cmp_names[i]))
+            return i;
+    return CW_RCMP_NONE;
+}
+
+/* The rest of a condition on count field @p field: the current token is the one after the
+ * field name. Leaves the token at the end of the line. */
+static int parse_count_cond(struct parser *p, int field, struct cw_rule_cond *c)
+{
+    int rc;
+    const char *fname = cw_rule_field_names[field];
+    int op = tok_cmp(p);
+    if (op == CW_RCMP_NONE) {
+        if (cw_rules_tok_is(&p->tok, "in") || cw_rules_tok_is(&p->tok, "not") ||
+            p->tok.type == CW_TOK_LBRACKET)
+            return perr_got(p,
+                            "'%s' is a count: it takes a comparison (>, >=, <, <=, ==, !=) and "
+                            "a number, not a list (write 'when %s > 5')",
+                            fname, fname);
+        return perr_got(p, "expected a comparison (>, >=, <, <=, ==, !=) after '%s'", fname);
+    }
+    c->op = (uint8_t)op;
+    if ((rc = next(p)))
+        return rc;
+    uint64_t v = 0;
+    rc = parse_uint(&p->tok, CW_RULE_COUNT_MAX, &v);
+    if (rc == -1)
+        return perr_got(p, "expected a number (0 to %u) after '%s %s'", CW_RULE_COUNT_MAX, fname,
+                        cw_rule_cmp_names[op]);
+    if (rc == -2)
+        return perr_got(p, "expected a number of at most %u after '%s %s'", CW_RULE_COUNT_MAX,
+                        fname, cw_rule_cmp_names[op]);
+    c->num = (uint32_t)v;
+    if ((rc = next(p)))
+        return rc;
+    return expect_eol(p, "the condition");
+}
+
 static int parse_cond(struct parser *p, struct cw_rule_cond *c)
 {
     int rc;
@@ -292,6 +335,12 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
                             fname, fname, fname);
         return 0;
     }
+    int is_count = cw_rule_field_types[field] == CW_RFT_COUNT;
+    if (neg && is_count)
+        return perr_at(p, p->tok.line, p->tok.col,
+                       "'not' goes before a boolean field; '%s' is a count: write a comparison "
+                       "such as '%s <= 5'",
+                       fname, fname);
     if (neg)
         return perr_at(p, p->tok.line, p->tok.col,
                        "'not' goes before a boolean field; for '%s' write '%s != VALUE' or "
@@ -299,6 +348,8 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
                        fname, fname, fname);
     if ((rc = next(p)))
         return rc;
+    if (is_count)
+        return parse_count_cond(p, field, c);
     if (tok_is_op(p, "==") || tok_is_op(p, "!=")) {
         c->negate = p->tok.p[0] == '!';
         if ((rc = next(p)) || (rc = parse_value(p, field, c->set)) || (rc = next(p)))

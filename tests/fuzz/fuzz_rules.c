@@ -56,6 +56,13 @@ static void run_engine(const struct cw_ruleset *rs, const uint8_t *data, size_t 
         c.status = (uint8_t)((x >> 16) % 4);
         if (x & 0x20000)
             memcpy(c.province, "33", 3);
+        /* the holder: counts around the usual quota, now and then the largest */
+        c.has_id = (x >> 19) & 1;
+        c.id_valid = c.has_id && ((x >> 20) & 1);
+        c.person_cards_province = (x >> 21) % 9u;
+        c.person_cards_total = c.person_cards_province + (x >> 25) % 4u;
+        if ((x >> 29) == 7)
+            c.person_cards_total = UINT32_MAX;
         cw_engine_event(e, &ev, (x & 0x40000) ? NULL : &c);
     }
     cw_engine_flush(e);

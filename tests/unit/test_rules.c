@@ -188,9 +188,10 @@ static void test_default_ruleset(void **state)
     char err[512] = "";
     assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules", &rs, err, sizeof err), 0);
     assert_string_equal(err, "");
-    assert_int_equal(cw_rules_count(rs), 1);
+    assert_int_equal(cw_rules_count(rs), 2);
     assert_string_equal(cw_rules_name(rs, 0), "black_card_active");
-    assert_null(cw_rules_name(rs, 1));
+    assert_string_equal(cw_rules_name(rs, 1), "over_quota_active");
+    assert_null(cw_rules_name(rs, 2));
     const struct cw_rule *r = &rs->rules[0];
     assert_string_equal(r->category, "black_card");
     assert_int_equal(r->severity, CW_RS_HIGH);
@@ -212,12 +213,34 @@ static void test_default_ruleset(void **state)
     assert_non_null(strstr(r->file, "default.rules"));
     assert_int_equal(r->line, 12);
     assert_int_equal(r->col, 1);
+
+    const struct cw_rule *q = &rs->rules[1];
+    assert_string_equal(q->category, "over_quota");
+    assert_int_equal(q->severity, CW_RS_MEDIUM);
+    assert_int_equal(q->group, CW_RG_CARD);
+    assert_int_equal(q->window_us, 3600 * SEC);
+    assert_int_equal(q->threshold, 1);
+    assert_non_null(strstr(q->description, "more than 5 cards"));
+    assert_non_null(strstr(q->description, "2015"));
+    assert_int_equal(q->nconds, 4);
+    assert_int_equal(q->conds[0].field, CW_RF_KIND);
+    assert_int_equal(q->conds[0].set[0],
+                     (1ull << CW_EV_SMS_MO) | (1ull << CW_EV_CALL) | (1ull << CW_EV_DATA_SESSION));
+    assert_int_equal(q->conds[1].field, CW_RF_CARD_REGISTERED);
+    assert_int_equal(q->conds[1].negate, 0);
+    assert_int_equal(q->conds[2].field, CW_RF_CARD_HOME);
+    assert_int_equal(q->conds[3].field, CW_RF_PERSON_CARDS_IN_PROVINCE);
+    assert_int_equal(q->conds[3].op, CW_RCMP_GT);
+    assert_int_equal(q->conds[3].num, 5);
+    assert_int_equal(q->conds[3].negate, 0);
+    assert_int_equal(q->conds[3].set[0], 0);
+    assert_int_equal(q->conds[3].set[1], 0);
     cw_rules_free(rs);
 
     /* the file itself, not only the directory */
     assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules/default.rules", &rs, err, sizeof err),
                      0);
-    assert_int_equal(cw_rules_count(rs), 1);
+    assert_int_equal(cw_rules_count(rs), 2);
     cw_rules_free(rs);
     cw_rules_free(NULL);
 }
@@ -337,7 +360,8 @@ static void test_parse_errors(void **state)
     /* unknown field */
     expect_error(RULE_HEAD "    threshold events >= 1\n    when card.colour == red\n}\n", 6, 10,
                  "expected a field (kind, proto, card.status, card.province, card.home, "
-                 "card.registered, card.verified, event.has_text), got 'card.colour'");
+                 "card.registered, card.verified, card.has_id, card.id_valid, event.has_text, "
+                 "person.cards_in_province, person.cards_total), got 'card.colour'");
     /* unknown kind, unknown proto, unknown status */
     expect_error(RULE_HEAD "    when kind in [sms_mo, smsmo]\n", 5, 27,
                  "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth, "
@@ -458,6 +482,131 @@ static void test_parse_errors(void **state)
                  "unexpected non-ASCII byte (text belongs in a \"quoted string\") '\\xE9'");
 }
 
+/* Count fields: every comparison, the bounds of the number, spacing and comments. */
+static void test_parse_counts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cond;
+        int field, op;
+        uint32_t num;
+    } cases[] = {
+        {"person.cards_in_province > 5", CW_RF_PERSON_CARDS_IN_PROVINCE, CW_RCMP_GT, 5},
+        {"person.cards_in_province >= 6", CW_RF_PERSON_CARDS_IN_PROVINCE, CW_RCMP_GE, 6},
+        {"person.cards_total < 0", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_LT, 0},
+        {"person.cards_total <= 1000000000", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_LE, 1000000000},
+        {"person.cards_total == 007", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_EQ, 7},
+        {"person.cards_in_province != 0", CW_RF_PERSON_CARDS_IN_PROVINCE, CW_RCMP_NE, 0},
+        {"person.cards_total>5", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_GT, 5},
+        {"person.cards_total<=5", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_LE, 5},
+        {"person.cards_total\t>=\t3   # a comment", CW_RF_PERSON_CARDS_TOTAL, CW_RCMP_GE, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, RULE_HEAD "    when %s\n    threshold events >= 1\n}\n",
+                 cases[i].cond);
+        struct cw_ruleset *rs = NULL;
+        char err[512] = "";
+        int rc = cw_rules_parse_buffer("t.rules", text, strlen(text), &rs, err, sizeof err);
+        if (rc)
+            fail_msg("'%s': %s", cases[i].cond, err);
+        assert_int_equal(rs->rules[0].nconds, 1);
+        const struct cw_rule_cond *c = &rs->rules[0].conds[0];
+        assert_int_equal(c->field, cases[i].field);
+        assert_int_equal(c->op, cases[i].op);
+        assert_int_equal(c->num, cases[i].num);
+        assert_int_equal(c->negate, 0);
+        assert_int_equal(c->set[0], 0);
+        assert_int_equal(c->set[1], 0);
+        cw_rules_free(rs);
+    }
+    /* the names of the comparisons, for messages */
+    assert_string_equal(cw_rule_cmp_names[CW_RCMP_GT], ">");
+    assert_string_equal(cw_rule_cmp_names[CW_RCMP_NE], "!=");
+
+    /* the new boolean fields, and value-set conditions keep op NONE */
+    static const char text[] = RULE_HEAD "    when card.has_id\n    when not card.id_valid\n"
+                                         "    when kind == call\n    threshold events >= 1\n}\n";
+    struct cw_ruleset *rs = NULL;
+    char err[512] = "";
+    assert_int_equal(cw_rules_parse_buffer("t.rules", text, strlen(text), &rs, err, sizeof err), 0);
+    const struct cw_rule *r = &rs->rules[0];
+    assert_int_equal(r->nconds, 3);
+    assert_int_equal(r->conds[0].field, CW_RF_CARD_HAS_ID);
+    assert_int_equal(r->conds[0].negate, 0);
+    assert_int_equal(r->conds[0].op, CW_RCMP_NONE);
+    assert_int_equal(r->conds[1].field, CW_RF_CARD_ID_VALID);
+    assert_int_equal(r->conds[1].negate, 1);
+    assert_int_equal(r->conds[2].op, CW_RCMP_NONE);
+    cw_rules_free(rs);
+}
+
+static void test_count_errors(void **state)
+{
+    (void)state;
+    /* a list, or 'not in', on a count */
+    expect_error(RULE_HEAD "    when person.cards_in_province in [1]\n", 5, 35,
+                 "'person.cards_in_province' is a count: it takes a comparison (>, >=, <, <=, "
+                 "==, !=) and a number, not a list (write 'when person.cards_in_province > 5'), "
+                 "got 'in'");
+    expect_error(RULE_HEAD "    when person.cards_total not in [1, 2]\n", 5, 29,
+                 "'person.cards_total' is a count: it takes a comparison");
+    expect_error(RULE_HEAD "    when person.cards_total [1]\n", 5, 29,
+                 "'person.cards_total' is a count: it takes a comparison");
+    /* no comparison, or an operator that is not one */
+    expect_error(RULE_HEAD "    when person.cards_total\n", 5, 28,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'person.cards_total', got "
+                 "end of line");
+    expect_error(RULE_HEAD "    when person.cards_total = 5\n", 5, 29,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'person.cards_total', got "
+                 "'='");
+    expect_error(RULE_HEAD "    when person.cards_total =< 5\n", 5, 29,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'person.cards_total', got "
+                 "'='");
+    expect_error(RULE_HEAD "    when person.cards_total ! 5\n", 5, 29,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'person.cards_total', got "
+                 "'!'");
+    expect_error(RULE_HEAD "    when person.cards_total 5\n", 5, 29,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'person.cards_total', got "
+                 "'5'");
+    /* not a number */
+    expect_error(RULE_HEAD "    when person.cards_in_province > x\n", 5, 37,
+                 "expected a number (0 to 1000000000) after 'person.cards_in_province >', got "
+                 "'x'");
+    expect_error(RULE_HEAD "    when person.cards_total >=\n", 5, 31,
+                 "expected a number (0 to 1000000000) after 'person.cards_total >=', got end of "
+                 "line");
+    expect_error(RULE_HEAD "    when person.cards_total > 5.5\n", 5, 31,
+                 "expected a number (0 to 1000000000) after 'person.cards_total >', got '5.5'");
+    expect_error(RULE_HEAD "    when person.cards_total == \"5\"\n", 5, 32,
+                 "expected a number (0 to 1000000000) after 'person.cards_total ==', got string "
+                 "\"5\"");
+    expect_error(RULE_HEAD "    when person.cards_total < 5x\n", 5, 31,
+                 "expected a number (0 to 1000000000) after 'person.cards_total <', got '5x'");
+    expect_error(RULE_HEAD "    when person.cards_total > -1\n", 5, 31, "unexpected character '-'");
+    /* out of range */
+    expect_error(RULE_HEAD "    when person.cards_total <= 1000000001\n", 5, 32,
+                 "expected a number of at most 1000000000 after 'person.cards_total <=', got "
+                 "'1000000001'");
+    expect_error(RULE_HEAD "    when person.cards_total != 99999999999999999999999999\n", 5, 32,
+                 "expected a number of at most 1000000000");
+    /* trailing words; 'not' before a count */
+    expect_error(RULE_HEAD "    when person.cards_total > 5 6\n", 5, 33,
+                 "expected end of line after the condition, got '6'");
+    expect_error(RULE_HEAD "    when not person.cards_total > 5\n", 5, 14,
+                 "'not' goes before a boolean field; 'person.cards_total' is a count: write a "
+                 "comparison such as 'person.cards_total <= 5'");
+    /* comparisons on fields that are not counts; values on the new booleans */
+    expect_error(RULE_HEAD "    when kind > 5\n", 5, 15,
+                 "expected '==', '!=', 'in' or 'not in' after 'kind', got '>'");
+    expect_error(RULE_HEAD "    when card.has_id > 0\n", 5, 22,
+                 "'card.has_id' is a boolean field: expected end of line (write 'when "
+                 "card.has_id' or 'when not card.has_id'), got '>'");
+    expect_error(RULE_HEAD "    when card.id_valid == 1\n", 5, 24,
+                 "'card.id_valid' is a boolean field");
+    expect_error(RULE_HEAD "    when person.cards\n", 5, 10, "expected a field (");
+}
+
 static void test_empty_rulesets(void **state)
 {
     (void)state;
@@ -559,13 +708,14 @@ static void test_unregistered_home_card(void **state)
         feed(&f, &evs[i], &c);
     assert_int_equal(f.sink.n, 0); /* the window is still open */
     struct cw_engine_stats st;
-    uint64_t per[1] = {99};
+    uint64_t per[2] = {99, 99};
     cw_engine_stats(f.e, &st, per);
     assert_int_equal(st.events, 7);
     assert_int_equal(st.matched, 5);
     assert_int_equal(st.keys, 1);
     assert_int_equal(st.alerts, 0);
     assert_int_equal(per[0], 0);
+    assert_int_equal(per[1], 0); /* over_quota: the card has no ID number */
 
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
@@ -696,7 +846,7 @@ static void test_second_window(void **state)
     assert_int_equal(g->a.samples[0].frame, 4);
     assert_int_equal(g->a.samples[1].frame, 5);
     struct cw_engine_stats st;
-    uint64_t per[1];
+    uint64_t per[2];
     cw_engine_stats(f.e, &st, per);
     assert_int_equal(st.alerts, 2);
     assert_int_equal(per[0], 2);
@@ -903,6 +1053,148 @@ static void test_conditions(void **state)
     cw_engine_stats(f.e, &st, per);
     assert_int_equal(per[0], 2);
     assert_int_equal(per[1], 1);
+    fx_close(&f);
+}
+
+static struct cw_card mk_holder(const char *msisdn, int has_id, int id_valid, uint32_t in_province,
+                                uint32_t total)
+{
+    struct cw_card c = mk_card(msisdn, 1, 1, has_id && id_valid);
+    c.has_id = (uint8_t)has_id;
+    c.id_valid = (uint8_t)id_valid;
+    c.person_cards_province = in_province;
+    c.person_cards_total = total;
+    if (has_id) {
+        strcpy(c.id_masked, "330106********1234");
+        strcpy(c.id_province, "33");
+        for (unsigned i = 0; i < CW_PSEUDO_LEN; i++)
+            c.id_pseudo[i] = (uint8_t)(0xa0 + i);
+    }
+    return c;
+}
+
+/* The keys each rule alerted, in alert order, e.g. "B,C,". */
+static void keys_of(const struct fixture *f, const char *rule, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < f->sink.n; i++)
+        if (strcmp(f->sink.v[i].rule, rule) == 0) {
+            int w = snprintf(out + o, outlen - o, "%s,", f->sink.v[i].key);
+            assert_true(w > 0 && (size_t)w < outlen - o);
+            o += (size_t)w;
+        }
+}
+
+#define COUNT_RULE(name, cond)                                                                     \
+    "rule " name " {\n  category k\n  when " cond "\n  group card\n  window 1h\n"                  \
+    "  threshold events >= 1\n}\n"
+
+/* Every comparison at its boundary; cards without an ID number count 0. */
+static void test_count_conditions(void **state)
+{
+    (void)state;
+    struct fixture f = {0};
+    /* clang-format off */
+    fx_open_text(&f, COUNT_RULE("gt5", "person.cards_in_province > 5")
+                         COUNT_RULE("ge5", "person.cards_in_province >= 5")
+                         COUNT_RULE("lt5", "person.cards_in_province < 5")
+                         COUNT_RULE("le5", "person.cards_in_province <= 5")
+                         COUNT_RULE("eq5", "person.cards_in_province == 5")
+                         COUNT_RULE("ne5", "person.cards_in_province != 5")
+                         COUNT_RULE("total_gt6", "person.cards_total > 6")
+                         COUNT_RULE("zero", "person.cards_total == 0")
+                         COUNT_RULE("never", "person.cards_total < 0")
+                         COUNT_RULE("has_id", "card.has_id")
+                         COUNT_RULE("id_valid", "card.id_valid")
+                         COUNT_RULE("not_id_valid", "not card.id_valid")
+                         "rule both {\n  category k\n  when person.cards_in_province >= 5\n"
+                         "  when person.cards_total <= 5\n  group card\n  window 1h\n"
+                         "  threshold events >= 1\n}\n");
+    /* clang-format on */
+    struct cw_card cards[] = {
+        mk_holder("A", 1, 1, 4, 4), mk_holder("B", 1, 1, 5, 7), mk_holder("C", 1, 1, 6, 6),
+        mk_holder("D", 0, 0, 9, 9), /* no ID number: the counts read 0, whatever they hold */
+        mk_holder("E", 1, 0, 5, 5), /* an ID number that failed validation */
+    };
+    for (unsigned i = 0; i < sizeof cards / sizeof cards[0]; i++) {
+        struct cw_event ev = mk_event(T0 + i, CW_EV_SMS_MO, CW_PROTO_MAP, cards[i].msisdn, "1", i);
+        feed(&f, &ev, &cards[i]);
+    }
+    /* no card at all: a zero card, counts 0 */
+    struct cw_event ev = mk_event(T0 + 10, CW_EV_SMS_MO, CW_PROTO_MAP, "F", "1", 10);
+    feed(&f, &ev, NULL);
+    cw_engine_flush(f.e);
+    static const char *const want[][2] = {
+        {"gt5", "C,"},   {"ge5", "B,C,E,"},      {"lt5", "A,D,F,"},      {"le5", "A,B,D,E,F,"},
+        {"eq5", "B,E,"}, {"ne5", "A,C,D,F,"},    {"total_gt6", "B,"},    {"zero", "D,F,"},
+        {"never", ""},   {"has_id", "A,B,C,E,"}, {"id_valid", "A,B,C,"}, {"not_id_valid", "D,E,F,"},
+        {"both", "E,"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char got[128];
+        keys_of(&f, want[i][0], got, sizeof got);
+        if (strcmp(got, want[i][1]) != 0)
+            fail_msg("rule %s alerted \"%s\", want \"%s\"", want[i][0], got, want[i][1]);
+    }
+    fx_close(&f);
+}
+
+/* The default ruleset's over_quota rule: more than 5 cards in the province, in use, home. */
+static void test_over_quota(void **state)
+{
+    (void)state;
+    struct fixture f = {0};
+    fx_open_default(&f);
+    struct cw_card six = mk_holder("8613800000006", 1, 1, 6, 6);
+    struct cw_card five = mk_holder("8613800000005", 1, 1, 5, 9); /* 9 in all provinces */
+    struct cw_card away = mk_holder("8613800000007", 1, 1, 6, 6);
+    away.home = 0;
+    struct cw_card noid = mk_holder("8613800000008", 0, 0, 6, 6);  /* unverified: black */
+    struct cw_card black = mk_holder("8613800000009", 1, 0, 7, 7); /* unverified: both rules */
+    static const unsigned kinds[] = {CW_EV_SMS_MO,   CW_EV_CALL,   CW_EV_DATA_SESSION,
+                                     CW_EV_REGISTER, CW_EV_SMS_MT, CW_EV_AUTH};
+    const struct cw_card *cards[] = {&six, &five, &away, &noid, &black};
+    uint64_t frame = 1;
+    for (unsigned c = 0; c < 5; c++)
+        for (unsigned k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            struct cw_event ev = mk_event(T0 + frame * SEC, kinds[k], CW_PROTO_SIP,
+                                          cards[c]->msisdn, "8613900000000", frame);
+            frame++;
+            feed(&f, &ev, cards[c]);
+        }
+    cw_engine_flush(f.e);
+    assert_int_equal(f.sink.n, 4);
+    const struct got *g = &f.sink.v[0];
+    assert_string_equal(g->rule, "over_quota_active");
+    assert_string_equal(g->category, "over_quota");
+    assert_string_equal(g->severity, "medium");
+    assert_string_equal(g->group, "card");
+    assert_string_equal(g->key, "8613800000006");
+    assert_int_equal(g->a.events, 3);
+    assert_int_equal(g->a.by_kind[CW_EV_SMS_MO], 1);
+    assert_int_equal(g->a.by_kind[CW_EV_CALL], 1);
+    assert_int_equal(g->a.by_kind[CW_EV_DATA_SESSION], 1);
+    assert_int_equal(g->a.by_kind[CW_EV_REGISTER], 0);
+    assert_int_equal(g->a.card.has_id, 1);
+    assert_int_equal(g->a.card.person_cards_province, 6);
+    assert_int_equal(g->a.card.person_cards_total, 6);
+    assert_memory_equal(g->a.card.id_pseudo, six.id_pseudo, CW_PSEUDO_LEN);
+    /* a record without an ID number is not verified: a black card; its counts read 0 */
+    assert_string_equal(f.sink.v[1].rule, "black_card_active");
+    assert_string_equal(f.sink.v[1].key, "8613800000008");
+    /* the unverified card of a 7-card holder: a black card and over quota */
+    assert_string_equal(f.sink.v[2].rule, "black_card_active");
+    assert_string_equal(f.sink.v[2].key, "8613800000009");
+    assert_int_equal(f.sink.v[2].a.events, 2);
+    assert_string_equal(f.sink.v[3].rule, "over_quota_active");
+    assert_string_equal(f.sink.v[3].key, "8613800000009");
+    assert_int_equal(f.sink.v[3].a.events, 3);
+    uint64_t per[2];
+    struct cw_engine_stats st;
+    cw_engine_stats(f.e, &st, per);
+    assert_int_equal(per[0], 2);
+    assert_int_equal(per[1], 2);
     fx_close(&f);
 }
 
@@ -1120,6 +1412,8 @@ int main(void)
         cmocka_unit_test(test_default_ruleset),
         cmocka_unit_test(test_parse_features),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_counts),
+        cmocka_unit_test(test_count_errors),
         cmocka_unit_test(test_empty_rulesets),
         cmocka_unit_test(test_load_directory),
         cmocka_unit_test(test_unregistered_home_card),
@@ -1129,6 +1423,8 @@ int main(void)
         cmocka_unit_test(test_doc_example),
         cmocka_unit_test(test_group_called),
         cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_count_conditions),
+        cmocka_unit_test(test_over_quota),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_churn),
         cmocka_unit_test(test_flush_order),
