@@ -5,6 +5,8 @@
 
 int cw_cmd_synth(int argc, char **argv);
 int cw_cmd_registry(int argc, char **argv);
+/* `registry audit`: argv[0] is "audit". */
+int cw_cmd_registry_audit(int argc, char **argv);
 int cw_cmd_decode(int argc, char **argv);
 int cw_cmd_analyze(int argc, char **argv);
 int cw_cmd_rules(int argc, char **argv);

@@ -17,8 +17,9 @@
 #define CW_RULES_DIR "rules"
 #endif
 
-/* Renew the registry snapshot this often (events), so registry updates become visible. */
-#define REFRESH_EVERY 65536
+/* Look this often (events) whether a registry update was committed, and renew the snapshot
+ * then: a cheap check (no system call), so updates are seen within a few events. */
+#define POLL_EVERY 64
 
 static const char usage[] =
     "usage: cardwatch analyze --db DIR [--rules PATH] [--alerts FILE] [--quiet] FILE...\n"
@@ -47,7 +48,7 @@ struct analyze_ctx {
     struct cw_reg_reader *rd;
     struct cw_engine *engine;
     uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
-    uint64_t since_refresh;
+    uint64_t since_refresh, refreshes, over_quota;
 };
 
 static void on_event(void *user, const struct cw_event *ev)
@@ -66,6 +67,8 @@ static void on_event(void *user, const struct cw_event *ev)
         a->lookup_errors++;
     else if (rc == 1)
         a->registered++;
+    if (card.person_cards_province > 5)
+        a->over_quota++;
     if (card.home) {
         a->home++;
         if (!card.registered)
@@ -74,10 +77,13 @@ static void on_event(void *user, const struct cw_event *ev)
             a->home_unverified++;
     }
     cw_engine_event(a->engine, ev, &card);
-    if (++a->since_refresh >= REFRESH_EVERY) {
+    if (++a->since_refresh >= POLL_EVERY) {
         a->since_refresh = 0;
-        if (cw_reg_reader_refresh(a->rd) != 0)
+        int p = cw_reg_reader_poll(a->rd);
+        if (p < 0)
             a->lookup_errors++;
+        else
+            a->refreshes += (uint64_t)p;
     }
 }
 
@@ -170,6 +176,8 @@ int cw_cmd_analyze(int argc, char **argv)
         in.home_unregistered = a.home_unregistered;
         in.home_unverified = a.home_unverified;
         in.lookup_errors = a.lookup_errors;
+        in.over_quota = a.over_quota;
+        in.refreshes = a.refreshes;
         cw_summary_print(stderr, &in);
     }
     status = (res.files_damaged || res.files_unreadable) ? 1 : 0;

@@ -22,6 +22,8 @@ struct cw_summary_in {
     const struct cw_engine *engine;
     const struct cw_alert_writer *alerts;
     uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
+    uint64_t over_quota;  /* lookups of cards whose holder is over 5 cards in the province */
+    uint64_t refreshes;   /* registry snapshots renewed after an update was committed */
 };
 
 void cw_summary_print(FILE *f, const struct cw_summary_in *in);

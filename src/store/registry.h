@@ -64,6 +64,8 @@ struct cw_registry; /* opaque: an open LMDB environment */
 enum cw_reg_flags {
     CW_REG_RDONLY = 1, /* open for lookups only */
     CW_REG_CREATE = 2, /* create the directory and store when missing */
+    CW_REG_NOSYNC = 4, /* commit without fsync (tests and fuzzing only: a crash may lose the
+                        * last commits, never consistency) */
 };
 
 /** Open the registry store in directory @p dir. On error returns CW_E* and writes a message
@@ -96,7 +98,10 @@ struct cw_import_opts {
     FILE *report;         /* where bad rows and notes are reported; NULL = stderr */
     const char *tmp_dir;  /* external sort runs; NULL = the registry directory */
     size_t sort_mem;      /* sort memory in bytes; 0 = 256 MiB */
+    uint64_t map_initial; /* first map size in bytes; 0 = estimated from the input size */
     uint64_t map_max;     /* largest LMDB map in bytes; 0 = no limit but the disk */
+    long warn_limit;      /* warnings shown (rows kept but flagged); 0 = 100, -1 = all,
+                           * < -1 = none */
     /* Optional: called now and then with the phase ("read", "sort", "write", "commit"). */
     void (*progress)(void *user, const char *phase, uint64_t done, uint64_t total);
     void *progress_user;
@@ -142,6 +147,14 @@ int cw_registry_update(struct cw_registry *reg, const char *const *files, int nf
  */
 int cw_registry_pseudonym(const char *key_file, int demo, const char *id_number,
                           uint8_t out[CW_PSEUDO_LEN], char *err, size_t errlen);
+
+/**
+ * Is @p key_file (or the demo key when @p demo) the key the registry's pseudonyms were made
+ * with? Returns 0 when it is (or the registry holds no cards yet), CW_EINVAL with both key ids
+ * in @p err when not, CW_EIO when the key file cannot be read.
+ */
+int cw_registry_check_key(struct cw_registry *reg, const char *key_file, int demo, char *err,
+                          size_t errlen);
 
 /* ---- lookups ---- */
 

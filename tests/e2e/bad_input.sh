@@ -19,7 +19,7 @@ expect() {
 }
 
 "$CW" synth --seed 3 --cards 200 --packets 300 --out "$T/d" 2>/dev/null || fail "synth"
-"$CW" registry import --db "$T/db" "$T/d/registry.csv" "$T/d/ranges.csv" 2>/dev/null ||
+"$CW" registry import --demo --db "$T/db" "$T/d/registry.csv" "$T/d/ranges.csv" 2>/dev/null ||
     fail "import"
 full=$("$CW" decode --quiet "$T/d/traffic.pcap" | wc -l)
 [ "$full" -gt 0 ] || fail "no events from the good capture"
@@ -55,8 +55,8 @@ grep -q "black_card_active" "$T/out" || fail "rules check does not list the rule
 
 # a registry file with bad rows: reported with file:line, the rest imported
 printf 'msisdn,imsi,verified\n8613800000001,460000000000001,1\nabc,,1\n' >"$T/reg.csv"
-expect 0 "reg.csv:3: msisdn 'abc'" -- "$CW" registry import --db "$T/db2" "$T/reg.csv"
-expect 1 "reg.csv:3" -- "$CW" registry import --db "$T/db3" --max-errors 0 "$T/reg.csv"
+expect 0 "reg.csv:3: msisdn 'abc'" -- "$CW" registry import --demo --db "$T/db2" "$T/reg.csv"
+expect 1 "reg.csv:3" -- "$CW" registry import --demo --db "$T/db3" --max-errors 0 "$T/reg.csv"
 
 # usage errors
 expect 2 "required" -- "$CW" analyze "$T/d/traffic.pcap"

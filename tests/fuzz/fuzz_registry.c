@@ -1,8 +1,9 @@
-/* fuzz_registry.c - libFuzzer target for the registry import: the input is a
- * CSV file (a registry file or a ranges file, by its header) imported into a
- * real LMDB store, then every msisdn the store holds is looked up. Rows, ID
- * numbers, dates and numbers are all validated on this path; nothing may crash,
- * and a successful import must leave readable records. */
+/* fuzz_registry.c - libFuzzer target for the registry import and update: the input is a CSV
+ * file (a registry, outlets or ranges file, by its header) imported into a real LMDB store,
+ * then applied again as a delta (an 'op' column may say delete), then every msisdn-looking
+ * field is looked up and the whole store walked. Rows, ID numbers, dates and numbers are all
+ * validated on this path; nothing may crash, a successful import must leave readable
+ * records, and the count of ID holders kept in the metadata must match the index. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,37 @@ static void setup(void)
     snprintf(db, sizeof db, "%s/db", dir);
     snprintf(csv, sizeof csv, "%s/in.csv", dir);
     char err[512];
-    if (cw_registry_open(db, CW_REG_CREATE, &reg, err, sizeof err) != 0)
+    if (cw_registry_open(db, CW_REG_CREATE | CW_REG_NOSYNC, &reg, err, sizeof err) != 0)
         abort();
     devnull = fopen("/dev/null", "w");
     if (!devnull)
         abort();
     atexit(cleanup);
+}
+
+struct walk {
+    uint64_t persons, cards;
+};
+
+static int walk_person(void *user, const uint8_t pseudo[32], const struct cw_card *cards, size_t n)
+{
+    struct walk *w = user;
+    (void)pseudo;
+    w->persons++;
+    for (size_t i = 0; i < n; i++)
+        if (!cards[i].has_id || cards[i].person_cards_total > n ||
+            cards[i].person_cards_province > cards[i].person_cards_total)
+            abort();
+    return 0;
+}
+
+static int walk_card(void *user, const struct cw_card *c)
+{
+    struct walk *w = user;
+    if (!c->msisdn[0])
+        abort();
+    w->cards++;
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
         abort();
     const char *files[1] = {csv};
-    struct cw_import_opts o = {.demo = 1, .max_errors = -1, .cc = "86", .report = devnull};
+    struct cw_import_opts o = {
+        .demo = 1, .max_errors = -1, .cc = "86", .report = devnull, .sort_mem = 1u << 20};
     struct cw_import_stats st;
     char err[1024];
     int rc = cw_registry_import(reg, files, 1, &o, &st, err, sizeof err);
@@ -81,13 +108,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = le + 1;
     }
     cw_reg_reader_free(rd);
+    /* The same input as a delta, then the store must be consistent. */
+    rc = cw_registry_update(reg, files, 1, &o, &st, err, sizeof err);
+    struct walk w = {0, 0};
+    if (cw_registry_walk_persons(reg, walk_person, &w) != 0)
+        abort();
+    struct cw_registry_info info;
+    if (cw_registry_info(reg, &info) != 0 || info.persons != w.persons)
+        abort(); /* the holders' count drifted from the index */
+    if (cw_registry_walk_cards(reg, walk_card, &w) != 0 || w.cards != info.cards)
+        abort();
     /* ID validation and masking on the raw input as one string */
     char id[32];
     size_t n = size < sizeof id - 1 ? size : sizeof id - 1;
     memcpy(id, data, n);
     id[n] = 0;
-    struct cw_idcard_info info;
-    cw_idcard_validate(id, strlen(id), &info);
+    struct cw_idcard_info idinfo;
+    cw_idcard_validate(id, strlen(id), &idinfo);
     char masked[20];
     cw_idcard_mask(id, masked);
     if (strnlen(masked, sizeof masked) == sizeof masked)
