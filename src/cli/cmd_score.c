@@ -1,5 +1,7 @@
 /* cmd_score.c - `cardwatch score`: precision and recall of alerts against synth's truth.csv.
- * An alert counts for the card it names (card.msisdn) and the category it gives. */
+ * An alert counts for the card it names (card.msisdn) and the category it gives. Only the truth
+ * rows of scope `traffic` (all rows of a file without a scope column) name what the analyzer
+ * can see; `registry` rows are for the registry audit. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +19,10 @@ static const char usage[] =
     "category), false positives (alerted cards not in the truth for it), false negatives\n"
     "(truth cards never alerted for it), precision = TP/(TP+FP), recall = TP/(TP+FN).\n"
     "A card alerted several times counts once.\n"
+    "\n"
+    "Only truth rows with scope 'traffic' are scored (every row when the file has no 'scope'\n"
+    "column); rows of scope 'registry' (over_national cards, agent_outlet outlets) are what\n"
+    "'cardwatch registry audit' finds and are only counted; rows without an msisdn are skipped.\n"
     "\n"
     "exit status: 0 scored; 1 a file could not be read; 2 usage error.\n";
 
@@ -119,7 +125,8 @@ int cw_cmd_score(int argc, char **argv)
         cw_cli_err("score: %s: %s", truth, strerror(errno));
         return 1;
     }
-    int ci_msisdn = -1, ci_cat = -1;
+    int ci_msisdn = -1, ci_cat = -1, ci_scope = -1;
+    size_t not_scored = 0;
     while (getline(&line, &cap, f) > 0) {
         struct cw_csv_row row;
         int col;
@@ -135,6 +142,8 @@ int cw_cmd_score(int argc, char **argv)
                     ci_msisdn = i;
                 if (!strcmp(row.field[i], "category"))
                     ci_cat = i;
+                if (!strcmp(row.field[i], "scope"))
+                    ci_scope = i;
             }
             if (ci_msisdn < 0 || ci_cat < 0) {
                 cw_cli_err("score: %s:1: header needs 'msisdn' and 'category' columns", truth);
@@ -145,7 +154,18 @@ int cw_cmd_score(int argc, char **argv)
         }
         if (row.nfields <= ci_msisdn || row.nfields <= ci_cat)
             continue;
-        add(&T, row.field[ci_msisdn], row.field[ci_cat]);
+        if (ci_scope >= 0 &&
+            (row.nfields <= ci_scope || strcmp(row.field[ci_scope], "traffic") != 0)) {
+            not_scored++;
+            continue;
+        }
+        if (!row.field[ci_msisdn][0])
+            continue;
+        if (add(&T, row.field[ci_msisdn], row.field[ci_cat]) != 0) {
+            cw_cli_err("score: out of memory");
+            status = 1;
+            break;
+        }
     }
     fclose(f);
     if (status)
@@ -205,6 +225,9 @@ int cw_cmd_score(int argc, char **argv)
     printf("%-16s %8zu %8zu %8zu %10.4f %8.4f\n", "overall", tp_all, fp_all, fn_all,
            tp_all + fp_all ? (double)tp_all / (double)(tp_all + fp_all) : 0.0,
            tp_all + fn_all ? (double)tp_all / (double)(tp_all + fn_all) : 0.0);
+    if (ci_scope >= 0)
+        printf("%zu registry-scope truth rows not scored (see `cardwatch registry audit`)\n",
+               not_scored);
 out:
     free(line);
     free(T.v);

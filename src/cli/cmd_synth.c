@@ -15,15 +15,17 @@
 
 static const char usage[] =
     "usage: cardwatch synth --seed N --cards N --packets N --out DIR [--black-rate F]\n"
-    "                       [--protocols LIST] [--plain]\n"
+    "                       [--over-quota-rate F] [--national-rate F] [--protocols LIST]\n"
+    "                       [--plain]\n"
     "\n"
     "Generate a synthetic, deterministic data set: a subscriber population with its real-name\n"
-    "registry, the carrier's home number ranges, a capture of the signalling a carrier's tap\n"
-    "sees (SIP, SMPP, SS7 MAP over SIGTRAN, Diameter, GTP-C, RADIUS), and the ground truth of\n"
-    "which cards are black. The same options give byte-identical files on every run and every\n"
-    "machine. Memory use does not grow with the size: from a few hundred packets for unit\n"
-    "tests to tens of millions for benchmarks. Every number, ID number, name and message is\n"
-    "made up; no real personal data is used.\n"
+    "registry and outlets, the carrier's home number ranges, a capture of the signalling a\n"
+    "carrier's tap sees (SIP, SMPP, SS7 MAP over SIGTRAN, Diameter, GTP-C, RADIUS), and the\n"
+    "ground truth of the planted fraud: black cards, IDs holding more cards than the rules\n"
+    "allow, bad agent outlets. The same options give byte-identical files on every run and\n"
+    "every machine. Memory use does not grow with the size: from a few hundred packets for\n"
+    "unit tests to tens of millions for benchmarks. Every number, ID number, name and message\n"
+    "is made up; no real personal data is used.\n"
     "\n"
     "options:\n"
     "  --seed N          seed of the generator (0..18446744073709551615); required\n"
@@ -35,6 +37,13 @@ static const char usage[] =
     "                    number is capped to packets/10 so that every black card is seen\n"
     "                    sending at least once (none are planted when LIST has no protocol\n"
     "                    that carries SMS or calls); the summary says when the cap applied\n"
+    "  --over-quota-rate F  fraction of the cards held by over-quota IDs, 0..1 (default\n"
+    "                    0.01): IDs with 6 to 10 cards in their own province (the limit is 5),\n"
+    "                    registered mostly at one bad outlet within 1 to 48 hours. Each of\n"
+    "                    these cards sends; with the black cards they are capped to packets/10\n"
+    "  --national-rate F fraction of the cards held by nationwide over-limit IDs, 0..1\n"
+    "                    (default 0.004): IDs with 6 to 8 cards over 2 or 3 provinces, at most\n"
+    "                    4 in any one (the nationwide limit is 5)\n"
     "  --protocols LIST  comma-separated protocols of the traffic: sip, smpp, map, diameter,\n"
     "                    gtp, radius (default: all, in a carrier tap's mix: about SIP 36%,\n"
     "                    MAP 24%, Diameter 14%, SMPP 10%, GTP-C 10%, RADIUS 6% of the\n"
@@ -50,13 +59,21 @@ static const char usage[] =
     "                 msisdn: 86 + an 11-digit China Mobile number (international digits);\n"
     "                 imsi: 46000 + 10 digits; id_number: a valid 18-character citizen ID\n"
     "                 number (GB 11643-1999; real region codes, birth 1950-2006; a person\n"
-    "                 holds 1 to 3 cards); province: 2-digit code where the card was\n"
+    "                 holds 1 to 3 cards; about 1% of those born before 1980 appear in the\n"
+    "                 old 15-digit form); province: 2-digit code where the card was\n"
     "                 registered; status: active or suspended; verified: 1 or 0; outlet:\n"
     "                 OUT-<province>-<4 digits>; registered_at: ISO 8601 UTC\n"
+    "  outlets.csv    every registering outlet of every province; header\n"
+    "                 outlet,province,kind,name; kind: own or agent (every bad outlet is an\n"
+    "                 agent); name: a made-up shop name\n"
     "  ranges.csv     the home number ranges; header prefix,operator,province; one row per\n"
     "                 China Mobile segment (86134,CMCC, ...), empty province: national\n"
-    "  truth.csv      the planted actors; header msisdn,imsi,category; every black card,\n"
-    "                 category black_card. Cards not listed are normal\n"
+    "  truth.csv      the planted actors; header msisdn,imsi,category,scope,id_number,outlet;\n"
+    "                 categories: black_card and over_quota (one row per card, scope\n"
+    "                 traffic: the analyzer should alert them), over_national (one row per\n"
+    "                 card) and agent_outlet (one row per bad outlet, no card), scope\n"
+    "                 registry: found by auditing the registry. id_number is the 18-character\n"
+    "                 form. Cards not listed are normal\n"
     "  traffic.pcap   classic pcap, Ethernet (link type 1; some links 802.1Q-tagged, one\n"
     "                 QinQ), IPv4 and IPv6; packet times from 2026-03-01T00:00:00Z, a few ms\n"
     "                 apart:\n"
@@ -75,17 +92,22 @@ static const char usage[] =
     "                   RADIUS accounting over UDP 1813 with 3GPP IMSI/IMEISV\n"
     "                 with messages split across TCP segments, several per segment, SCTP\n"
     "                 bundles and split messages. Senders: normal cards; black cards, each\n"
-    "                 sending at least once and more than a normal card; other operators'\n"
+    "                 sending at least once and more than a normal card; over-quota cards,\n"
+    "                 each sending at least once (ordinary texts); other operators'\n"
     "                 and foreign numbers and business names, which are not home numbers\n"
     "                 and must never be alerted\n"
     "\n"
-    "black cards are home-range cards without a valid real-name registration: half of them\n"
-    "have no row in registry.csv, the other half a row with verified 0. Every normal card has\n"
-    "a row with verified 1.\n"
+    "black cards are home-range cards without a valid real-name registration: a third of\n"
+    "them have no row in registry.csv, a third a row with verified 0, a third a row with\n"
+    "verified 1 but an ID number with a wrong check character. Every other card has a row with\n"
+    "verified 1. Each province has outlets.csv's bad outlets (1 in 16, at least 1); they\n"
+    "register most registered black cards and over-quota cards, and ordinary ones too.\n"
     "\n"
-    "A one-line summary goes to stderr: the population, packets and messages per protocol,\n"
-    "and how often each awkward case occurred. When stderr is a terminal and there are more\n"
-    "than 1000000 packets or cards, a progress line is updated there about once a second.\n"
+    "A one-line summary goes to stderr: the population (black cards by kind, over-quota and\n"
+    "nationwide over-limit cards and IDs, outlets, bad outlets, 15-digit IDs), packets and\n"
+    "messages per protocol, and how often each awkward case occurred. When stderr is a\n"
+    "terminal and there are more than 1000000 packets or cards, a progress line is updated\n"
+    "there about once a second.\n"
     "\n"
     "exit status: 0 success; 1 the data set could not be written; 2 usage error.\n"
     "See docs/synth.md.\n";
@@ -117,6 +139,18 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A fraction in [0, 1]. */
+static int parse_rate(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v < 0.0 || v > 1.0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 struct progress {
     double last;
     int shown;
@@ -143,11 +177,15 @@ int cw_cmd_synth(int argc, char **argv)
         {"packets", required_argument, NULL, 'p'}, {"out", required_argument, NULL, 'o'},
         {"black-rate", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
         {"protocols", required_argument, NULL, 'P'}, {"plain", no_argument, NULL, 'L'},
+        {"over-quota-rate", required_argument, NULL, 'q'},
+        {"national-rate", required_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     struct cw_synth_opts o;
     memset(&o, 0, sizeof o);
     o.black_rate = CW_SYNTH_DEFAULT_BLACK_RATE;
+    o.over_quota_rate = CW_SYNTH_DEFAULT_OVER_QUOTA_RATE;
+    o.national_rate = CW_SYNTH_DEFAULT_NATIONAL_RATE;
     int have_seed = 0, have_cards = 0, have_packets = 0;
     int ch;
     optind = 0; /* glibc: full re-initialisation (the command may run more than once) */
@@ -184,16 +222,19 @@ int cw_cmd_synth(int argc, char **argv)
             }
             o.out_dir = optarg;
             break;
-        case 'b': {
-            char *end;
-            errno = 0;
-            double v = strtod(optarg, &end);
-            if (end == optarg || *end || errno || !isfinite(v) || v < 0.0 || v > 1.0) {
-                cw_cli_err("synth: --black-rate '%s': expected a fraction from 0 to 1 "
-                           "(0.02 is 2%%)", optarg);
+        case 'b':
+        case 'q':
+        case 'n': {
+            double v;
+            if (parse_rate(optarg, &v)) {
+                cw_cli_err("synth: %s '%s': expected a fraction from 0 to 1 (0.02 is 2%%)",
+                           ch == 'b'   ? "--black-rate"
+                           : ch == 'q' ? "--over-quota-rate"
+                                       : "--national-rate",
+                           optarg);
                 return 2;
             }
-            o.black_rate = v;
+            *(ch == 'b' ? &o.black_rate : ch == 'q' ? &o.over_quota_rate : &o.national_rate) = v;
             break;
         }
         case 'P': {
@@ -226,7 +267,8 @@ int cw_cmd_synth(int argc, char **argv)
                                           : NULL;
     if (missing) {
         cw_cli_err("synth: %s is required\nusage: cardwatch synth --seed N --cards N "
-                   "--packets N --out DIR [--black-rate F] [--protocols LIST] [--plain]",
+                   "--packets N --out DIR [--black-rate F] [--over-quota-rate F]\n"
+                   "       [--national-rate F] [--protocols LIST] [--plain]",
                    missing);
         return 2;
     }
@@ -249,6 +291,10 @@ int cw_cmd_synth(int argc, char **argv)
     char cap[96] = "";
     if (st.black_cards < wanted)
         snprintf(cap, sizeof cap, ", capped from %" PRIu64 " to packets/10", wanted);
+    uint64_t wanted_oq = (uint64_t)floor(o.over_quota_rate * (double)o.cards + 0.5);
+    char oq_cap[96] = "";
+    if (wanted_oq > o.packets / 10 - st.black_cards)
+        snprintf(oq_cap, sizeof oq_cap, ", capped from %" PRIu64 " to packets/10", wanted_oq);
     char per[256] = "";
     size_t pl = 0;
     for (unsigned p = 0; p < CW_SYNTH_NPROTO; p++) {
@@ -261,7 +307,10 @@ int cw_cmd_synth(int argc, char **argv)
     }
     fprintf(stderr,
             "cardwatch: synth: %" PRIu64 " cards (%" PRIu64 " black%s: %" PRIu64
-            " unregistered, %" PRIu64 " unverified), %" PRIu64 " registry rows, %" PRIu64
+            " unregistered, %" PRIu64 " unverified, %" PRIu64 " invalid ID; %" PRIu64
+            " over-quota cards of %" PRIu64 " IDs%s; %" PRIu64
+            " nationwide over-limit cards of %" PRIu64 " IDs), %" PRIu64 " outlets (%" PRIu64
+            " bad), %" PRIu64 " 15-digit IDs, %" PRIu64 " registry rows, %" PRIu64
             " packets (%s%s%" PRIu64 " requests: %" PRIu64 " SMS, %" PRIu64 " calls; %" PRIu64
             " responses; awkward: %" PRIu64 " TCP-split messages, %" PRIu64
             " multi-message segments, %" PRIu64 " IP-fragmented datagrams (%" PRIu64
@@ -270,10 +319,12 @@ int cw_cmd_synth(int argc, char **argv)
             " UCS-2, %" PRIu64 " GSM 7-bit extension, %" PRIu64 " concatenated parts, %" PRIu64
             " 3GPP over SIP), %u files written to %s in %.2f s\n",
             st.cards, st.black_cards, cap, st.black_unregistered, st.black_unverified,
-            st.registry_rows, st.packets, per, pl ? "; " : "", st.requests, st.sms, st.calls,
-            st.responses, st.tcp_split, st.tcp_multi, st.ip_fragmented, st.ip_frag_ooo,
-            st.sctp_bundled, st.sctp_split, st.vlan_frames, st.qinq_frames, st.ipv6_frames,
-            st.sms_ucs2, st.sms_gsm7_ext, st.sms_concat, st.sip_3gpp_sms, st.files, o.out_dir,
+            st.black_invalid_id, st.over_quota_cards, st.over_quota_ids, oq_cap, st.national_cards,
+            st.national_ids, st.outlets, st.bad_outlets, st.ids_15digit, st.registry_rows,
+            st.packets, per, pl ? "; " : "", st.requests, st.sms, st.calls, st.responses,
+            st.tcp_split, st.tcp_multi, st.ip_fragmented, st.ip_frag_ooo, st.sctp_bundled,
+            st.sctp_split, st.vlan_frames, st.qinq_frames, st.ipv6_frames, st.sms_ucs2,
+            st.sms_gsm7_ext, st.sms_concat, st.sip_3gpp_sms, st.files, o.out_dir,
             now_seconds() - t0);
     return 0;
 }

@@ -1,9 +1,11 @@
-/* synth.c - deterministic synthetic population, registry and ground truth (the traffic is in
- * traffic.c).
+/* synth.c - deterministic synthetic population, registry, outlets and ground truth (the
+ * traffic is in traffic.c).
  *
  * Every card is a pure function of (seed, index): keyed Feistel permutations (rng.h) map the
  * index to its MSISDN slot, its IMSI, its black rank and its person; the person maps
  * bijectively to an ID number (region, birth date, sequence), so no two persons share one.
+ * The black rank also plants the registry-level fraud: ranks below black are black cards, the
+ * next ones the cards of over-quota IDs, then those of nationwide over-limit IDs.
  * Formats: docs/synth.md.
  */
 #include "synth/synth.h"
@@ -116,27 +118,127 @@ int cw_synth_protocols_parse(const char *list, unsigned *mask, char *err, size_t
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Planted groups: over-quota IDs (6-10 cards) and nationwide over-limit IDs (6-8 cards). Their
+ * cards are consecutive black ranks, cut into blocks (40 ranks: 5 groups; 21 ranks: 3 groups)
+ * that a hashed pattern splits; a shorter last block is split as evenly as it goes. Group g is
+ * person cards + g (over-quota) or cards + over_quota_ids + g (national): above every normal
+ * person's number, so its ID number (id_perm is a bijection) is its own. */
+
+struct grouping {
+    unsigned block, per_block, lo, hi, npat;
+    const uint8_t (*pat)[5];
+    unsigned sub; /* hash sub-tag of the patterns */
+};
+
+static const uint8_t oq_patterns[][5] = {
+    {6, 7, 8, 9, 10}, {10, 9, 8, 7, 6},  {8, 8, 8, 8, 8},  {7, 10, 6, 9, 8},
+    {9, 6, 10, 7, 8}, {10, 10, 6, 6, 8}, {6, 9, 7, 10, 8}, {8, 6, 9, 7, 10},
+};
+static const uint8_t nat_patterns[][5] = {
+    {6, 7, 8}, {8, 7, 6}, {7, 7, 7}, {7, 8, 6}, {6, 8, 7}, {8, 6, 7}, {7, 6, 8},
+};
+static const struct grouping oq_grouping = {40, 5, 6, 10, 8, oq_patterns, 1};
+static const struct grouping nat_grouping = {21, 3, 6, 8, 7, nat_patterns, 2};
+
+/* Hash sub-tags under TAG_GROUP. */
+enum { G_OQ_PAT = 1, G_NAT_PAT, G_OQ, G_OQ_TIME, G_NAT };
+
+static uint64_t ghash(const struct cw_synth_pop *p, unsigned sub, uint64_t idx)
+{
+    return cw_hash3(p->seed, (uint64_t)TAG_GROUP << 8 | sub, idx);
+}
+
+/* The groups of a last block of rem cards: ceil(rem / hi) of them, sizes as even as can be. */
+static unsigned tail_groups(const struct grouping *gr, unsigned rem, unsigned sizes[8])
+{
+    unsigned k = (rem + gr->hi - 1) / gr->hi;
+    for (unsigned i = 0; i < k; i++)
+        sizes[i] = rem / k + (i < rem % k);
+    return k;
+}
+
+/* The largest count <= n whose last block splits into groups of lo..hi cards. */
+static uint64_t grouping_fit(const struct grouping *gr, uint64_t n)
+{
+    uint64_t rem = n % gr->block;
+    while (rem && (rem + gr->hi - 1) / gr->hi * gr->lo > rem)
+        rem--;
+    return n - n % gr->block + rem;
+}
+
+static uint64_t grouping_count(const struct grouping *gr, uint64_t n)
+{
+    unsigned sizes[8];
+    uint64_t rem = n % gr->block;
+    return n / gr->block * gr->per_block + (rem ? tail_groups(gr, (unsigned)rem, sizes) : 0);
+}
+
+/* The group of the card at offset @p off (< n) among the n cards of a grouping: its number, the
+ * card's position in it and its size. */
+static void grouping_at(const struct cw_synth_pop *p, const struct grouping *gr, uint64_t n,
+                        uint64_t off, uint64_t *g, unsigned *j, unsigned *size)
+{
+    uint64_t b = off / gr->block;
+    unsigned w = (unsigned)(off % gr->block), sizes[8] = {0}, ng, k = 0;
+    if (b < n / gr->block) {
+        const uint8_t *pt = gr->pat[cw_hash_below(ghash(p, gr->sub, b), gr->npat)];
+        for (ng = 0; ng < gr->per_block; ng++)
+            sizes[ng] = pt[ng];
+    } else {
+        ng = tail_groups(gr, (unsigned)(n % gr->block), sizes);
+    }
+    while (k + 1 < ng && w >= sizes[k])
+        w -= sizes[k++];
+    *g = b * gr->per_block + k;
+    *j = w;
+    *size = sizes[k];
+}
+
+static uint64_t rate_count(double rate, uint64_t cards)
+{
+    uint64_t n = (uint64_t)floor(rate * (double)cards + 0.5);
+    return n > cards ? cards : n;
+}
+
 int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o)
 {
     if (!p || !o || (o->protocols & ~CW_SYNTH_ALL) || o->cards < 1 ||
-        o->cards > CW_SYNTH_MAX_CARDS ||
-        o->packets > CW_SYNTH_MAX_PACKETS || !(o->black_rate >= 0.0 && o->black_rate <= 1.0))
+        o->cards > CW_SYNTH_MAX_CARDS || o->packets > CW_SYNTH_MAX_PACKETS ||
+        !(o->black_rate >= 0.0 && o->black_rate <= 1.0) ||
+        !(o->over_quota_rate >= 0.0 && o->over_quota_rate <= 1.0) ||
+        !(o->national_rate >= 0.0 && o->national_rate <= 1.0))
         return CW_EINVAL;
     memset(p, 0, sizeof *p);
     p->seed = o->seed;
     p->cards = o->cards;
-    uint64_t black = (uint64_t)floor(o->black_rate * (double)o->cards + 0.5);
-    if (black > o->cards)
-        black = o->cards;
+    uint64_t black = rate_count(o->black_rate, o->cards);
     /* Every black card must be seen sending: keep them to a tenth of the packets. */
     if (black > o->packets / 10)
         black = o->packets / 10;
     /* ... and only a protocol that carries SMS or calls can show them sending. */
-    if (!(cw_synth_protocols(o) & CW_SYNTH_SENDING))
+    int sending = (cw_synth_protocols(o) & CW_SYNTH_SENDING) != 0;
+    if (!sending)
         black = 0;
     p->black = black;
+    /* Over-quota cards send too: they share the cap, black cards first. */
+    uint64_t oq = rate_count(o->over_quota_rate, o->cards);
+    if (oq > o->cards - black)
+        oq = o->cards - black;
+    if (oq > o->packets / 10 - black)
+        oq = o->packets / 10 - black;
+    if (!sending)
+        oq = 0;
+    p->over_quota = grouping_fit(&oq_grouping, oq);
+    p->over_quota_ids = grouping_count(&oq_grouping, p->over_quota);
+    uint64_t nat = rate_count(o->national_rate, o->cards);
+    if (nat > o->cards - black - p->over_quota)
+        nat = o->cards - black - p->over_quota;
+    p->national = grouping_fit(&nat_grouping, nat);
+    p->national_ids = grouping_count(&nat_grouping, p->national);
     uint64_t outlets = o->cards / 3100;
     p->outlets = outlets < 5 ? 5 : outlets > 9999 ? 9999 : outlets;
+    p->bad_outlets = p->outlets / 16 ? p->outlets / 16 : 1;
     uint64_t id_space = (uint64_t)cw_idcard_region_count() * BIRTH_DAYS * SEQ_COUNT;
     cw_perm_init(&p->black_perm, o->cards, cw_hash3(o->seed, TAG_BLACK, 0));
     cw_perm_init(&p->msisdn_perm, HOME_SPACE, cw_hash3(o->seed, TAG_MSISDN, 0));
@@ -203,50 +305,236 @@ void cw_synth_msisdn(const struct cw_synth_pop *p, uint64_t index, char out[16])
 
 int cw_synth_suspended(const struct cw_synth_pop *p, uint64_t index)
 {
-    uint64_t rank;
-    if (cw_synth_is_black(p, index, &rank))
+    uint64_t rank = cw_perm_fwd(&p->black_perm, index);
+    if (rank < p->black + p->over_quota + p->national) /* planted cards are all active */
         return 0;
     return cw_hash_unit(cw_hash3(p->seed, TAG_STATUS, index)) < 0.004;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Outlets: OUT-<province>-0001 .. OUT-<province>-<outlets>. In each province a keyed
+ * permutation of the outlet numbers picks the bad ones (rank < bad_outlets). */
+
+static void outlet_perm(const struct cw_synth_pop *p, const char *prov2, struct cw_perm *perm)
+{
+    unsigned code = (unsigned)(prov2[0] - '0') * 10 + (unsigned)(prov2[1] - '0');
+    cw_perm_init(perm, p->outlets, cw_hash3(p->seed, TAG_BADOUT, code));
+}
+
+int cw_synth_outlet_bad(const struct cw_synth_pop *p, const char *prov2, unsigned outlet)
+{
+    struct cw_perm perm;
+    if (outlet < 1 || outlet > p->outlets)
+        return 0;
+    outlet_perm(p, prov2, &perm);
+    return cw_perm_fwd(&perm, outlet - 1) < p->bad_outlets;
+}
+
+/* Bad outlet number @p k (< bad_outlets) of a province. */
+static unsigned bad_outlet_at(const struct cw_synth_pop *p, const char *prov2, uint64_t k)
+{
+    struct cw_perm perm;
+    outlet_perm(p, prov2, &perm);
+    return (unsigned)cw_perm_inv(&perm, k) + 1;
+}
+
+/* An agent (a shop selling for the carrier) or one of its own halls: every bad outlet is an
+ * agent, about half of the others are. */
+static int outlet_agent(const struct cw_synth_pop *p, const char *prov2, unsigned outlet)
+{
+    unsigned code = (unsigned)(prov2[0] - '0') * 10 + (unsigned)(prov2[1] - '0');
+    return cw_synth_outlet_bad(p, prov2, outlet) ||
+           cw_hash_unit(cw_hash3(p->seed, TAG_OUTKIND, (uint64_t)code * 10000 + outlet)) < 0.5;
+}
+
+/* An ordinary card's outlet: any of its province's, bad ones included. */
+static unsigned ordinary_outlet(const struct cw_synth_pop *p, uint64_t index)
+{
+    return (unsigned)(cw_hash3(p->seed, TAG_OUTLET, index) % p->outlets + 1);
+}
+
+static void set_outlet(struct cw_synth_card *c, unsigned outlet)
+{
+    snprintf(c->outlet, sizeof c->outlet, "OUT-%.2s-%04u", c->province, outlet % 10000);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cards. */
+
+/* The carrier we play serves the mainland: the first provinces of the table (it lists Taiwan,
+ * Hong Kong and Macau last), where its cards are registered and its outlets are. */
+static size_t mainland_count(void)
+{
+    size_t n = 0;
+    while (n < cw_province_count() && cw_province_code_at(n)[0] < '7')
+        n++;
+    return n;
+}
+
+static size_t province_index(const char *prov2)
+{
+    for (size_t i = 0; i < cw_province_count(); i++)
+        if (!memcmp(cw_province_code_at(i), prov2, 2))
+            return i;
+    return 0;
+}
+
+/* The earliest registration time of a person born on @p birth: 2015-01-01, or the 18th
+ * birthday if later. */
+static int64_t adult_from(int64_t birth)
+{
+    int y;
+    unsigned m, d;
+    civil_from_days(birth, &y, &m, &d);
+    int64_t adult = days_from_civil(y + 18, m, m == 2 && d == 29 ? 28 : d) * 86400;
+    int64_t lo = days_from_civil(2015, 1, 1) * 86400;
+    return adult > lo ? adult : lo;
+}
+
+/* An ordinary registration time: between adult_from() and the end of 2026-02-28. */
+static int64_t ordinary_time(const struct cw_synth_pop *p, uint64_t index, int64_t birth)
+{
+    int64_t lo = adult_from(birth), hi = (int64_t)CW_SYNTH_T0 - 1;
+    return lo + (int64_t)(cw_hash3(p->seed, TAG_REGTIME, index) % (uint64_t)(hi - lo + 1));
+}
+
+/* 1 when a card of black rank @p rank would be registered in the old 15-digit form if its
+ * person has it: ordinary cards, and black cards registered unverified to the person's ID. */
+static int old_form_rank(const struct cw_synth_pop *p, uint64_t rank)
+{
+    if (rank < p->black)
+        return rank % 3 == CW_SYNTH_BLACK_UNVERIFIED;
+    return rank >= p->black + p->over_quota + p->national;
+}
+
+/* A card of an over-quota ID: the ID's own province, most cards at one bad outlet (30% of the
+ * groups put 2 or 3 at a second outlet), registered within 1 to 48 hours. */
+static void over_quota_card(const struct cw_synth_pop *p, uint64_t off, uint64_t index,
+                            struct cw_synth_card *c)
+{
+    uint64_t g;
+    unsigned j, size;
+    grouping_at(p, &oq_grouping, p->over_quota, off, &g, &j, &size);
+    c->kind = CW_SYNTH_OVER_QUOTA;
+    c->group = g;
+    int64_t birth;
+    person_id(p, p->cards + g, c->id_number, &birth);
+    memcpy(c->province, c->id_number, 2);
+    uint64_t h = ghash(p, G_OQ, g), h2 = cw_mix64(h), h3 = cw_mix64(h2);
+    uint64_t k = h % p->bad_outlets;
+    unsigned outlet = bad_outlet_at(p, c->province, k);
+    unsigned nsplit = 2 + (size >= 8 && (h2 & 1));
+    if (cw_hash_unit(h) < 0.3 && j >= size - nsplit) {
+        if (p->bad_outlets > 1) {
+            outlet =
+                bad_outlet_at(p, c->province, (k + 1 + h2 % (p->bad_outlets - 1)) % p->bad_outlets);
+        } else {
+            outlet = (unsigned)((outlet + h2 % (p->outlets - 1)) % p->outlets + 1);
+        }
+    }
+    set_outlet(c, outlet);
+    /* the burst: the first card at base, the last at base + span, the others in between */
+    int64_t lo = adult_from(birth), hi = (int64_t)CW_SYNTH_T0 - 1 - 48 * 3600;
+    if (lo > hi)
+        lo = hi;
+    int64_t base = lo + (int64_t)(h3 % (uint64_t)(hi - lo + 1));
+    int64_t span = 3600 * (int64_t)(1 + (h3 >> 32) % 48);
+    int64_t at = j == 0          ? 0
+                 : j == size - 1 ? span
+                                 : (int64_t)(ghash(p, G_OQ_TIME, index) % (uint64_t)(span + 1));
+    fmt_iso(base + at, c->registered_at);
+}
+
+/* A card of a nationwide over-limit ID: the group's cards dealt over 2 or 3 mainland provinces
+ * (the ID's own first), so at most 4 in any one; ordinary outlets, ordinary times. */
+static void national_card(const struct cw_synth_pop *p, uint64_t off, uint64_t index,
+                          struct cw_synth_card *c)
+{
+    uint64_t g;
+    unsigned j, size;
+    grouping_at(p, &nat_grouping, p->national, off, &g, &j, &size);
+    c->kind = CW_SYNTH_NATIONAL;
+    c->group = g;
+    int64_t birth;
+    person_id(p, p->cards + p->over_quota_ids + g, c->id_number, &birth);
+    uint64_t h = ghash(p, G_NAT, g);
+    size_t n = mainland_count(), prov[3];
+    unsigned nprov = 2 + (unsigned)(h & 1);
+    prov[0] = province_index(c->id_number);
+    prov[1] = (prov[0] + 1 + (h >> 8) % (n - 1)) % n;
+    prov[2] = (prov[0] + 1 + (h >> 32) % (n - 1)) % n;
+    while (prov[2] == prov[0] || prov[2] == prov[1])
+        prov[2] = (prov[2] + 1) % n;
+    memcpy(c->province, cw_province_code_at(prov[j % nprov]), 2);
+    set_outlet(c, ordinary_outlet(p, index));
+    fmt_iso(ordinary_time(p, index, birth), c->registered_at);
 }
 
 void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c)
 {
     memset(c, 0, sizeof *c);
     c->index = index;
-    uint64_t rank;
-    c->black = cw_synth_is_black(p, index, &rank);
-    /* Half the black cards (even ranks) were never registered; the others were registered
-     * without the real-name check. */
-    c->registered = !c->black || (rank & 1);
-    c->verified = !c->black;
-    c->suspended = cw_synth_suspended(p, index);
+    uint64_t rank = cw_perm_fwd(&p->black_perm, index);
     cw_synth_msisdn(p, index, c->msisdn);
     snprintf(c->imsi, sizeof c->imsi, "46000%010llu",
              (unsigned long long)(cw_perm_fwd(&p->imsi_perm, index) % IMSI_SPACE));
-    int64_t birth;
-    person_id(p, person_of(p, index), c->id_number, &birth);
-    /* Usually registered in the ID's own province; some people register where they work. */
-    uint64_t h = cw_hash3(p->seed, TAG_PROV, index);
-    if (cw_hash_unit(h) < 0.9) {
-        memcpy(c->province, c->id_number, 2);
+    c->registered = 1;
+    c->verified = 1;
+    if (rank >= p->black && rank - p->black < p->over_quota) {
+        over_quota_card(p, rank - p->black, index, c);
+    } else if (rank >= p->black + p->over_quota && rank - p->black - p->over_quota < p->national) {
+        national_card(p, rank - p->black - p->over_quota, index, c);
     } else {
-        const char *pc = cw_province_code_at((size_t)((h >> 8) % cw_province_count()));
-        memcpy(c->province, pc, 2);
+        c->kind = rank < p->black ? CW_SYNTH_BLACK : CW_SYNTH_NORMAL;
+        c->black = c->kind == CW_SYNTH_BLACK;
+        c->suspended = cw_synth_suspended(p, index);
+        int64_t birth;
+        uint64_t person = person_of(p, index);
+        person_id(p, person, c->id_number, &birth);
+        /* Usually registered in the ID's own province; some people register where they work. */
+        uint64_t h = cw_hash3(p->seed, TAG_PROV, index);
+        if (cw_hash_unit(h) < 0.9) {
+            memcpy(c->province, c->id_number, 2);
+        } else {
+            const char *pc = cw_province_code_at((size_t)((h >> 8) % mainland_count()));
+            memcpy(c->province, pc, 2);
+        }
+        unsigned outlet = ordinary_outlet(p, index);
+        if (c->black) {
+            /* A third of the black cards were never registered, a third were registered
+             * without the real-name check, a third on an ID number with a wrong check
+             * character; the registered ones mostly at one of their province's bad outlets. */
+            uint64_t hb = cw_hash3(p->seed, TAG_BLACKREG, index);
+            c->black_kind = (int)(rank % 3);
+            c->registered = c->black_kind != CW_SYNTH_BLACK_UNREGISTERED;
+            c->verified = c->black_kind != CW_SYNTH_BLACK_UNVERIFIED;
+            if (c->black_kind == CW_SYNTH_BLACK_INVALID_ID) {
+                static const char checks[] = "0123456789X";
+                const char *at = strchr(checks, c->id_number[17]);
+                size_t k = at ? (size_t)(at - checks) : 0;
+                c->id_number[17] = checks[(k + 1 + (hb >> 40) % 10) % 11];
+            }
+            if (cw_hash_unit(hb) < 0.7)
+                outlet = bad_outlet_at(p, c->province, (hb >> 8) % p->bad_outlets);
+        }
+        set_outlet(c, outlet);
+        fmt_iso(ordinary_time(p, index, birth), c->registered_at);
+        /* Some people born before 1980 still have their old 15-digit ID number on file (on
+         * their cards, and on a black card registered unverified to their ID). */
+        int y;
+        unsigned m, d;
+        civil_from_days(birth, &y, &m, &d);
+        if (old_form_rank(p, rank) && y < 1980 &&
+            cw_hash_unit(cw_hash3(p->seed, TAG_ID15, person)) < 0.01) {
+            memcpy(c->id_registered, c->id_number, 6);
+            memcpy(c->id_registered + 6, c->id_number + 8, 9);
+            c->id_registered[15] = 0;
+        }
     }
+    if (!c->id_registered[0])
+        memcpy(c->id_registered, c->id_number, sizeof c->id_registered);
     c->province[2] = 0;
-    unsigned outlet = (unsigned)(cw_hash3(p->seed, TAG_OUTLET, index) % p->outlets + 1) % 10000;
-    snprintf(c->outlet, sizeof c->outlet, "OUT-%.2s-%04u", c->province, outlet);
-    /* Registered at 18 or older, between 2015-01-01 and the end of 2026-02-28. */
-    int y;
-    unsigned m, d;
-    civil_from_days(birth, &y, &m, &d);
-    int64_t adult = days_from_civil(y + 18, m, m == 2 && d == 29 ? 28 : d) * 86400;
-    int64_t lo = days_from_civil(2015, 1, 1) * 86400;
-    int64_t hi = (int64_t)CW_SYNTH_T0 - 1;
-    if (adult > lo)
-        lo = adult;
-    int64_t t = lo + (int64_t)(cw_hash3(p->seed, TAG_REGTIME, index) % (uint64_t)(hi - lo + 1));
-    fmt_iso(t, c->registered_at);
+    c->bad_outlet = cw_synth_outlet_bad(p, c->province, (unsigned)atoi(c->outlet + 7));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -355,6 +643,49 @@ static int write_ranges(const char *dir, char *err, size_t errlen)
     return out_close(&o, 1, err, errlen);
 }
 
+static int write_outlets(const struct cw_synth_pop *p, const char *dir, struct cw_synth_stats *st,
+                         char *err, size_t errlen)
+{
+    struct outfile o;
+    int rc = out_open(&o, dir, "outlets.csv", err, errlen);
+    if (rc)
+        return rc;
+    fputs("outlet,province,kind,name\n", o.f);
+    for (size_t i = 0; i < mainland_count(); i++) {
+        const char *prov = cw_province_code_at(i), *name = cw_province_name(prov);
+        for (unsigned k = 1; k <= p->outlets; k++) {
+            int agent = outlet_agent(p, prov, k);
+            fprintf(o.f, "OUT-%s-%04u,%s,%s,%s %04u (%s)\n", prov, k, prov, agent ? "agent" : "own",
+                    agent ? "CMCC Agent" : "China Mobile Hall", k, name);
+            st->outlets++;
+        }
+    }
+    return out_close(&o, 1, err, errlen);
+}
+
+/* 1 when card @p index registers its person's ID in the 15-digit form and no card of the
+ * person at an earlier slot does: counts each such ID once. */
+static int first_15digit_card(const struct cw_synth_pop *p, uint64_t index)
+{
+    uint64_t slot = cw_perm_fwd(&p->person_perm, index), person = person_of(p, index);
+    for (uint64_t s = person; s < slot; s++) {
+        uint64_t other = cw_perm_inv(&p->person_perm, s);
+        if (old_form_rank(p, cw_perm_fwd(&p->black_perm, other)))
+            return 0; /* a card of the same person came first */
+    }
+    return 1;
+}
+
+static const char *category_name(int kind)
+{
+    switch (kind) {
+    case CW_SYNTH_BLACK: return "black_card";
+    case CW_SYNTH_OVER_QUOTA: return "over_quota";
+    case CW_SYNTH_NATIONAL: return "over_national";
+    default: return NULL;
+    }
+}
+
 static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
                           const char *dir, struct cw_synth_stats *st, char *err, size_t errlen)
 {
@@ -368,31 +699,52 @@ static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_op
         return rc;
     }
     fputs("msisdn,imsi,id_number,province,status,verified,outlet,registered_at\n", reg.f);
-    fputs("msisdn,imsi,category\n", truth.f);
+    fputs("msisdn,imsi,category,scope,id_number,outlet\n", truth.f);
     struct cw_synth_card c;
     for (uint64_t i = 0; i < p->cards; i++) {
         if (o->progress && (i & 0xffff) == 0xffff)
             o->progress(o->progress_user, "cards", i, p->cards);
         cw_synth_card_get(p, i, &c);
+        const char *cat = category_name(c.kind);
+        if (cat)
+            fprintf(truth.f, "%s,%s,%s,%s,%s,%s\n", c.msisdn, c.imsi, cat,
+                    c.kind == CW_SYNTH_NATIONAL ? "registry" : "traffic",
+                    c.registered ? c.id_number : "", c.registered ? c.outlet : "");
         if (c.black) {
-            fprintf(truth.f, "%s,%s,black_card\n", c.msisdn, c.imsi);
             st->black_cards++;
-            if (c.registered)
+            if (c.black_kind == CW_SYNTH_BLACK_UNREGISTERED)
+                st->black_unregistered++;
+            else if (c.black_kind == CW_SYNTH_BLACK_UNVERIFIED)
                 st->black_unverified++;
             else
-                st->black_unregistered++;
+                st->black_invalid_id++;
         }
+        st->over_quota_cards += c.kind == CW_SYNTH_OVER_QUOTA;
+        st->national_cards += c.kind == CW_SYNTH_NATIONAL;
         if (c.suspended)
             st->suspended++;
         if (!c.registered)
             continue;
-        fprintf(reg.f, "%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi, c.id_number, c.province,
+        if (strlen(c.id_registered) == 15 && first_15digit_card(p, i))
+            st->ids_15digit++;
+        fprintf(reg.f, "%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi, c.id_registered, c.province,
                 c.suspended ? "suspended" : "active", c.verified, c.outlet, c.registered_at);
         st->registry_rows++;
         /* A full disk shows early instead of after the whole population. */
         if ((i & 0xffff) == 0 && (ferror(reg.f) || ferror(truth.f)))
             break;
     }
+    /* The bad outlets, province by province. */
+    for (size_t k = 0; k < mainland_count(); k++) {
+        const char *prov = cw_province_code_at(k);
+        for (unsigned n = 1; n <= p->outlets; n++)
+            if (cw_synth_outlet_bad(p, prov, n)) {
+                fprintf(truth.f, ",,agent_outlet,registry,,OUT-%s-%04u\n", prov, n);
+                st->bad_outlets++;
+            }
+    }
+    st->over_quota_ids = p->over_quota_ids;
+    st->national_ids = p->national_ids;
     rc = out_close(&reg, 1, err, errlen);
     if (rc) {
         out_close(&truth, 0, NULL, 0);
@@ -420,7 +772,7 @@ int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char 
     }
     if (cw_synth_pop_init(&pop, o) != 0) {
         cw_synth_set_err(err, errlen,
-                "bad options: cards must be 1..%llu, packets 0..%llu, black rate 0..1",
+                "bad options: cards must be 1..%llu, packets 0..%llu, rates 0..1",
                 (unsigned long long)CW_SYNTH_MAX_CARDS, (unsigned long long)CW_SYNTH_MAX_PACKETS);
         return CW_EINVAL;
     }
@@ -429,6 +781,10 @@ int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char 
         return rc;
     st->cards = o->cards;
     rc = write_ranges(o->out_dir, err, errlen);
+    if (rc)
+        return rc;
+    st->files++;
+    rc = write_outlets(&pop, o->out_dir, st, err, errlen);
     if (rc)
         return rc;
     st->files++;

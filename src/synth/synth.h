@@ -3,7 +3,9 @@
  * Writes into a directory (created when missing):
  *   registry.csv  the carrier's real-name registry (one row per registered card)
  *   ranges.csv    the carrier's home number ranges
- *   truth.csv     the planted actors (here: every black card) with their category
+ *   outlets.csv   the registering outlets of every province (own shops and agents)
+ *   truth.csv     the planted actors with their category: black cards, over-quota IDs'
+ *                 cards, nationwide over-limit IDs' cards, bad (agent) outlets
  *   traffic.pcap  a carrier tap's signalling: SIP, SMPP, MAP over SIGTRAN, Diameter, GTP-C and
  *                 RADIUS over Ethernet (some VLAN-tagged), IPv4 and IPv6, UDP, TCP and SCTP,
  *                 with the awkward cases (TCP segmentation, several messages per segment, IP
@@ -24,6 +26,8 @@
 #include "synth/rng.h"
 
 #define CW_SYNTH_DEFAULT_BLACK_RATE 0.02
+#define CW_SYNTH_DEFAULT_OVER_QUOTA_RATE 0.01
+#define CW_SYNTH_DEFAULT_NATIONAL_RATE 0.004
 #define CW_SYNTH_MAX_CARDS 1000000000ull     /* the number plan holds 1.9e9 home numbers */
 #define CW_SYNTH_MAX_PACKETS 10000000000ull
 
@@ -62,6 +66,13 @@ struct cw_synth_opts {
     int plain;          /* 1: none of the awkward cases (one message per packet, no TCP
                          * segmentation, no IP fragments, no SCTP bundling or fragmentation,
                          * no VLAN tags, IPv4 only) */
+    /* Fraction of the cards held by over-quota IDs (6-10 cards each, all in the ID's own
+     * province, most at one bad outlet, in a burst), 0..1; 0: none. Every such card sends, so
+     * black and over-quota cards together are capped to packets / 10 (black cards first). */
+    double over_quota_rate;
+    /* Fraction of the cards held by nationwide over-limit IDs (6-8 cards each over 2-3
+     * provinces, at most 4 in any one), 0..1; 0: none. */
+    double national_rate;
 };
 
 struct cw_synth_stats {
@@ -69,6 +80,15 @@ struct cw_synth_stats {
     uint64_t black_cards;        /* planted black cards (all listed in truth.csv) */
     uint64_t black_unregistered; /* ... with no registry row */
     uint64_t black_unverified;   /* ... with a row, verified 0 */
+    uint64_t black_invalid_id;   /* ... with a row, verified 1, an ID number with a wrong check
+                                  * character */
+    uint64_t over_quota_ids;     /* planted IDs holding 6-10 cards in one province */
+    uint64_t over_quota_cards;   /* ... their cards */
+    uint64_t national_ids;       /* planted IDs holding 6-8 cards over 2-3 provinces */
+    uint64_t national_cards;     /* ... their cards */
+    uint64_t outlets;            /* rows of outlets.csv (all provinces) */
+    uint64_t bad_outlets;        /* ... of them planted bad outlets (truth: agent_outlet) */
+    uint64_t ids_15digit;        /* ID numbers written in the old 15-digit form in registry.csv */
     uint64_t suspended;          /* normal cards with status suspended */
     uint64_t registry_rows;
     uint64_t packets;   /* frames in traffic.pcap */
@@ -109,35 +129,61 @@ struct cw_synth_stats {
 int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char *err,
                  size_t errlen);
 
+/* What a card was planted as (truth.csv's category for it; normal cards are not listed). */
+enum cw_synth_kind {
+    CW_SYNTH_NORMAL,
+    CW_SYNTH_BLACK,      /* black_card */
+    CW_SYNTH_OVER_QUOTA, /* over_quota: a card of an ID holding 6-10 cards in one province */
+    CW_SYNTH_NATIONAL,   /* over_national: a card of an ID holding 6-8 cards nationwide */
+};
+
+/* The three kinds of black cards (by black rank modulo 3). */
+enum cw_synth_black_kind {
+    CW_SYNTH_BLACK_UNREGISTERED, /* no registry row */
+    CW_SYNTH_BLACK_UNVERIFIED,   /* a row with verified 0 */
+    CW_SYNTH_BLACK_INVALID_ID,   /* a row with verified 1 and an ID with a wrong check char */
+};
+
 /* One card of the population as synth derives it from (seed, index). Exposed for the tests and
  * for tools that want to look a synthetic card up without reading the files. */
 struct cw_synth_card {
     uint64_t index;
-    char msisdn[16];   /* "86" + 11 digits */
-    char imsi[16];     /* "46000" + 10 digits */
-    char id_number[19];
-    char province[3];  /* where the card was registered */
-    char outlet[16];   /* "OUT-33-0042" */
+    char msisdn[16];        /* "86" + 11 digits */
+    char imsi[16];          /* "46000" + 10 digits */
+    char id_number[19];     /* the 18-character ID number, as truth.csv lists it (for an invalid-ID
+                             * black card: the invalid one it was registered with) */
+    char id_registered[19]; /* as registry.csv has it: id_number, or its old 15-digit form */
+    char province[3];       /* where the card was registered */
+    char outlet[16];        /* "OUT-33-0042" */
     char registered_at[24]; /* "2024-05-01T10:22:00Z" */
-    int black;         /* 1: planted black card */
-    int registered;    /* 0: no registry row */
+    int kind;               /* enum cw_synth_kind */
+    int black;              /* 1: planted black card (kind CW_SYNTH_BLACK) */
+    int black_kind;         /* enum cw_synth_black_kind, for black cards */
+    int registered;         /* 0: no registry row */
     int verified;
     int suspended;
+    int bad_outlet; /* 1: registered at a planted bad outlet */
+    uint64_t group; /* over-quota and national cards: the group (ID) number, from 0 */
 };
 
 /* A population: the sizes and keyed permutations derived from the options (a value type,
  * nothing to free). */
 struct cw_synth_pop {
     uint64_t seed, cards, black;
-    uint64_t outlets; /* outlets per province */
-    struct cw_perm black_perm;  /* card index -> rank; rank < black: a black card */
+    uint64_t over_quota, over_quota_ids; /* over-quota cards (ranks black..) and their IDs */
+    uint64_t national, national_ids;     /* national cards (ranks black + over_quota..), IDs */
+    uint64_t outlets;                    /* outlets per province */
+    uint64_t bad_outlets;                /* planted bad outlets a province: max(1, outlets/16) */
+    struct cw_perm black_perm;  /* card index -> rank; rank < black: a black card; then
+                                 * over_quota over-quota cards, then national national cards */
     struct cw_perm msisdn_perm; /* card index -> slot in the home number plan */
     struct cw_perm imsi_perm;   /* card index -> MSIN */
     struct cw_perm person_perm; /* card index -> position among the persons' card slots */
     struct cw_perm id_perm;     /* person -> (region, birth day, sequence) */
 };
 
-/** Derive the population of @p o (black count after the cap). Returns 0 or CW_EINVAL. */
+/** Derive the population of @p o (black and over-quota counts after the cap, group counts).
+ *  Returns 0 or CW_EINVAL. */
 int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o);
 
 /** The protocols @p o selects (CW_SYNTH_ALL when o->protocols is 0). */
@@ -154,5 +200,9 @@ int cw_synth_protocols_parse(const char *list, unsigned *mask, char *err, size_t
 
 /** Card number @p index (< p->cards) of the population. */
 void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c);
+
+/** 1 when outlet number @p outlet (1..p->outlets) of province @p prov2 (2-digit code; only two
+ *  characters are read) is a planted bad outlet. */
+int cw_synth_outlet_bad(const struct cw_synth_pop *p, const char *prov2, unsigned outlet);
 
 #endif

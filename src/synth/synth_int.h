@@ -22,12 +22,23 @@ enum {
     TAG_NODE,
     TAG_TRAFFIC,
     TAG_IMEI,
+    TAG_GROUP,    /* over-quota and national groups: sizes, outlets, times, provinces */
+    TAG_BADOUT,   /* which outlets of a province are bad */
+    TAG_OUTKIND,  /* own shop or agent */
+    TAG_ID15,     /* persons whose ID is registered in the old 15-digit form */
+    TAG_BLACKREG, /* black cards: invalid check character, outlet */
 };
 
 /** 1 when card @p index is black (*rank: its black rank). */
 int cw_synth_is_black(const struct cw_synth_pop *p, uint64_t index, uint64_t *rank);
 /** The MSISDN of card @p index: "86" + 11 digits. */
 void cw_synth_msisdn(const struct cw_synth_pop *p, uint64_t index, char out[16]);
+/** The planted cards that must be seen sending: black cards, then over-quota cards (ranks
+ *  below this number). */
+static inline uint64_t cw_synth_senders(const struct cw_synth_pop *p)
+{
+    return p->black + p->over_quota;
+}
 /** 1 when card @p index is a suspended normal card (it sends nothing). */
 int cw_synth_suspended(const struct cw_synth_pop *p, uint64_t index);
 

@@ -142,8 +142,9 @@ struct traffic {
     uint64_t written; /* frames written */
     uint16_t ip_id;
     uint32_t frag_id;
-    /* black cards' first messages: black card k is due at packet floor(k * W / B) */
-    uint64_t next_black, bq, br, bacc, next_black_pkt;
+    /* the first messages of the black and over-quota cards (ranks below senders): rank k is
+     * due at packet floor(k * W / senders) */
+    uint64_t senders, next_black, bq, br, bacc, next_black_pkt;
     double p_black;
     struct conn conn[N_CONN];
     unsigned nconn;
@@ -351,6 +352,7 @@ static int pick_normal(struct traffic *t, uint64_t not, uint64_t *index)
     return 0;
 }
 
+/* The card of black rank @p k: a black card for k < black, then the over-quota cards. */
 static uint64_t black_card_index(const struct cw_synth_pop *p, uint64_t k)
 {
     return cw_perm_inv(&p->black_perm, k);
@@ -2385,7 +2387,8 @@ static int new_exchange(struct traffic *t)
     }
 }
 
-/* Black card number t->next_black's first SMS or call, in the protocol chosen for them. */
+/* The first SMS or call of the card of black rank t->next_black (a black card, or an
+ * over-quota card: not black, so an ordinary text), in the protocol chosen for them. */
 static int black_first(struct traffic *t, int *sent)
 {
     struct party pa;
@@ -2403,12 +2406,11 @@ static int black_first(struct traffic *t, int *sent)
 
 static void black_advance(struct traffic *t)
 {
-    const struct cw_synth_pop *p = t->pop;
     t->next_black++;
     t->bacc += t->br;
     t->next_black_pkt += t->bq;
-    if (t->bacc >= p->black) {
-        t->bacc -= p->black;
+    if (t->bacc >= t->senders) {
+        t->bacc -= t->senders;
         t->next_black_pkt++;
     }
 }
@@ -2440,10 +2442,11 @@ static void traffic_init(struct traffic *t, const struct cw_synth_pop *p,
         }
     cw_rng_seed(&t->rng, cw_hash3(p->seed, TAG_TRAFFIC, 0));
     t->ts_us = CW_SYNTH_T0 * 1000000ull;
-    if (p->black) {
-        uint64_t window = o->packets / 4; /* >= 2.5 * black: distinct packet numbers */
-        t->bq = window / p->black;
-        t->br = window % p->black;
+    t->senders = cw_synth_senders(p);
+    if (t->senders) {
+        uint64_t window = o->packets / 4; /* >= 2.5 * senders: distinct packet numbers */
+        t->bq = window / t->senders;
+        t->br = window % t->senders;
     }
     /* A black card sends about ten times as much as a normal one, up to a quarter of all. */
     uint64_t normal = p->cards - p->black;
@@ -2468,7 +2471,7 @@ static int one_packet(struct traffic *t)
     struct job *h = job_peek(t);
     if (h && h->due <= t->pkt && h->urgent)
         return run_job(t, job_pop(t));
-    if (t->next_black < t->pop->black && t->pkt >= t->next_black_pkt &&
+    if (t->next_black < t->senders && t->pkt >= t->next_black_pkt &&
         jobs_free(t) >= JOB_RESERVE) {
         int sent = 0;
         rc = black_first(t, &sent);

@@ -1,5 +1,6 @@
 /* test_synth.c - the synthetic data generator: PRNG permutations, frame builders, the pcap
- * writer, and the data set (formats, invariants of the planted black cards, determinism). */
+ * writer, and the data set (formats, invariants of the planted black cards, over-quota and
+ * nationwide over-limit IDs, bad outlets, old ID numbers; determinism). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,16 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* small helpers */
+
+/* The provinces synth's carrier serves: the mainland's 31 (the table lists 71, 81, 82 last). */
+static size_t mainland(void)
+{
+    size_t n = 0;
+    while (n < cw_province_count() && cw_province_code_at(n)[0] < '7')
+        n++;
+    assert_int_equal(n, 31);
+    return n;
+}
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -369,12 +380,20 @@ struct dataset {
     struct cw_synth_stats st;
 };
 
-static void gen_with(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t packets,
-                     double rate, unsigned protocols, int plain)
+static void gen_rates(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t packets,
+                      double rate, unsigned protocols, int plain, double oq_rate, double nat_rate)
 {
     ds->dir = tu_mkdtemp();
     char *out = path_in(ds->dir, "sub/out"); /* created with its parent */
-    struct cw_synth_opts o = {seed, cards, packets, out, rate, NULL, NULL, protocols, plain};
+    struct cw_synth_opts o = {.seed = seed,
+                              .cards = cards,
+                              .packets = packets,
+                              .out_dir = out,
+                              .black_rate = rate,
+                              .protocols = protocols,
+                              .plain = plain,
+                              .over_quota_rate = oq_rate,
+                              .national_rate = nat_rate};
     char err[512];
     int rc = cw_synth_run(&o, &ds->st, err, sizeof err);
     if (rc)
@@ -382,6 +401,14 @@ static void gen_with(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t
     assert_int_equal(rc, 0);
     free(ds->dir);
     ds->dir = out;
+}
+
+/* The default over-quota and national rates. */
+static void gen_with(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t packets,
+                     double rate, unsigned protocols, int plain)
+{
+    gen_rates(ds, seed, cards, packets, rate, protocols, plain, CW_SYNTH_DEFAULT_OVER_QUOTA_RATE,
+              CW_SYNTH_DEFAULT_NATIONAL_RATE);
 }
 
 static void gen(struct dataset *ds, uint64_t seed, uint64_t cards, uint64_t packets, double rate)
@@ -575,27 +602,98 @@ static int sent(const struct pcap_check *pc, const char *msisdn)
     return bsearch(&msisdn, pc->callers, pc->ncallers, sizeof *pc->callers, cmp_str) != NULL;
 }
 
-struct idprov {
-    char key[24]; /* id_number + province */
+/* A registry row, for the checks per ID number. */
+struct regrow {
+    char id[19]; /* the 18-character form (a 15-digit one converted) */
+    char prov[3];
+    char outlet[16];
+    int64_t t; /* registered_at, seconds */
+    int cat;   /* CAT_* of the card in the truth */
 };
 
-static int cmp_idprov(const void *a, const void *b)
+enum { CAT_NONE, CAT_BLACK, CAT_OQ, CAT_NAT };
+
+/* A card listed in truth.csv. */
+struct truthcard {
+    const char *msisdn, *imsi, *id, *outlet;
+    int cat, seen;
+};
+
+static int cmp_regrow(const void *a, const void *b)
 {
-    return strcmp(((const struct idprov *)a)->key, ((const struct idprov *)b)->key);
+    const struct regrow *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : strcmp(x->prov, y->prov);
 }
 
+static int cmp_truthcard(const void *a, const void *b)
+{
+    return strcmp(((const struct truthcard *)a)->msisdn, ((const struct truthcard *)b)->msisdn);
+}
+
+static struct truthcard *find_truth(struct truthcard *v, size_t n, const char *msisdn)
+{
+    struct truthcard key = {.msisdn = msisdn};
+    return bsearch(&key, v, n, sizeof *v, cmp_truthcard);
+}
+
+/* "2024-05-01T10:22:00Z" in seconds since the epoch. */
+static int64_t iso_seconds(const char *s)
+{
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return days * 86400 + atoi(s + 11) * 3600 + atoi(s + 14) * 60 + atoi(s + 17);
+}
+
+/* The 18-character form of an old 15-digit ID number: century 19, check character added. */
+static void id_from_15(const char *id15, char out[19])
+{
+    memcpy(out, id15, 6);
+    memcpy(out + 6, "19", 2);
+    memcpy(out + 8, id15 + 6, 9);
+    out[17] = 0;
+    out[17] = cw_idcard_check_char(out);
+    out[18] = 0;
+}
+
+static int outlet_ok(char *const *outlets, size_t n, const char *outlet)
+{
+    return bsearch(&outlet, outlets, n, sizeof *outlets, cmp_str) != NULL;
+}
+
+/* What check_dataset found beyond the stats, for tests that want more. */
+struct dataset_facts {
+    size_t rows_15digit;                   /* registry rows with a 15-digit ID number */
+    size_t oq_split;                       /* over-quota IDs registered at two outlets */
+    size_t black_registered, black_at_bad; /* registered black cards, ... at a bad outlet */
+    size_t normal_at_bad;                  /* cards not in the truth registered at a bad outlet */
+};
+
 /* Every invariant of a data set. */
-static void check_dataset(const struct dataset *ds, uint64_t cards, uint64_t packets)
+static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64_t packets,
+                                struct dataset_facts *facts)
 {
     size_t len;
     char *ranges = read_in(ds->dir, "ranges.csv", &len);
     char *registry = read_in(ds->dir, "registry.csv", &len);
     char *truth = read_in(ds->dir, "truth.csv", &len);
+    char *outlets = read_in(ds->dir, "outlets.csv", &len);
+    struct dataset_facts local;
+    if (!facts)
+        facts = &local;
+    memset(facts, 0, sizeof *facts);
     static const char reg_hdr[] =
         "msisdn,imsi,id_number,province,status,verified,outlet,registered_at\n";
+    static const char truth_hdr[] = "msisdn,imsi,category,scope,id_number,outlet\n";
+    static const char outlets_hdr[] = "outlet,province,kind,name\n";
     assert_int_equal(strncmp(ranges, "prefix,operator,province\n", 25), 0);
     assert_int_equal(strncmp(registry, reg_hdr, strlen(reg_hdr)), 0);
-    assert_int_equal(strncmp(truth, "msisdn,imsi,category\n", 21), 0);
+    assert_int_equal(strncmp(truth, truth_hdr, strlen(truth_hdr)), 0);
+    assert_int_equal(strncmp(outlets, outlets_hdr, strlen(outlets_hdr)), 0);
     assert_non_null(strstr(ranges, "\n86134,CMCC,\n"));
     assert_non_null(strstr(ranges, "\n86198,CMCC,\n"));
     assert_null(strstr(ranges, "86130")); /* Unicom is not ours */
@@ -613,94 +711,219 @@ static void check_dataset(const struct dataset *ds, uint64_t cards, uint64_t pac
                      (unsigned long long)frames, (unsigned long long)ds->st.proto_packets[p]);
     }
 
-    /* truth: black cards, home numbers, all sending */
-    char **msisdns = calloc(cards + 1, sizeof *msisdns);
-    char **imsis = calloc(cards + 1, sizeof *imsis);
-    size_t nm = 0;
-    char *cur = truth, *line;
+    /* outlets.csv: every outlet of every province, own or agent, an ASCII name */
+    size_t nout = 0, cap_out = 1024;
+    char **outlet_ids = calloc(cap_out, sizeof *outlet_ids),
+         **agents = calloc(cap_out, sizeof *agents);
+    size_t nagents = 0;
+    char *cur = outlets, *line;
     next_line(&cur);
-    char **black = calloc(cards + 1, sizeof *black);
-    char **black_imsi = calloc(cards + 1, sizeof *black_imsi);
-    size_t nblack = 0;
     while ((line = next_line(&cur))) {
-        char *f[4];
-        assert_int_equal(split(line, f, 4), 3);
-        assert_string_equal(f[2], "black_card");
+        char *f[5];
+        assert_int_equal(split(line, f, 5), 4);
+        assert_int_equal(strlen(f[0]), 11);
+        assert_int_equal(strncmp(f[0], "OUT-", 4), 0);
+        assert_int_equal(strncmp(f[0] + 4, f[1], 2), 0);
+        assert_non_null(cw_province_name(f[1]));
+        assert_true(!strcmp(f[2], "own") || !strcmp(f[2], "agent"));
+        assert_non_null(strstr(f[3], cw_province_name(f[1])));
+        for (const char *c = f[3]; *c; c++)
+            assert_true(*c >= 0x20 && *c < 0x7f);
+        if (nout == cap_out) {
+            cap_out *= 2;
+            outlet_ids = realloc(outlet_ids, cap_out * sizeof *outlet_ids);
+            agents = realloc(agents, cap_out * sizeof *agents);
+        }
+        outlet_ids[nout++] = f[0];
+        if (!strcmp(f[2], "agent"))
+            agents[nagents++] = f[0];
+    }
+    assert_true(nout == ds->st.outlets);
+    assert_true(nout >= 5 * mainland());
+    qsort(outlet_ids, nout, sizeof *outlet_ids, cmp_str);
+    for (size_t i = 1; i < nout; i++)
+        assert_true(strcmp(outlet_ids[i - 1], outlet_ids[i]) != 0);
+    qsort(agents, nagents, sizeof *agents, cmp_str);
+    assert_true(nagents > nout / 4 && nagents < nout * 3 / 4); /* about half */
+
+    /* truth: black and over-quota cards send, home numbers; registry-scope rows; bad outlets */
+    struct truthcard *tc = calloc(cards + 1, sizeof *tc);
+    size_t ntc = 0, nblack = 0, noq = 0, nnat = 0, nbad = 0;
+    char **bad = calloc(nout + 1, sizeof *bad);
+    cur = truth;
+    next_line(&cur);
+    while ((line = next_line(&cur))) {
+        char *f[7];
+        assert_int_equal(split(line, f, 7), 6);
+        if (!strcmp(f[2], "agent_outlet")) {
+            assert_string_equal(f[0], "");
+            assert_string_equal(f[1], "");
+            assert_string_equal(f[3], "registry");
+            assert_string_equal(f[4], "");
+            if (!outlet_ok(agents, nagents, f[5]))
+                fail_msg("bad outlet %s is not an agent of outlets.csv", f[5]);
+            bad[nbad++] = f[5];
+            continue;
+        }
+        assert_true(ntc < cards);
+        struct truthcard *t = &tc[ntc++];
+        t->msisdn = f[0];
+        t->imsi = f[1];
+        t->id = f[4];
+        t->outlet = f[5];
         assert_int_equal(strlen(f[0]), 13);
         assert_int_equal(strncmp(f[1], "46000", 5), 0);
         assert_int_equal(strlen(f[1]), 15);
         assert_true(home_prefix(ranges, f[0]));
-        if (!sent(&pc, f[0]))
-            fail_msg("black card %s is never seen sending an SMS or placing a call", f[0]);
-        black[nblack] = f[0];
-        black_imsi[nblack++] = f[1];
+        if (!strcmp(f[2], "black_card")) {
+            t->cat = CAT_BLACK;
+            nblack++;
+        } else if (!strcmp(f[2], "over_quota")) {
+            t->cat = CAT_OQ;
+            noq++;
+        } else if (!strcmp(f[2], "over_national")) {
+            t->cat = CAT_NAT;
+            nnat++;
+        } else {
+            fail_msg("truth category '%s'", f[2]);
+        }
+        assert_string_equal(f[3], t->cat == CAT_NAT ? "registry" : "traffic");
+        /* the 18-character form; an unregistered black card has neither ID nor outlet */
+        assert_true(strlen(f[4]) == 18 || (t->cat == CAT_BLACK && !*f[4]));
+        assert_true(!*f[4] == !*f[5]);
+        if (*f[5] && !outlet_ok(outlet_ids, nout, f[5]))
+            fail_msg("truth outlet %s is not in outlets.csv", f[5]);
+        if (t->cat != CAT_NAT && !sent(&pc, f[0]))
+            fail_msg("%s card %s is never seen sending an SMS or placing a call", f[2], f[0]);
     }
     assert_true(nblack == ds->st.black_cards);
-    assert_true(nblack <= packets / 10);
-    /* sorted copy for lookups; the pairs stay in black/black_imsi */
-    char **black_sorted = calloc(cards + 1, sizeof *black_sorted);
-    memcpy(black_sorted, black, nblack * sizeof *black);
-    qsort(black_sorted, nblack, sizeof *black_sorted, cmp_str);
+    assert_true(noq == ds->st.over_quota_cards);
+    assert_true(nnat == ds->st.national_cards);
+    assert_true(nbad == ds->st.bad_outlets);
+    assert_true(nblack + noq <= packets / 10);
+    assert_true(nbad >= mainland()); /* at least one per (mainland) province */
+    qsort(bad, nbad, sizeof *bad, cmp_str);
+    qsort(tc, ntc, sizeof *tc, cmp_truthcard);
+    for (size_t i = 1; i < ntc; i++)
+        assert_true(strcmp(tc[i - 1].msisdn, tc[i].msisdn) != 0); /* one row per card */
 
-    /* registry: valid IDs, formats, black rows unverified, normal rows verified */
-    char *registry_copy = strdup(registry);
+    /* registry: formats, IDs, what each planted kind looks like, agreement with the truth */
+    char **msisdns = calloc(cards + 1, sizeof *msisdns);
+    char **imsis = calloc(cards + 1, sizeof *imsis);
+    size_t nm = 0;
+    char **ids15 = calloc(cards + 1, sizeof *ids15);
+    size_t n15 = 0;
     cur = registry;
     next_line(&cur);
-    size_t rows = 0, black_rows = 0;
-    struct idprov *ip = calloc(cards + 1, sizeof *ip);
+    size_t rows = 0, unverified = 0, invalid = 0;
+    struct regrow *rr = calloc(cards + 1, sizeof *rr);
     while ((line = next_line(&cur))) {
         char *f[9];
         assert_int_equal(split(line, f, 9), 8);
+        assert_true(rows < cards);
         assert_int_equal(strlen(f[0]), 13);
         assert_true(home_prefix(ranges, f[0]));
         assert_int_equal(strlen(f[1]), 15);
-        struct cw_idcard_info info;
-        int v = cw_idcard_validate(f[2], strlen(f[2]), &info);
-        if (v)
-            fail_msg("registry id_number %s: %s", f[2], cw_idcard_reason(v));
-        assert_true(info.birth_year >= 1950 && info.birth_year <= 2006);
         assert_int_equal(strlen(f[3]), 2);
         assert_non_null(cw_province_name(f[3]));
         assert_true(!strcmp(f[4], "active") || !strcmp(f[4], "suspended"));
         assert_true(!strcmp(f[5], "1") || !strcmp(f[5], "0"));
-        assert_int_equal(strncmp(f[6], "OUT-", 4), 0);
         assert_int_equal(strncmp(f[6] + 4, f[3], 2), 0);
-        assert_int_equal(strlen(f[6]), 11);
+        if (!outlet_ok(outlet_ids, nout, f[6]))
+            fail_msg("registry outlet %s is not in outlets.csv", f[6]);
         assert_int_equal(strlen(f[7]), 20);
         assert_int_equal(f[7][10], 'T');
         assert_int_equal(f[7][19], 'Z');
         assert_true(strcmp(f[7], "2015-01-01T00:00:00Z") >= 0);
         assert_true(strcmp(f[7], "2026-03-01T00:00:00Z") < 0);
-        int is_black =
-            bsearch(&f[0], black_sorted, nblack, sizeof *black_sorted, cmp_str) != NULL;
-        if (is_black) {
-            assert_string_equal(f[5], "0");
-            assert_string_equal(f[4], "active");
-            black_rows++;
+        struct truthcard *t = find_truth(tc, ntc, f[0]);
+        int cat = t ? t->cat : CAT_NONE;
+        struct regrow *r = &rr[rows];
+        char id[19];
+        struct cw_idcard_info info;
+        if (strlen(f[2]) == 15) {
+            /* an old ID number: a person born before 1980, never a planted ID */
+            assert_true(cat == CAT_NONE || (cat == CAT_BLACK && !strcmp(f[5], "0")));
+            for (int i = 0; i < 15; i++)
+                assert_true(f[2][i] >= '0' && f[2][i] <= '9');
+            id_from_15(f[2], id);
+            ids15[n15++] = f[2];
         } else {
-            assert_string_equal(f[5], "1");
+            assert_int_equal(strlen(f[2]), 18);
+            memcpy(id, f[2], 19);
         }
+        int v = cw_idcard_validate(id, 18, &info);
+        if (cat == CAT_BLACK && !strcmp(f[5], "1")) {
+            /* the third kind: verified, but the ID number's check character is wrong */
+            if (v != CW_IDCARD_ECHECK)
+                fail_msg("black card %s: id_number %s: %s, not a wrong check character", f[0], f[2],
+                         cw_idcard_reason(v));
+            invalid++;
+        } else if (v) {
+            fail_msg("registry id_number %s: %s", f[2], cw_idcard_reason(v));
+        } else {
+            assert_true(info.birth_year >= 1950 && info.birth_year <= 2006);
+            if (strlen(f[2]) == 15)
+                assert_true(info.birth_year < 1980);
+        }
+        if (cat == CAT_NONE) {
+            assert_string_equal(f[5], "1");
+        } else {
+            /* planted cards are active; the truth names the row's ID (18-character form) and
+             * outlet */
+            assert_string_equal(f[4], "active");
+            if (strcmp(t->id, id) != 0)
+                fail_msg("card %s: truth id_number %s, registry %s", f[0], t->id, f[2]);
+            assert_string_equal(t->outlet, f[6]);
+            if (cat == CAT_BLACK) {
+                unverified += !strcmp(f[5], "0");
+                facts->black_registered++;
+                facts->black_at_bad += outlet_ok(bad, nbad, f[6]);
+            } else {
+                assert_string_equal(f[5], "1");
+            }
+            t->seen = 1;
+        }
+        if (cat == CAT_NONE && outlet_ok(bad, nbad, f[6]))
+            facts->normal_at_bad++;
+        memcpy(r->id, id, 19);
+        memcpy(r->prov, f[3], 3);
+        snprintf(r->outlet, sizeof r->outlet, "%s", f[6]);
+        r->t = iso_seconds(f[7]);
+        r->cat = cat;
         msisdns[nm] = f[0];
         imsis[nm++] = f[1];
-        snprintf(ip[rows].key, sizeof ip[rows].key, "%s%s", f[2], f[3]);
         rows++;
     }
     assert_true(rows == ds->st.registry_rows);
-    assert_true(black_rows == ds->st.black_unverified);
-    /* no normal card is missing: rows + unregistered black cards = the population */
-    assert_true(rows + (nblack - black_rows) == cards);
-    assert_true(nblack - black_rows == ds->st.black_unregistered);
-    assert_true(black_rows == nblack / 2); /* half and half (the odd one unregistered) */
-    /* the unregistered black cards complete the population */
-    for (size_t i = 0; i < nblack; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "\n%s,", black[i]);
-        if (strstr(registry_copy, key))
+    assert_true(unverified == ds->st.black_unverified);
+    assert_true(invalid == ds->st.black_invalid_id);
+    facts->rows_15digit = n15;
+    qsort(ids15, n15, sizeof *ids15, cmp_str);
+    size_t distinct15 = 0;
+    for (size_t i = 0; i < n15; i++)
+        distinct15 += i == 0 || strcmp(ids15[i - 1], ids15[i]) != 0;
+    assert_true(distinct15 == ds->st.ids_15digit);
+    /* every planted card but the unregistered black ones has its row; those complete the
+     * population */
+    size_t unregistered = 0;
+    for (size_t i = 0; i < ntc; i++) {
+        if (tc[i].seen)
             continue;
-        msisdns[nm] = black[i];
-        imsis[nm++] = black_imsi[i];
+        assert_int_equal(tc[i].cat, CAT_BLACK);
+        assert_string_equal(tc[i].id, "");
+        unregistered++;
+        msisdns[nm] = (char *)tc[i].msisdn;
+        imsis[nm++] = (char *)tc[i].imsi;
     }
-    free(registry_copy);
+    assert_true(unregistered == ds->st.black_unregistered);
+    assert_true(ds->st.black_unregistered + ds->st.black_unverified + ds->st.black_invalid_id ==
+                nblack);
+    /* the three kinds take turns by rank */
+    if (nblack >= 3)
+        assert_true(unregistered >= nblack / 3 && unregistered <= nblack / 3 + 1 &&
+                    unverified >= (nblack - 1) / 3 && invalid >= (nblack - 2) / 3);
+    assert_true(rows + unregistered == cards);
     /* numbers and IMSIs are unique */
     assert_true(nm == cards);
     qsort(msisdns, nm, sizeof *msisdns, cmp_str);
@@ -709,28 +932,96 @@ static void check_dataset(const struct dataset *ds, uint64_t cards, uint64_t pac
         assert_true(strcmp(msisdns[i - 1], msisdns[i]) != 0);
         assert_true(strcmp(imsis[i - 1], imsis[i]) != 0);
     }
-    /* persons hold 1-3 cards, so never more than 5 per ID per province */
-    qsort(ip, rows, sizeof *ip, cmp_idprov);
-    size_t run = 1, maxrun = rows ? 1 : 0;
-    for (size_t i = 1; i < rows; i++) {
-        run = !strcmp(ip[i - 1].key, ip[i].key) ? run + 1 : 1;
-        if (run > maxrun)
-            maxrun = run;
-    }
-    assert_true(maxrun <= 3);
-    if (rows >= 1000)
-        assert_true(maxrun >= 2); /* some people do hold several cards */
 
-    free(ip);
-    free(black);
-    free(black_imsi);
-    free(black_sorted);
+    /* per ID number: over-quota IDs hold 6-10 cards in their own province, mostly at one bad
+     * outlet, registered within 1 to 48 hours; nationwide over-limit IDs more than 5 in all
+     * and at most 5 in any province; everyone else 1 to 3 */
+    qsort(rr, rows, sizeof *rr, cmp_regrow);
+    size_t oq_ids = 0, nat_ids = 0, maxnormal = 0;
+    for (size_t i = 0; i < rows;) {
+        size_t j = i;
+        while (j < rows && !strcmp(rr[j].id, rr[i].id))
+            j++;
+        size_t n = j - i;
+        int cat = rr[i].cat;
+        if (cat == CAT_OQ || cat == CAT_NAT)
+            for (size_t k = i; k < j; k++)
+                if (rr[k].cat != cat)
+                    fail_msg("ID %s: a planted ID shares its number with another card", rr[i].id);
+        if (cat == CAT_OQ) {
+            oq_ids++;
+            if (n < 6 || n > 10)
+                fail_msg("over-quota ID %s holds %zu cards", rr[i].id, n);
+            int64_t lo = rr[i].t, hi = rr[i].t;
+            size_t best = 0, outlets_used = 0;
+            const char *top = NULL;
+            for (size_t k = i; k < j; k++) {
+                assert_int_equal(strncmp(rr[k].prov, rr[i].id, 2), 0); /* its own province */
+                lo = rr[k].t < lo ? rr[k].t : lo;
+                hi = rr[k].t > hi ? rr[k].t : hi;
+                size_t same = 0, first = 1;
+                for (size_t m = i; m < j; m++) {
+                    same += !strcmp(rr[m].outlet, rr[k].outlet);
+                    if (m < k && !strcmp(rr[m].outlet, rr[k].outlet))
+                        first = 0;
+                }
+                outlets_used += first;
+                if (same > best) {
+                    best = same;
+                    top = rr[k].outlet;
+                }
+            }
+            if (hi - lo < 3600 || hi - lo > 48 * 3600)
+                fail_msg("over-quota ID %s registered over %lld s", rr[i].id, (long long)(hi - lo));
+            assert_true(outlet_ok(bad, nbad, top)); /* mostly at a bad outlet */
+            assert_true(best * 2 > n);
+            assert_true(outlets_used <= 2);
+            facts->oq_split += outlets_used == 2;
+        } else if (cat == CAT_NAT) {
+            nat_ids++;
+            if (n <= 5 || n > 8)
+                fail_msg("nationwide over-limit ID %s holds %zu cards", rr[i].id, n);
+            size_t provs = 0;
+            for (size_t k = i; k < j;) { /* sorted by province within the ID */
+                size_t m = k;
+                while (m < j && !strcmp(rr[m].prov, rr[k].prov))
+                    m++;
+                if (m - k > 4)
+                    fail_msg("nationwide over-limit ID %s: %zu cards in province %s", rr[i].id,
+                             m - k, rr[k].prov);
+                provs++;
+                k = m;
+            }
+            assert_true(provs >= 2 && provs <= 3);
+        } else if (n > maxnormal) {
+            maxnormal = n;
+        }
+        i = j;
+    }
+    assert_true(oq_ids == ds->st.over_quota_ids);
+    assert_true(nat_ids == ds->st.national_ids);
+    assert_true(maxnormal <= 3); /* persons hold 1-3 cards */
+    if (rows >= 1000)
+        assert_true(maxnormal >= 2); /* some people do hold several cards */
+
+    free(rr);
+    free(ids15);
+    free(bad);
+    free(tc);
+    free(outlet_ids);
+    free(agents);
     free(msisdns);
     free(imsis);
     free_pcap_check(&pc);
     free(ranges);
     free(registry);
     free(truth);
+    free(outlets);
+}
+
+static void check_dataset(const struct dataset *ds, uint64_t cards, uint64_t packets)
+{
+    check_dataset_facts(ds, cards, packets, NULL);
 }
 
 static void test_synth_small(void **state)
@@ -740,7 +1031,8 @@ static void test_synth_small(void **state)
     gen(&ds, 7, 1000, 100, 0.02);
     assert_true(ds.st.packets == 100);
     assert_true(ds.st.black_cards == 10); /* 20 wanted, capped to packets / 10 */
-    assert_int_equal(ds.st.files, 4);
+    assert_true(ds.st.over_quota_cards == 0); /* nothing left under the cap */
+    assert_int_equal(ds.st.files, 5);
     check_dataset(&ds, 1000, 100);
     drop(&ds);
 }
@@ -751,7 +1043,10 @@ static void test_synth_medium(void **state)
     struct dataset ds;
     gen(&ds, 1, 20000, 20000, 0.02);
     assert_true(ds.st.black_cards == 400);
-    assert_true(ds.st.black_unregistered == 200 && ds.st.black_unverified == 200);
+    assert_true(ds.st.black_unregistered == 134 && ds.st.black_unverified == 133 &&
+                ds.st.black_invalid_id == 133);
+    assert_true(ds.st.over_quota_cards == 200 && ds.st.over_quota_ids == 25);
+    assert_true(ds.st.national_cards == 79 && ds.st.national_ids == 11); /* 80: whole groups */
     assert_true(ds.st.suspended > 0);
     assert_true(ds.st.offnet_requests > 0 && ds.st.foreign_requests > 0);
     /* black cards send more than normal cards, per card */
@@ -800,17 +1095,19 @@ static void test_synth_deterministic(void **state)
     gen(&b, 99, 3000, 5000, 0.05);
     gen(&c, 100, 3000, 5000, 0.05);
     static const char *const files[] = {"registry.csv", "ranges.csv", "truth.csv",
-                                        "traffic.pcap"};
-    for (int i = 0; i < 4; i++)
+                                        "traffic.pcap", "outlets.csv"};
+    for (int i = 0; i < 5; i++)
         if (!same_file(a.dir, b.dir, files[i]))
             fail_msg("%s differs between two runs with the same seed", files[i]);
     assert_false(same_file(a.dir, c.dir, "registry.csv"));
     assert_false(same_file(a.dir, c.dir, "traffic.pcap"));
+    assert_false(same_file(a.dir, c.dir, "truth.csv"));
+    assert_false(same_file(a.dir, c.dir, "outlets.csv"));
     /* the files are all there, nothing else (no temporary left) */
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "ls -A '%s' | tr '\\n' ' '", a.dir);
     char *ls = tu_run(cmd, NULL);
-    assert_string_equal(ls, "ranges.csv registry.csv traffic.pcap truth.csv ");
+    assert_string_equal(ls, "outlets.csv ranges.csv registry.csv traffic.pcap truth.csv ");
     free(ls);
     drop(&a);
     drop(&b);
@@ -822,7 +1119,13 @@ static void test_synth_card_get_matches_files(void **state)
     (void)state;
     struct dataset ds;
     gen(&ds, 5, 500, 1000, 0.1);
-    struct cw_synth_opts o = {5, 500, 1000, ds.dir, 0.1, NULL, NULL, 0, 0};
+    struct cw_synth_opts o = {.seed = 5,
+                              .cards = 500,
+                              .packets = 1000,
+                              .out_dir = ds.dir,
+                              .black_rate = 0.1,
+                              .over_quota_rate = CW_SYNTH_DEFAULT_OVER_QUOTA_RATE,
+                              .national_rate = CW_SYNTH_DEFAULT_NATIONAL_RATE};
     struct cw_synth_pop pop;
     assert_int_equal(cw_synth_pop_init(&pop, &o), 0);
     assert_true(pop.black == 50);
@@ -832,9 +1135,9 @@ static void test_synth_card_get_matches_files(void **state)
     for (uint64_t i = 0; i < 500; i++) {
         struct cw_synth_card c;
         cw_synth_card_get(&pop, i, &c);
-        snprintf(row, sizeof row, "\n%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi, c.id_number,
-                 c.province, c.suspended ? "suspended" : "active", c.verified, c.outlet,
-                 c.registered_at);
+        snprintf(row, sizeof row, "\n%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi,
+                 c.id_registered, c.province, c.suspended ? "suspended" : "active", c.verified,
+                 c.outlet, c.registered_at);
         assert_int_equal(strstr(registry, row) != NULL, c.registered);
         char num[20];
         snprintf(num, sizeof num, "\n%s,", c.msisdn);
@@ -842,6 +1145,155 @@ static void test_synth_card_get_matches_files(void **state)
     }
     free(registry);
     drop(&ds);
+}
+
+/* The registry-level fraud in a population large enough for every kind: the cards of the
+ * over-quota and nationwide over-limit IDs, bad outlets registering black cards (and ordinary
+ * ones), old 15-digit ID numbers. check_dataset_facts checks each of them from the files. */
+static void test_synth_planted(void **state)
+{
+    (void)state;
+    struct dataset ds;
+    gen_rates(&ds, 12, 30000, 40000, 0.02, 0, 0, 0.02, 0.01);
+    const struct cw_synth_stats *st = &ds.st;
+    assert_true(st->black_cards == 600);
+    assert_true(st->over_quota_cards == 600 && st->over_quota_ids == 75);
+    assert_true(st->national_cards == 300 && st->national_ids >= 300 / 8);
+    assert_true(st->bad_outlets == mainland()); /* 9 outlets a province: 1 bad */
+    assert_true(st->outlets == 9 * mainland());
+    assert_true(st->ids_15digit > 0 && st->black_invalid_id == 200);
+    struct dataset_facts f;
+    check_dataset_facts(&ds, 30000, 40000, &f);
+    assert_true(f.rows_15digit >= st->ids_15digit);
+    assert_true(f.oq_split > 0 && f.oq_split < st->over_quota_ids / 2); /* sometimes two */
+    assert_true(f.black_at_bad * 10 >= f.black_registered * 6);         /* 70% at bad outlets */
+    assert_true(f.black_at_bad < f.black_registered);
+    assert_true(f.normal_at_bad > 0); /* a share, not a monopoly */
+    drop(&ds);
+    /* the cap: black and over-quota cards together at most packets / 10, black cards first */
+    gen_rates(&ds, 12, 30000, 5000, 0.01, 0, 0, 0.02, 0.0);
+    assert_true(ds.st.black_cards == 300);
+    assert_true(ds.st.over_quota_cards == 200 && ds.st.national_cards == 0);
+    check_dataset(&ds, 30000, 5000);
+    drop(&ds);
+    /* no over-quota card when nothing can show it sending */
+    gen_rates(&ds, 12, 3000, 2000, 0.02, 1u << CW_SYNTH_GTP, 0, 0.05, 0.05);
+    assert_true(ds.st.black_cards == 0 && ds.st.over_quota_cards == 0);
+    assert_true(ds.st.national_cards == 147); /* national cards need no traffic */
+    check_dataset(&ds, 3000, 2000);
+    drop(&ds);
+}
+
+/* cw_synth_card_get: the planted kinds, and the 15-digit form converts to the 18-digit one. */
+static void test_synth_card_kinds(void **state)
+{
+    (void)state;
+    struct cw_synth_opts o = {.seed = 8,
+                              .cards = 20000,
+                              .packets = 20000,
+                              .out_dir = "/nonexistent",
+                              .black_rate = 0.02,
+                              .over_quota_rate = 0.01,
+                              .national_rate = 0.004};
+    struct cw_synth_pop pop;
+    assert_int_equal(cw_synth_pop_init(&pop, &o), 0);
+    uint64_t kinds[4] = {0}, old = 0, bk[3] = {0};
+    for (uint64_t i = 0; i < 20000; i++) {
+        struct cw_synth_card c;
+        cw_synth_card_get(&pop, i, &c);
+        kinds[c.kind]++;
+        assert_int_equal(c.black, c.kind == CW_SYNTH_BLACK);
+        assert_int_equal(strlen(c.id_number), 18);
+        if (c.black)
+            bk[c.black_kind]++;
+        if (c.kind == CW_SYNTH_OVER_QUOTA || c.kind == CW_SYNTH_NATIONAL) {
+            assert_true(c.registered && c.verified && !c.suspended);
+            assert_string_equal(c.id_registered, c.id_number);
+        }
+        if (c.kind == CW_SYNTH_OVER_QUOTA) {
+            assert_true(c.group < pop.over_quota_ids);
+            assert_int_equal(memcmp(c.province, c.id_number, 2), 0);
+        } else if (c.kind == CW_SYNTH_NATIONAL) {
+            assert_true(c.group < pop.national_ids);
+        }
+        if (strlen(c.id_registered) == 15) {
+            char id[19];
+            id_from_15(c.id_registered, id);
+            assert_string_equal(id, c.id_number);
+            assert_int_equal(cw_idcard_validate(id, 18, NULL), 0);
+            assert_true(memcmp(c.id_number + 6, "1980", 4) < 0);
+            old++;
+        } else {
+            assert_string_equal(c.id_registered, c.id_number);
+        }
+        int v = cw_idcard_validate(c.id_number, 18, NULL);
+        if (c.black && c.black_kind == CW_SYNTH_BLACK_INVALID_ID)
+            assert_int_equal(v, CW_IDCARD_ECHECK);
+        else
+            assert_int_equal(v, 0);
+        assert_int_equal(c.bad_outlet,
+                         cw_synth_outlet_bad(&pop, c.province, (unsigned)atoi(c.outlet + 7)));
+    }
+    assert_true(kinds[CW_SYNTH_BLACK] == 400 && kinds[CW_SYNTH_OVER_QUOTA] == 200 &&
+                kinds[CW_SYNTH_NATIONAL] == 79);
+    assert_true(bk[0] == 134 && bk[1] == 133 && bk[2] == 133);
+    assert_true(old > 20 && old < 300); /* about 1% of the persons born before 1980 */
+    /* bad outlets: max(1, outlets / 16) per province */
+    unsigned nbad = 0;
+    for (unsigned k = 1; k <= pop.outlets; k++)
+        nbad += cw_synth_outlet_bad(&pop, "33", k);
+    assert_true(nbad == pop.bad_outlets && nbad == 1);
+}
+
+/* cardwatch score: only truth rows of scope traffic with an msisdn are scored; the registry
+ * rows are counted; a truth without a scope column is scored whole. */
+static void test_score_scope(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), cmd[4400];
+    char *truth = path_in(dir, "truth.csv"), *alerts = path_in(dir, "alerts.jsonl");
+    char *old = path_in(dir, "old.csv");
+    FILE *f = fopen(truth, "w");
+    fputs("msisdn,imsi,category,scope,id_number,outlet\n"
+          "8613800000001,460000000000001,black_card,traffic,,\n"
+          "8613800000002,460000000000002,over_quota,traffic,330106199003071234,OUT-33-0001\n"
+          "8613800000003,460000000000003,over_national,registry,330106199003071235,OUT-33-0002\n"
+          ",,agent_outlet,registry,,OUT-33-0001\n",
+          f);
+    fclose(f);
+    f = fopen(old, "w");
+    fputs("msisdn,imsi,category\n8613800000001,460000000000001,black_card\n"
+          "8613800000003,460000000000003,over_national\n",
+          f);
+    fclose(f);
+    f = fopen(alerts, "w");
+    fputs("{\"category\":\"black_card\",\"card\":{\"msisdn\":\"8613800000001\"}}\n"
+          "{\"category\":\"over_national\",\"card\":{\"msisdn\":\"8613800000003\"}}\n",
+          f);
+    fclose(f);
+    int st;
+    snprintf(cmd, sizeof cmd, "%s score --truth '%s' --alerts '%s'", CW_BINARY, truth, alerts);
+    char *out = tu_run(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "black_card              1        0        0"));
+    assert_non_null(strstr(out, "over_quota              0        0        1"));
+    /* not in the scored truth: the alert is a false positive */
+    assert_non_null(strstr(out, "over_national           0        1        0"));
+    assert_null(strstr(out, "agent_outlet"));
+    assert_non_null(strstr(out, "2 registry-scope truth rows not scored (see `cardwatch registry "
+                                "audit`)"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s score --truth '%s' --alerts '%s'", CW_BINARY, old, alerts);
+    out = tu_run(cmd, &st);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "over_national           1        0        0"));
+    assert_null(strstr(out, "not scored"));
+    free(out);
+    free(truth);
+    free(alerts);
+    free(old);
+    tu_rmrf(dir);
+    free(dir);
 }
 
 static void test_synth_edges(void **state)
@@ -877,7 +1329,13 @@ static void test_synth_bad_options(void **state)
 {
     (void)state;
     char err[256];
-    struct cw_synth_opts o = {1, 0, 10, "/tmp/cw-never-written", 0.02, NULL, NULL, 0, 0};
+    struct cw_synth_opts o = {.seed = 1,
+                              .cards = 0,
+                              .packets = 10,
+                              .out_dir = "/tmp/cw-never-written",
+                              .black_rate = 0.02,
+                              .over_quota_rate = 0.01,
+                              .national_rate = 0.004};
     assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
     assert_true(strlen(err) > 0);
     o.cards = 10;
@@ -886,6 +1344,12 @@ static void test_synth_bad_options(void **state)
     o.black_rate = -0.1;
     assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
     o.black_rate = 0.02;
+    o.over_quota_rate = 1.01;
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    o.over_quota_rate = 0.01;
+    o.national_rate = -1;
+    assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
+    o.national_rate = 0.004;
     o.out_dir = NULL;
     assert_int_equal(cw_synth_run(&o, NULL, err, sizeof err), CW_EINVAL);
     o.out_dir = "/dev/null/x";
@@ -968,6 +1432,10 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "--black-rate"));
     assert_non_null(strstr(out, "--protocols LIST"));
     assert_non_null(strstr(out, "--plain"));
+    assert_non_null(strstr(out, "--over-quota-rate F"));
+    assert_non_null(strstr(out, "--national-rate F"));
+    assert_non_null(strstr(out, "outlets.csv"));
+    assert_non_null(strstr(out, "over_national"));
     free(out);
     static const char *const bad[] = {
         " synth --cards 10 --packets 10 --out /tmp/cw-x",           /* no seed */
@@ -979,6 +1447,9 @@ static void test_cli(void **state)
         " synth --seed 1 --cards 10 --packets -1 --out /tmp/cw-x",  /* negative */
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate 2",
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate abc",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --over-quota-rate 1.5",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --national-rate x",
+        " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --over-quota-rate",
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --frobnicate",
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x extra",
         " synth --seed 1 --cards 10 --packets 10 --out",
@@ -1005,7 +1476,12 @@ static void test_cli(void **state)
     assert_int_equal(st, 0);
     assert_non_null(strstr(out, "300 cards (30 black"));
     assert_non_null(strstr(out, "400 packets"));
-    assert_non_null(strstr(out, "4 files written"));
+    assert_non_null(strstr(out, "5 files written"));
+    assert_non_null(strstr(out, " invalid ID; "));
+    assert_non_null(strstr(out, " over-quota cards of "));
+    assert_non_null(strstr(out, " nationwide over-limit cards of "));
+    assert_non_null(strstr(out, " outlets ("));
+    assert_non_null(strstr(out, " 15-digit IDs, "));
     free(out);
     snprintf(cmd, sizeof cmd,
              "%s synth --seed 2 --cards 300 --packets 400 --protocols smpp,gtp --plain --out "
@@ -1039,6 +1515,9 @@ int main(void)
         cmocka_unit_test(test_synth_deterministic),
         cmocka_unit_test(test_synth_card_get_matches_files),
         cmocka_unit_test(test_synth_edges),
+        cmocka_unit_test(test_synth_planted),
+        cmocka_unit_test(test_synth_card_kinds),
+        cmocka_unit_test(test_score_scope),
         cmocka_unit_test(test_synth_bad_options),
         cmocka_unit_test(test_synth_protocols),
         cmocka_unit_test(test_synth_awkward),
