@@ -301,8 +301,10 @@ static int need_key(struct writer *w)
         fprintf(w->x.report, "cardwatch: note: --demo: ID numbers are pseudonymised with the "
                              "built-in DEMO key, fit for synthetic data only\n");
     cw_reg_key_id(w->key, w->keylen, w->key_id);
-    w->x.key = w->key;
-    w->x.keylen = w->keylen;
+    if ((rc = cw_hmac_new(w->key, w->keylen, &w->x.hmac)) != 0) {
+        snprintf(w->err, w->errlen, "cannot set up the pseudonym key (OpenSSL)");
+        return rc;
+    }
     w->have_key = 1;
     return 0;
 }
@@ -958,6 +960,8 @@ static int run_write(struct cw_registry *reg, const char *const *files, int nfil
         w->x.updating = updating;
         w->x.st = st;
         rc = updating ? update_once(w) : import_once(&im);
+        cw_hmac_free(w->x.hmac);
+        w->x.hmac = NULL;
         if (!updating)
             importer_release(&im);
         if (w->x.warn_limit >= 0 && st->warnings > w->x.warn_shown)

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/idcard.h"
@@ -113,6 +114,71 @@ int cw_outlet_unpack(const void *data, size_t len, struct cw_outlet *o)
 }
 
 /* ---- the pseudonym key ---- */
+
+struct cw_hmac {
+    EVP_MD_CTX *inner, *outer, *tmp;
+};
+
+void cw_hmac_free(struct cw_hmac *h)
+{
+    if (!h)
+        return;
+    EVP_MD_CTX_free(h->inner);
+    EVP_MD_CTX_free(h->outer);
+    EVP_MD_CTX_free(h->tmp);
+    free(h);
+}
+
+int cw_hmac_new(const unsigned char *key, size_t keylen, struct cw_hmac **out)
+{
+    unsigned char k[64], pad[64];
+    struct cw_hmac *h = calloc(1, sizeof *h);
+    *out = NULL;
+    if (!h)
+        return CW_ENOMEM;
+    memset(k, 0, sizeof k);
+    if (keylen > sizeof k) { /* a long key is hashed first */
+        unsigned int n = 32;
+        if (!EVP_Digest(key, keylen, k, &n, EVP_sha256(), NULL))
+            goto fail;
+    } else {
+        memcpy(k, key, keylen);
+    }
+    h->inner = EVP_MD_CTX_new();
+    h->outer = EVP_MD_CTX_new();
+    h->tmp = EVP_MD_CTX_new();
+    if (!h->inner || !h->outer || !h->tmp)
+        goto fail;
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (!EVP_DigestInit_ex(h->inner, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(h->inner, pad, sizeof pad))
+        goto fail;
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    if (!EVP_DigestInit_ex(h->outer, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(h->outer, pad, sizeof pad))
+        goto fail;
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    *out = h;
+    return 0;
+fail:
+    OPENSSL_cleanse(k, sizeof k);
+    cw_hmac_free(h);
+    return CW_ENOMEM;
+}
+
+int cw_hmac_sum(struct cw_hmac *h, const char *msg, uint8_t out[CW_PSEUDO_LEN])
+{
+    unsigned char in[32];
+    unsigned int n;
+    if (!EVP_MD_CTX_copy_ex(h->tmp, h->inner) || !EVP_DigestUpdate(h->tmp, msg, strlen(msg)) ||
+        !EVP_DigestFinal_ex(h->tmp, in, &n) || !EVP_MD_CTX_copy_ex(h->tmp, h->outer) ||
+        !EVP_DigestUpdate(h->tmp, in, sizeof in) || !EVP_DigestFinal_ex(h->tmp, out, &n))
+        return CW_EINVAL;
+    return 0;
+}
 
 void cw_reg_hmac(const unsigned char *key, size_t keylen, const char *id,
                  uint8_t out[CW_PSEUDO_LEN])
@@ -342,7 +408,10 @@ int cw_reg_card_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
         c->id_valid = rc == 0;
         c->id_converted = (uint8_t)(converted != 0);
         cw_idcard_mask(norm, c->id_masked);
-        cw_reg_hmac(x->key, x->keylen, norm, c->id_pseudo);
+        if (cw_hmac_sum(x->hmac, norm, c->id_pseudo) != 0) {
+            cw_reg_bad_row(x, "cannot compute the ID pseudonym (OpenSSL failed)");
+            return 1;
+        }
         if (c->id_valid)
             memcpy(c->id_province, norm, 2);
         if (converted)

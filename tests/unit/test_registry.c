@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "store/csv.h"
 #include "store/registry.h"
@@ -406,6 +408,23 @@ static void test_pseudonyms(void **state)
     /* the same ID under one key: the same pseudonym, in any store; another key: another */
     assert_memory_equal(p1, p1again, 32);
     assert_memory_not_equal(p1, p2, 32);
+    /* ... and it is HMAC-SHA256 as OpenSSL's one-shot HMAC() computes it, also for a key
+     * longer than SHA-256's block (hashed first) */
+    uint8_t ref[32];
+    unsigned int rl = 32;
+    HMAC(EVP_sha256(), "0123456789abcdef0123", 20, (const unsigned char *)"330106199003071236", 18,
+         ref, &rl);
+    assert_memory_equal(p1, ref, 32);
+    char key3[4300], db4[4300], longkey[100];
+    snprintf(key3, sizeof key3, "%s/k3", f->dir);
+    snprintf(db4, sizeof db4, "%s/db4", f->dir);
+    for (size_t i = 0; i < sizeof longkey; i++)
+        longkey[i] = (char)('a' + i % 26);
+    tu_write_file(key3, longkey, sizeof longkey);
+    pseudonym_under(f, db4, key3, q);
+    HMAC(EVP_sha256(), longkey, (int)sizeof longkey, (const unsigned char *)"330106199003071236",
+         18, ref, &rl);
+    assert_memory_equal(q, ref, 32);
     /* what `registry get --id-number` computes, from either form of the number */
     assert_int_equal(cw_registry_pseudonym(f->key1, 0, "330106199003071236", q, err, sizeof err),
                      0);
