@@ -179,6 +179,8 @@ static void test_in_memory(void **state)
     assert_int_equal(sort_and_check(*state, &g, 7, MIB), 0);
     /* a bigger budget holds everything */
     assert_int_equal(sort_and_check(*state, &g, 100000, 32 * MIB), 0);
+    /* a budget big enough for the huge-page-aligned arena */
+    assert_int_equal(sort_and_check(*state, &g, 1000, 65 * MIB), 0);
 }
 
 static void test_many_runs(void **state)
