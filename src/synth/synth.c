@@ -23,7 +23,6 @@
 #include "synth/synth_int.h"
 #include "util/error.h"
 
-
 /* China Mobile's home segments (the carrier we play), then other operators' segments. */
 static const char *const home_segments[] = {
     "134", "135", "136", "137", "138", "139", "147", "150", "151", "152",
@@ -31,7 +30,6 @@ static const char *const home_segments[] = {
 };
 #define N_HOME_SEG (sizeof home_segments / sizeof home_segments[0])
 #define HOME_SPACE ((uint64_t)N_HOME_SEG * 100000000ull)
-
 
 #define IMSI_SPACE 10000000000ull
 #define SEQ_COUNT 999u /* ID sequence numbers 001..999 */
@@ -80,8 +78,8 @@ static void fmt_iso(int64_t t, char out[24])
 /* ------------------------------------------------------------------------------------------ */
 /* The population. */
 
-static const char *const proto_names[CW_SYNTH_NPROTO] = {"sip", "smpp", "map", "diameter",
-                                                          "gtp", "radius"};
+static const char *const proto_names[CW_SYNTH_NPROTO] = {"sip",      "smpp", "map",
+                                                         "diameter", "gtp",  "radius"};
 
 unsigned cw_synth_protocols(const struct cw_synth_opts *o)
 {
@@ -105,8 +103,10 @@ int cw_synth_protocols_parse(const char *list, unsigned *mask, char *err, size_t
             if (strlen(proto_names[i]) == n && !strncmp(proto_names[i], s, n))
                 break;
         if (i == CW_SYNTH_NPROTO) {
-            cw_synth_set_err(err, errlen, "'%.*s' is not a protocol (sip, smpp, map, diameter, "
-                             "gtp, radius)", (int)(n > 40 ? 40 : n), s);
+            cw_synth_set_err(err, errlen,
+                             "'%.*s' is not a protocol (sip, smpp, map, diameter, "
+                             "gtp, radius)",
+                             (int)(n > 40 ? 40 : n), s);
             return CW_EINVAL;
         }
         m |= 1u << i;
@@ -407,8 +407,9 @@ static int old_form_rank(const struct cw_synth_pop *p, uint64_t rank)
     return rank >= p->black + p->over_quota + p->national;
 }
 
-/* A card of an over-quota ID: the ID's own province, most cards at one bad outlet (30% of the
- * groups put 2 or 3 at a second outlet), registered within 1 to 48 hours. */
+/* A card of an over-quota ID: the ID's own province, most cards at one bad outlet (where the
+ * province has several, 30% of the groups put 2 or 3 at a second bad outlet), registered within
+ * 1 to 48 hours. An ordinary outlet never registers them: one that did would be in on it. */
 static void over_quota_card(const struct cw_synth_pop *p, uint64_t off, uint64_t index,
                             struct cw_synth_card *c)
 {
@@ -424,14 +425,9 @@ static void over_quota_card(const struct cw_synth_pop *p, uint64_t off, uint64_t
     uint64_t k = h % p->bad_outlets;
     unsigned outlet = bad_outlet_at(p, c->province, k);
     unsigned nsplit = 2 + (size >= 8 && (h2 & 1));
-    if (cw_hash_unit(h) < 0.3 && j >= size - nsplit) {
-        if (p->bad_outlets > 1) {
-            outlet =
-                bad_outlet_at(p, c->province, (k + 1 + h2 % (p->bad_outlets - 1)) % p->bad_outlets);
-        } else {
-            outlet = (unsigned)((outlet + h2 % (p->outlets - 1)) % p->outlets + 1);
-        }
-    }
+    if (p->bad_outlets > 1 && cw_hash_unit(h) < 0.3 && j >= size - nsplit)
+        outlet =
+            bad_outlet_at(p, c->province, (k + 1 + h2 % (p->bad_outlets - 1)) % p->bad_outlets);
     set_outlet(c, outlet);
     /* the burst: the first card at base, the last at base + span, the others in between */
     int64_t lo = adult_from(birth), hi = (int64_t)CW_SYNTH_T0 - 1 - 48 * 3600;
@@ -556,8 +552,7 @@ void cw_synth_set_err(char *err, size_t errlen, const char *fmt, ...)
     }
 }
 
-static int out_open(struct outfile *o, const char *dir, const char *name, char *err,
-                    size_t errlen)
+static int out_open(struct outfile *o, const char *dir, const char *name, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     if ((size_t)snprintf(o->path, sizeof o->path, "%s/%s", dir, name) >= sizeof o->path ||
@@ -756,8 +751,7 @@ static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_op
     return rc;
 }
 
-int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char *err,
-                 size_t errlen)
+int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char *err, size_t errlen)
 {
     struct cw_synth_stats local;
     if (!st)
@@ -771,9 +765,9 @@ int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char 
         return CW_EINVAL;
     }
     if (cw_synth_pop_init(&pop, o) != 0) {
-        cw_synth_set_err(err, errlen,
-                "bad options: cards must be 1..%llu, packets 0..%llu, rates 0..1",
-                (unsigned long long)CW_SYNTH_MAX_CARDS, (unsigned long long)CW_SYNTH_MAX_PACKETS);
+        cw_synth_set_err(
+            err, errlen, "bad options: cards must be 1..%llu, packets 0..%llu, rates 0..1",
+            (unsigned long long)CW_SYNTH_MAX_CARDS, (unsigned long long)CW_SYNTH_MAX_PACKETS);
         return CW_EINVAL;
     }
     int rc = mkdir_p(o->out_dir, err, errlen);
