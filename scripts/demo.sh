@@ -25,3 +25,5 @@ echo "== 4. first alert"
 head -n 1 "$OUT/alerts.jsonl"
 echo "== 5. alerts against the generator's ground truth"
 $CW score --truth "$OUT/data/truth.csv" --alerts "$OUT/alerts.jsonl"
+echo "== 6. the regulator's audit of the registry (top 3 of each list; --json or --csv for all)"
+$CW registry audit --db "$OUT/registry" --top 3
