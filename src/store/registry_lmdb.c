@@ -1392,32 +1392,61 @@ int cw_reg_outlet(struct cw_reg_reader *rd, const char *id, struct cw_outlet *ou
 
 /* ---- walks ---- */
 
-int cw_registry_walk_cards(struct cw_registry *reg,
-                           int (*cb)(void *user, const struct cw_card *card), void *user)
+/* Every (key, value) of table @p dbi in key order, in one read snapshot, through @p row (which
+ * stops the walk with a non-zero return). */
+static int walk_table(struct cw_registry *reg, MDB_dbi dbi,
+                      int (*row)(void *ctx, const MDB_val *k, const MDB_val *v), void *ctx)
 {
     MDB_txn *txn;
-    MDB_cursor *cur;
+    MDB_cursor *cur = NULL;
     MDB_val k, v;
     if (txn_begin(reg, MDB_RDONLY, &txn))
         return CW_EDB;
-    int rc = mdb_cursor_open(txn, reg->cards, &cur) ? CW_EDB : 0, r;
+    int rc = mdb_cursor_open(txn, dbi, &cur) ? CW_EDB : 0, r;
     for (r = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == 0;
-         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        struct cw_card c;
-        memset(&c, 0, sizeof c);
-        if (k.mv_size >= sizeof c.msisdn || cw_card_unpack(v.mv_data, v.mv_size, &c)) {
-            rc = CW_EFORMAT;
-            break;
-        }
-        memcpy(c.msisdn, k.mv_data, k.mv_size);
-        rc = cb(user, &c);
-    }
+         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        rc = row(ctx, &k, &v);
     if (rc == 0 && r != MDB_NOTFOUND)
         rc = CW_EDB;
     if (cur)
         mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return rc;
+}
+
+struct walk_cb {
+    int (*card)(void *user, const struct cw_card *card);
+    int (*outlet)(void *user, const struct cw_outlet *o);
+    void *user;
+};
+
+static int card_row(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    struct walk_cb *w = ctx;
+    struct cw_card c;
+    memset(&c, 0, sizeof c);
+    if (k->mv_size >= sizeof c.msisdn || cw_card_unpack(v->mv_data, v->mv_size, &c))
+        return CW_EFORMAT;
+    memcpy(c.msisdn, k->mv_data, k->mv_size);
+    return w->card(w->user, &c);
+}
+
+static int outlet_row(void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    struct walk_cb *w = ctx;
+    struct cw_outlet o;
+    memset(&o, 0, sizeof o);
+    if (k->mv_size >= sizeof o.id || cw_outlet_unpack(v->mv_data, v->mv_size, &o))
+        return CW_EFORMAT;
+    memcpy(o.id, k->mv_data, k->mv_size);
+    return w->outlet(w->user, &o);
+}
+
+int cw_registry_walk_cards(struct cw_registry *reg,
+                           int (*cb)(void *user, const struct cw_card *card), void *user)
+{
+    struct walk_cb w = {.card = cb, .user = user};
+    return walk_table(reg, reg->cards, card_row, &w);
 }
 
 int cw_registry_walk_persons(struct cw_registry *reg,
@@ -1480,29 +1509,8 @@ int cw_registry_walk_persons(struct cw_registry *reg,
 int cw_registry_walk_outlets(struct cw_registry *reg,
                              int (*cb)(void *user, const struct cw_outlet *o), void *user)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
-    if (txn_begin(reg, MDB_RDONLY, &txn))
-        return CW_EDB;
-    int rc = mdb_cursor_open(txn, reg->outlets, &cur) ? CW_EDB : 0, r = MDB_NOTFOUND;
-    for (r = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && rc == 0;
-         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        struct cw_outlet o;
-        memset(&o, 0, sizeof o);
-        if (k.mv_size >= sizeof o.id || cw_outlet_unpack(v.mv_data, v.mv_size, &o)) {
-            rc = CW_EFORMAT;
-            break;
-        }
-        memcpy(o.id, k.mv_data, k.mv_size);
-        rc = cb(user, &o);
-    }
-    if (rc == 0 && r != MDB_NOTFOUND)
-        rc = CW_EDB;
-    if (cur)
-        mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    return rc;
+    struct walk_cb w = {.outlet = cb, .user = user};
+    return walk_table(reg, reg->outlets, outlet_row, &w);
 }
 
 int cw_registry_info(struct cw_registry *reg, struct cw_registry_info *info)

@@ -251,14 +251,19 @@ static int col_used(int kind, int c, int updating)
     }
 }
 
+static void report_row(struct cw_row_ctx *x, const char *what, const char *fmt, va_list ap)
+{
+    fprintf(x->report, "%s:%lu: %s", x->file, x->line, what);
+    vfprintf(x->report, fmt, ap);
+    fputc('\n', x->report);
+}
+
 void cw_reg_bad_row(struct cw_row_ctx *x, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(x->report, "%s:%lu: ", x->file, x->line);
     va_start(ap, fmt);
-    vfprintf(x->report, fmt, ap);
+    report_row(x, "", fmt, ap);
     va_end(ap);
-    fputc('\n', x->report);
     x->st->bad_rows++;
 }
 
@@ -271,11 +276,9 @@ static void warn_row(struct cw_row_ctx *x, const char *fmt, ...)
         return;
     x->warn_shown++;
     va_list ap;
-    fprintf(x->report, "%s:%lu: warning: ", x->file, x->line);
     va_start(ap, fmt);
-    vfprintf(x->report, fmt, ap);
+    report_row(x, "warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', x->report);
 }
 
 int cw_reg_header(struct cw_row_ctx *x, struct cw_csv_row *hdr, struct cw_reg_header *h)
