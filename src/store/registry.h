@@ -142,8 +142,10 @@ int cw_registry_update(struct cw_registry *reg, const char *const *files, int nf
 
 /**
  * The pseudonym of an ID number under the key in @p key_file (or the demo key when @p demo):
- * the number is validated and normalised first (15 digits converted to 18, 'x' to 'X').
- * Returns 0, CW_EINVAL (not an ID number: @p err says why) or CW_EIO (key file).
+ * the number is normalised first (15 digits converted to 18, 'x' to 'X'). A number that fails
+ * its check character, birth date or region still gets its pseudonym, so that the cards
+ * registered to a forged number can be found. Returns 0, CW_EINVAL (not 15 or 18 characters,
+ * or not digits: @p err says why; or no key) or CW_EIO (key file).
  */
 int cw_registry_pseudonym(const char *key_file, int demo, const char *id_number,
                           uint8_t out[CW_PSEUDO_LEN], char *err, size_t errlen);

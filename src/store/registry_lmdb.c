@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "store/csv.h"
@@ -196,6 +197,14 @@ int cw_registry_open(const char *dir, int flags, struct cw_registry **out, char 
         cw_registry_free(r);
         return e;
     }
+    if (r->rdonly && !schema[0]) {
+        snprintf(err, errlen,
+                 "%s: the registry is empty (no import has completed here); import one with "
+                 "'cardwatch registry import --db %s FILE'",
+                 dir, dir);
+        cw_registry_free(r);
+        return CW_ENOTFOUND;
+    }
     if (r->rdonly && strcmp(schema, SCHEMA_TEXT) != 0) {
         snprintf(err, errlen,
                  "%s: registry schema '%s', this cardwatch reads schema " SCHEMA_TEXT
@@ -280,13 +289,23 @@ static int too_many_errors(struct writer *w)
     return 1;
 }
 
-/* An LMDB failure while writing: a full map is retried with a bigger one by the caller. */
+/* An LMDB failure while writing: a full map is retried with a bigger one by the caller. A
+ * failed write (LMDB reports a short write as EIO) says how much room the disk has left. */
 static int write_fail(struct writer *w, int rc, const char *what)
 {
     w->failed_rc = rc;
     if (rc == MDB_MAP_FULL)
         return CW_EFULL;
-    return db_err(w->err, w->errlen, w->reg->dir, what, rc);
+    char hint[160] = "";
+    struct statvfs vs;
+    if ((rc == EIO || rc == ENOSPC || rc == EFBIG || rc == EDQUOT) &&
+        statvfs(w->reg->dir, &vs) == 0)
+        snprintf(hint, sizeof hint, " (%" PRIu64 " MiB free on the disk holding %s%s)",
+                 (uint64_t)vs.f_bavail * vs.f_frsize / MIB, w->reg->dir,
+                 rc == EIO ? "; a full disk or a file size limit shows as an I/O error" : "");
+    snprintf(w->err, w->errlen, "%s: %s: %s%s; the registry is unchanged", w->reg->dir, what,
+             mdb_strerror(rc), hint);
+    return rc == ENOSPC || rc == EFBIG || rc == EDQUOT ? CW_EFULL : CW_EDB;
 }
 
 static int need_key(struct writer *w)
@@ -744,7 +763,7 @@ static int import_once(struct importer *im)
     if (rc == 0) {
         progress(w, "commit", 0, 0);
         if ((r2 = mdb_txn_commit(w->txn)) != 0)
-            rc = write_fail(w, r2, "commit failed; the registry is unchanged");
+            rc = write_fail(w, r2, "commit failed");
     } else {
         mdb_txn_abort(w->txn);
     }
@@ -908,7 +927,7 @@ static int update_once(struct writer *w)
         rc = write_fail(w, r2, "write failed");
     if (rc == 0) {
         if ((r2 = mdb_txn_commit(w->txn)) != 0)
-            rc = write_fail(w, r2, "commit failed; the registry is unchanged");
+            rc = write_fail(w, r2, "commit failed");
     } else {
         mdb_txn_abort(w->txn);
     }
@@ -937,8 +956,15 @@ static int run_write(struct cw_registry *reg, const char *const *files, int nfil
         if (stat(files[i], &sb) == 0)
             in += (uint64_t)sb.st_size;
     }
+    /* An update copies the pages it changes (copy-on-write): a random upsert dirties a leaf and
+     * its branches in three trees, about 12 KiB, and a delta row is about 60 bytes of CSV. */
+    uint64_t extra = in * 3;
+    if (updating) {
+        uint64_t cow = in / 60 * 12 * 1024;
+        extra += cow < used ? cow : used;
+    }
     int rc = opts->map_initial ? mdb_env_set_mapsize(reg->env, (size_t)round_mib(opts->map_initial))
-                               : map_ensure(reg, used + in * 3 + MAP_MIN, opts->map_max);
+                               : map_ensure(reg, used + extra + MAP_MIN, opts->map_max);
     if (rc)
         return db_err(err, errlen, reg->dir, "cannot size the map", rc);
     for (;;) {

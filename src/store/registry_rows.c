@@ -210,11 +210,12 @@ int cw_reg_load_key(const char *key_file, int demo, unsigned char key[CW_REG_KEY
     int more = fgetc(f) != EOF;
     fclose(f);
     if (*keylen < 16 || more) {
-        snprintf(err, errlen, "%s: the key file holds %s bytes; 16 to %d are needed", key_file,
-                 more      ? "too many"
-                 : *keylen ? "too few"
-                           : "no",
-                 CW_REG_KEY_MAX);
+        if (more)
+            snprintf(err, errlen, "%s: the key file holds more than %d bytes; 16 to %d are needed",
+                     key_file, CW_REG_KEY_MAX, CW_REG_KEY_MAX);
+        else
+            snprintf(err, errlen, "%s: the key file holds %zu bytes; 16 to %d are needed", key_file,
+                     *keylen, CW_REG_KEY_MAX);
         return CW_EINVAL;
     }
     return 0;

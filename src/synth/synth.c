@@ -67,8 +67,10 @@ static void fmt_iso(int64_t t, char out[24])
     int y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, 24, "%04d-%02u-%02uT%02u:%02u:%02uZ", y, m, d, (unsigned)(sec / 3600),
-             (unsigned)(sec / 60 % 60), (unsigned)(sec % 60));
+    /* every field bounded (year 0..9999, the rest two digits), so the 20 characters fit */
+    snprintf(out, 24, "%04d-%02u-%02uT%02u:%02u:%02uZ", (y % 10000 + 10000) % 10000, m % 100u,
+             d % 100u, (unsigned)(sec / 3600) % 100u, (unsigned)(sec / 60 % 60),
+             (unsigned)(sec % 60));
 }
 
 /* Birth dates 1950-01-01 .. 2006-12-31. */
