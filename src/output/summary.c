@@ -104,7 +104,7 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
                " home numbers, %" PRIu64 " home unregistered, %" PRIu64 " home unverified",
             in->lookups, in->registered, in->home, in->home_unregistered, in->home_unverified);
     if (in->over_quota)
-        fprintf(f, ", %" PRIu64 " of holders over 5 cards in the province", in->over_quota);
+        fprintf(f, ", %" PRIu64 " of cards whose holder has more than 5 in the province", in->over_quota);
     if (in->refreshes)
         fprintf(f, ", snapshot renewed %" PRIu64 " times after updates", in->refreshes);
     if (in->lookup_errors)
