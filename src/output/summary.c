@@ -29,22 +29,21 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     if (in->run.files_unreadable)
         fprintf(f, ", %" PRIu64 " unreadable (skipped)", in->run.files_unreadable);
     fputc('\n', f);
-    fprintf(f, "packets      %" PRIu64 " (%.1f MB), malformed %" PRIu64 ", not inspected %" PRIu64
-               "\n",
-            st.packets, (double)st.bytes / 1e6, st.malformed, st.skipped);
+    fprintf(
+        f, "packets      %" PRIu64 " (%.1f MB), malformed %" PRIu64 ", not inspected %" PRIu64 "\n",
+        st.packets, (double)st.bytes / 1e6, st.malformed, st.skipped);
     int any = 0;
     for (unsigned r = 1; r < CW_PKT__COUNT; r++) {
         if (!st.reasons[r])
             continue;
-        fprintf(f, "%s%s %" PRIu64, any++ ? ", " : "             by reason: ",
-                cw_pkt_reason_name(r), st.reasons[r]);
+        fprintf(f, "%s%s %" PRIu64,
+                any++ ? ", " : "             by reason: ", cw_pkt_reason_name(r), st.reasons[r]);
     }
     if (any)
         fputc('\n', f);
     fprintf(f, "time         %.3f s wall, %.0f packets/s, %.1f Mbit/s\n", in->run.seconds,
             (double)st.packets / secs, (double)st.bytes * 8 / secs / 1e6);
-    fprintf(f, "flows        %" PRIu64 " (peak %" PRIu64 " open)", st.flows.created,
-            st.flows.peak);
+    fprintf(f, "flows        %" PRIu64 " (peak %" PRIu64 " open)", st.flows.created, st.flows.peak);
     struct proto_list pl = {f, 0};
     fputs(" by nDPI protocol: ", f);
     cw_dissect_proto_flows(in->d, print_proto, &pl);
@@ -53,28 +52,33 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     fputc('\n', f);
     if (st.tcp_gaps || st.tcp_retransmissions || st.tcp_overflows || st.tcp_out_of_order ||
         st.tcp_resyncs || st.tcp_resync_bytes)
-        fprintf(f, "tcp          gaps %" PRIu64 ", out of order %" PRIu64 ", retransmissions %" PRIu64
-                   ", oversized messages %" PRIu64 ", resyncs %" PRIu64 " (%" PRIu64
-                   " bytes skipped)\n",
+        fprintf(f,
+                "tcp          gaps %" PRIu64 ", out of order %" PRIu64 ", retransmissions %" PRIu64
+                ", oversized messages %" PRIu64 ", resyncs %" PRIu64 " (%" PRIu64
+                " bytes skipped)\n",
                 st.tcp_gaps, st.tcp_out_of_order, st.tcp_retransmissions, st.tcp_overflows,
                 st.tcp_resyncs, st.tcp_resync_bytes);
     if (st.stream_memcap)
-        fprintf(f, "memory       stream buffers at their cap: %" PRIu64
-                   " partial messages or held segments not kept\n",
+        fprintf(f,
+                "memory       stream buffers at their cap: %" PRIu64
+                " partial messages or held segments not kept\n",
                 st.stream_memcap);
     if (st.ws_upgrades)
-        fprintf(f, "websocket    flows %" PRIu64 ", messages %" PRIu64 ", control frames %" PRIu64
-                   ", unusable messages %" PRIu64 "\n",
+        fprintf(f,
+                "websocket    flows %" PRIu64 ", messages %" PRIu64 ", control frames %" PRIu64
+                ", unusable messages %" PRIu64 "\n",
                 st.ws_upgrades, st.ws_messages, st.ws_control, st.ws_unusable);
     if (st.frags.fragments)
-        fprintf(f, "fragments    %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
-                   " overlaps, %" PRIu64 " timed out, %" PRIu64 " evicted, %" PRIu64 " unusable\n",
+        fprintf(f,
+                "fragments    %" PRIu64 ": %" PRIu64 " datagrams reassembled, %" PRIu64
+                " overlaps, %" PRIu64 " timed out, %" PRIu64 " evicted, %" PRIu64 " unusable\n",
                 st.frags.fragments, st.frags.reassembled, st.frags.overlaps, st.frags.timeouts,
                 st.frags.evicted, st.frags.bad);
     if (st.sctp_chunks)
-        fprintf(f, "sctp         chunks %" PRIu64 ", data %" PRIu64 ", reassembled messages %" PRIu64
-                   ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64
-                   ", retransmissions %" PRIu64 "\n",
+        fprintf(f,
+                "sctp         chunks %" PRIu64 ", data %" PRIu64 ", reassembled messages %" PRIu64
+                ", malformed chunks %" PRIu64 ", lost fragments %" PRIu64
+                ", retransmissions %" PRIu64 "\n",
                 st.sctp_chunks, st.sctp_data, st.sctp_reassembled, st.sctp_bad_chunks,
                 st.sctp_lost_fragments, st.sctp_retransmissions);
     uint64_t total = 0;
@@ -100,11 +104,13 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
         fputc('\n', f);
     if (!in->rules)
         return;
-    fprintf(f, "registry     %" PRIu64 " lookups: %" PRIu64 " registered, %" PRIu64
-               " home numbers, %" PRIu64 " home unregistered, %" PRIu64 " home unverified",
+    fprintf(f,
+            "registry     %" PRIu64 " lookups: %" PRIu64 " registered, %" PRIu64
+            " home numbers, %" PRIu64 " home unregistered, %" PRIu64 " home unverified",
             in->lookups, in->registered, in->home, in->home_unregistered, in->home_unverified);
     if (in->over_quota)
-        fprintf(f, ", %" PRIu64 " of cards whose holder has more than 5 in the province", in->over_quota);
+        fprintf(f, ", %" PRIu64 " of cards whose holder has more than 5 in the province",
+                in->over_quota);
     if (in->refreshes)
         fprintf(f, ", snapshot renewed %" PRIu64 " times after updates", in->refreshes);
     if (in->lookup_errors)
