@@ -7,7 +7,7 @@ PKGS=(
     build-essential cmake pkg-config git
     libpcap-dev libndpi-dev liblmdb-dev libcmocka-dev libssl-dev
     clang libclang-rt-14-dev
-    tshark lmdb-utils time
+    tshark lmdb-utils time python3
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/run_files.h"
 #include "output/alerts.h"
+#include "output/realname.h"
 #include "output/summary.h"
 #include "rules/rules.h"
 #include "store/registry.h"
@@ -22,7 +23,8 @@
 #define POLL_EVERY 64
 
 static const char usage[] =
-    "usage: cardwatch analyze --db DIR [--rules PATH] [--alerts FILE] [--quiet] FILE...\n"
+    "usage: cardwatch analyze --db DIR [--rules PATH] [--alerts FILE] [--report FILE] [--quiet]\n"
+    "                         FILE...\n"
     "\n"
     "Read pcap and pcapng FILEs in the order given, decode their signalling, join every event's\n"
     "calling card to the real-name registry in DIR, apply the rules, and write one JSON object\n"
@@ -34,12 +36,15 @@ static const char usage[] =
     "  -d, --db DIR        registry made by 'cardwatch registry import' (required)\n"
     "  -r, --rules PATH    rule file, or directory of *.rules files (default: " CW_RULES_DIR ")\n"
     "  -o, --alerts FILE   write alerts to FILE (default: standard output)\n"
+    "      --report FILE   write the run's report as JSON to FILE: the real-name rate over the\n"
+    "                      home cards in use and the black-card share of their SMS, calls and\n"
+    "                      data sessions, per registration province and overall\n"
     "  -q, --quiet         no summary and no progress on standard error\n"
     "  -h, --help          this text\n"
     "\n"
     "The end-of-run summary on standard error gives packets, bytes, malformed packets, flows by\n"
     "nDPI protocol, events by kind, registry lookups, alerts by rule, the most active alerted\n"
-    "cards, wall time and packets per second.\n"
+    "cards, the real-name rate in traffic (as --report), wall time and packets per second.\n"
     "\n"
     "exit status: 0 success; 1 an input could not be read (completely), the registry or rules\n"
     "could not be loaded, or alerts could not be written; 2 usage error.\n";
@@ -47,6 +52,7 @@ static const char usage[] =
 struct analyze_ctx {
     struct cw_reg_reader *rd;
     struct cw_engine *engine;
+    struct cw_realname *realname;
     uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
     uint64_t since_refresh, refreshes, over_quota;
 };
@@ -76,6 +82,8 @@ static void on_event(void *user, const struct cw_event *ev)
         else if (!card.verified)
             a->home_unverified++;
     }
+    if (rc >= 0 && cw_realname_event(a->realname, ev, &card) != 0)
+        a->lookup_errors++; /* the set of cards in use could not grow */
     cw_engine_event(a->engine, ev, &card);
     if (++a->since_refresh >= POLL_EVERY) {
         a->since_refresh = 0;
@@ -87,19 +95,44 @@ static void on_event(void *user, const struct cw_event *ev)
     }
 }
 
+/* The --report file: what was read and the real-name rate in traffic, as one JSON object. */
+static int write_report(FILE *f, const struct analyze_ctx *a, const struct cw_alert_writer *w,
+                        char *const *files, int nfiles)
+{
+    struct cw_json j;
+    memset(&j, 0, sizeof j);
+    cw_json_obj_begin(&j, NULL);
+    cw_json_arr_begin(&j, "files");
+    for (int i = 0; i < nfiles; i++)
+        cw_json_str(&j, NULL, files[i]);
+    cw_json_arr_end(&j);
+    cw_json_uint(&j, "registry_lookups", a->lookups);
+    cw_json_uint(&j, "alerts", w->written);
+    cw_realname_json(&j, a->realname);
+    cw_json_obj_end(&j);
+    int rc = cw_json_write_line(&j, f);
+    cw_json_release(&j);
+    return rc != 0 || fflush(f) != 0;
+}
+
 int cw_cmd_analyze(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},     {"rules", required_argument, 0, 'r'},
-        {"alerts", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
-    const char *db = NULL, *rules_path = CW_RULES_DIR, *alerts_path = NULL;
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"rules", required_argument, 0, 'r'},
+                                         {"alerts", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"report", required_argument, 0, 'R'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *rules_path = CW_RULES_DIR, *alerts_path = NULL, *report_path = NULL;
+    FILE *report = NULL;
     int quiet = 0, ch;
     while ((ch = getopt_long(argc, argv, "d:r:o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'd': db = optarg; break;
         case 'r': rules_path = optarg; break;
         case 'o': alerts_path = optarg; break;
+        case 'R': report_path = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -148,6 +181,14 @@ int cw_cmd_analyze(int argc, char **argv)
         w.out = NULL;
         goto out;
     }
+    if (report_path && !(report = fopen(report_path, "w"))) {
+        cw_cli_err("analyze: %s: %s", report_path, strerror(errno));
+        goto out;
+    }
+    if (cw_realname_new(&a.realname) != 0) {
+        cw_cli_err("analyze: out of memory");
+        goto out;
+    }
     struct cw_alert_sink asink = {cw_alert_writer_emit, &w};
     if (cw_engine_new(rs, &asink, &a.engine) != 0) {
         cw_cli_err("analyze: cannot set up the rule engine (out of memory)");
@@ -178,20 +219,30 @@ int cw_cmd_analyze(int argc, char **argv)
         in.lookup_errors = a.lookup_errors;
         in.over_quota = a.over_quota;
         in.refreshes = a.refreshes;
+        in.realname = a.realname;
         cw_summary_print(stderr, &in);
     }
     status = (res.files_damaged || res.files_unreadable) ? 1 : 0;
+    if (report && write_report(report, &a, &w, files, nfiles) != 0) {
+        cw_cli_err("analyze: writing the report to %s failed", report_path);
+        status = 1;
+    }
     if (w.io_error) {
         cw_cli_err("analyze: writing alerts to %s failed", alerts_path ? alerts_path : "stdout");
         status = 1;
     }
 out:
+    if (report && fclose(report) != 0) {
+        cw_cli_err("analyze: %s: %s", report_path, strerror(errno));
+        status = 1;
+    }
     if (w.out && w.out != stdout && fclose(w.out) != 0) {
         cw_cli_err("analyze: %s: %s", alerts_path, strerror(errno));
         status = 1;
     }
     cw_dissect_free(d);
     cw_engine_free(a.engine);
+    cw_realname_free(a.realname);
     cw_reg_reader_free(a.rd);
     cw_registry_free(reg);
     cw_rules_free(rs);

@@ -116,6 +116,8 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     if (in->lookup_errors)
         fprintf(f, ", %" PRIu64 " lookup errors", in->lookup_errors);
     fputc('\n', f);
+    if (in->realname)
+        cw_realname_print(f, in->realname);
     size_t nr = cw_rules_count(in->rules);
     uint64_t *per = calloc(nr ? nr : 1, sizeof *per);
     struct cw_engine_stats es;

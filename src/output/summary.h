@@ -6,6 +6,7 @@
 
 #include "capture/dissect.h"
 #include "output/alerts.h"
+#include "output/realname.h"
 #include "rules/rules.h"
 
 /* What reading the input files came to (filled by the reading loop). */
@@ -24,6 +25,7 @@ struct cw_summary_in {
     uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
     uint64_t over_quota;  /* lookups of cards whose holder is over 5 cards in the province */
     uint64_t refreshes;   /* registry snapshots renewed after an update was committed */
+    const struct cw_realname *realname; /* the real-name rate in traffic */
 };
 
 void cw_summary_print(FILE *f, const struct cw_summary_in *in);

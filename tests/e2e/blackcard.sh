@@ -11,8 +11,8 @@ trap 'rm -rf "$T"' EXIT
 "$CW" synth --seed 7 --cards 5000 --packets 30000 --out "$T/d" 2>"$T/synth.log"
 "$CW" registry import --demo --db "$T/db" "$T/d/registry.csv" "$T/d/outlets.csv" \
     "$T/d/ranges.csv" 2>"$T/import.log"
-"$CW" analyze --db "$T/db" --rules "$SRC/rules" --alerts "$T/a1.jsonl" "$T/d/traffic.pcap" \
-    2>"$T/summary.txt"
+"$CW" analyze --db "$T/db" --rules "$SRC/rules" --alerts "$T/a1.jsonl" \
+    --report "$T/report.json" "$T/d/traffic.pcap" 2>"$T/summary.txt"
 "$CW" analyze --quiet --db "$T/db" --rules "$SRC/rules" --alerts "$T/a2.jsonl" \
     "$T/d/traffic.pcap"
 "$CW" score --truth "$T/d/truth.csv" --alerts "$T/a1.jsonl" >"$T/score.txt"
@@ -39,6 +39,19 @@ awk -F, 'NR>1 && $3!="" {print $3}' "$T/d/registry.csv" >"$T/ids.txt"
 read -r _ tp fp fn _ < <(grep '^overall ' "$T/score.txt")
 [ "$fp" -eq 0 ] || fail "$fp false positives overall"
 cmp -s "$T/a1.jsonl" "$T/a2.jsonl" || fail "two runs gave different alerts"
+# the real-name rate in traffic: every black card sends, so the home cards in use that are not
+# verified are exactly the truth's black cards; the provinces add up to the overall figures
+black=$(awk -F, 'NR>1 && $3=="black_card"' "$T/d/truth.csv" | wc -l)
+grep -q "^real-name " "$T/summary.txt" || fail "the summary has no real-name section"
+python3 - "$T/report.json" "$black" <<'PY' || fail "the report's real-name figures are wrong"
+import json, sys
+r = json.load(open(sys.argv[1]))["real_name_in_traffic"]
+o, black = r["overall"], int(sys.argv[2])
+assert o["cards_in_use"] - o["verified"] == black, (o, black)
+for k in ("cards_in_use", "verified", "sms", "sms_black", "calls", "calls_black"):
+    assert sum(p[k] for p in r["provinces"]) == o[k], k
+assert 0 < o["sms_black"] < o["sms"]
+PY
 # each alert names its evidence frames, and every sample frame lies inside the capture
 frames=$(grep -c '' < <("$CW" decode --quiet "$T/d/traffic.pcap") || true)
 [ "$frames" -gt 0 ] || fail "decode printed no event"
