@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
     build-essential cmake pkg-config git
-    libpcap-dev libndpi-dev liblmdb-dev libcmocka-dev libssl-dev
+    libpcap-dev libndpi-dev liblmdb-dev libcmocka-dev libssl-dev libhyperscan-dev
     clang libclang-rt-14-dev
     tshark lmdb-utils time python3
 )

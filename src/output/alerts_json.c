@@ -102,6 +102,19 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
         cw_json_obj_end(j);
     }
     cw_json_arr_end(j);
+    if (a->nmatches) {
+        cw_json_arr_begin(j, "matches");
+        for (unsigned i = 0; i < a->nmatches && i < CW_ALERT_MATCHES_MAX; i++) {
+            const struct cw_alert_match *m = &a->matches[i];
+            cw_json_obj_begin(j, NULL);
+            cw_json_str(j, "list", m->list ? m->list : "");
+            cw_json_str(j, "pattern", m->pattern ? m->pattern : "");
+            cw_json_uint(j, "line", m->line);
+            cw_json_strn(j, "text", m->text, strnlen(m->text, CW_ALERT_MATCH_TEXT_MAX));
+            cw_json_obj_end(j);
+        }
+        cw_json_arr_end(j);
+    }
     cw_json_obj_end(j);
     cw_json_obj_end(j);
 }

@@ -17,13 +17,15 @@ struct cw_ruleset; /* opaque, immutable once loaded */
 
 /**
  * Load rules from @p path (a file, or a directory whose *.rules files are read in name
- * order). On a syntax or semantic error returns CW_EFORMAT and writes
- * "FILE:LINE:COL: error: what was expected" into @p err. The ruleset is owned by the caller.
+ * order), and the content lists they declare (paths relative to the declaring file). On a syntax or
+ * semantic error returns CW_EFORMAT and writes "FILE:LINE:COL: error: what was expected" into @p
+ * err. The ruleset is owned by the caller.
  */
 int cw_rules_load(const char *path, struct cw_ruleset **out, char *err, size_t errlen);
 /**
  * Parse rules from @p len bytes at @p buf (need not be NUL-terminated; may hold any bytes),
- * named @p name in error messages. What cw_rules_load does for each file; an empty ruleset is
+ * named @p name in error messages; the lists it declares are read relative to the directory
+ * of @p name. What cw_rules_load does for each file; an empty ruleset is
  * an error ("no rules in NAME"). Returns 0, CW_EFORMAT (message in @p err) or CW_ENOMEM.
  */
 int cw_rules_parse_buffer(const char *name, const char *buf, size_t len, struct cw_ruleset **out,
@@ -44,21 +46,38 @@ struct cw_alert_sample {
     char called[CW_NUM_MAX];
 };
 
+#define CW_ALERT_MATCHES_MAX 8
+#define CW_ALERT_MATCH_TEXT_MAX 64
+
+/* A pattern of a content list that matched an event of the alert (one per pattern). */
+struct cw_alert_match {
+    const char *list;    /* the list's name, as the rule file declares it */
+    const char *pattern; /* the pattern as written in the list file (a prefix: its digits) */
+    unsigned line;       /* the pattern's line in the list file */
+    unsigned text_len;
+    char text[CW_ALERT_MATCH_TEXT_MAX + 1]; /* the matched text, NUL-terminated: the first
+                                             * match's span (cut to 64 bytes on a UTF-8
+                                             * boundary), or the number a prefix matched */
+};
+
 /* One alert; pointers valid only during the sink call. */
 struct cw_alert {
     const char *rule;     /* rule name */
     const char *category; /* e.g. "black_card" */
     const char *severity; /* "low", "medium", "high", "critical" */
     const char *description;
-    const char *group;    /* what the key is: "card", "called", ... */
-    const char *key;      /* the key value, e.g. the card's MSISDN */
-    uint64_t ts_us;       /* packet time the alert was raised (the last event's) */
-    struct cw_card card;  /* the card the alert names, as the registry saw it at first event */
+    const char *group;   /* what the key is: "card", "called", ... */
+    const char *key;     /* the key value, e.g. the card's MSISDN */
+    uint64_t ts_us;      /* packet time the alert was raised (the last event's) */
+    struct cw_card card; /* the card the alert names, as the registry saw it at first event */
     uint64_t first_ts_us, last_ts_us;
     uint64_t events;
     uint64_t by_kind[CW_EV__COUNT];
     unsigned nsamples;
     struct cw_alert_sample samples[CW_ALERT_SAMPLES_MAX];
+    unsigned nmatches; /* rules with content conditions: the patterns that matched, in the
+                        * order first seen, at most CW_ALERT_MATCHES_MAX */
+    struct cw_alert_match matches[CW_ALERT_MATCHES_MAX];
 };
 
 struct cw_alert_sink {

@@ -8,6 +8,12 @@
  *          doubling; deletion shifts back (no tombstones)
  *   fifo   open windows, doubly linked in the order they opened: the head closes first
  *
+ * Content conditions (docs/rules.md, "Content lists") run after a rule's bit and count tests;
+ * an event's text is scanned at most once per list however many rules use the list (the
+ * result is cached per list, stamped with the event's sequence number), with one Hyperscan
+ * scratch per engine. A window of a rule with content conditions keeps the patterns that
+ * matched (up to CW_ALERT_MATCHES_MAX, one per pattern) after its samples.
+ *
  * Memory is allocated only when a new key opens a window and the pool or table is full (both
  * double); an event for an open key allocates nothing. Each event checks the FIFO heads once
  * (a cached earliest deadline makes that one comparison when nothing is due). Alerts at flush
@@ -30,10 +36,11 @@ struct win {
     uint64_t seq; /* open order across the engine */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
-    unsigned nsamples;
+    unsigned nsamples, nmatches;
     char key[CW_NUM_MAX];
     struct cw_card card;
-    struct cw_alert_sample samples[]; /* the rule's 'samples' entries */
+    struct cw_alert_sample samples[]; /* the rule's 'samples' entries, then (rules with content
+                                       * conditions) CW_ALERT_MATCHES_MAX struct cw_alert_match */
 };
 
 struct slot {
@@ -45,6 +52,7 @@ struct rule_rt {
     const struct cw_rule *rule;
     unsigned char *pool;
     size_t stride;
+    size_t match_off; /* offset of the matches in a window; 0 when the rule keeps none */
     uint32_t pool_cap, pool_used, free_head;
     struct slot *slots;
     uint32_t table_cap, live; /* table_cap is a power of two */
@@ -62,6 +70,15 @@ struct cw_engine {
     uint64_t seq;
     uint64_t k0, k1; /* hash key */
     struct cw_engine_stats st;
+    /* content: one scratch for every list; per list, the current event's scan */
+    struct cw_content_scratch *scratch;
+    struct list_scan *scans;
+};
+
+struct list_scan {
+    uint64_t event; /* e->st.events when scanned; 0: never */
+    int n;          /* matches found, < 0 when the scan failed (counts as none) */
+    struct cw_content_match m[CW_ALERT_MATCHES_MAX];
 };
 
 static const struct cw_card zero_card;
@@ -118,6 +135,11 @@ static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
 static struct win *win_at(const struct rule_rt *r, uint32_t idx)
 {
     return (struct win *)(void *)(r->pool + (size_t)idx * r->stride);
+}
+
+static struct cw_alert_match *win_matches(const struct rule_rt *r, struct win *w)
+{
+    return (struct cw_alert_match *)(void *)((unsigned char *)w + r->match_off);
 }
 
 static int pool_take(struct rule_rt *r, uint32_t *out)
@@ -267,6 +289,10 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
         memcpy(a.by_kind, w->by_kind, sizeof a.by_kind);
         a.nsamples = w->nsamples;
         memcpy(a.samples, w->samples, w->nsamples * sizeof a.samples[0]);
+        if (r->match_off) {
+            a.nmatches = w->nmatches;
+            memcpy(a.matches, win_matches(r, w), w->nmatches * sizeof a.matches[0]);
+        }
         r->alerts++;
         e->st.alerts++;
         if (e->sink.alert)
@@ -368,10 +394,44 @@ static int count_holds(const struct cw_rule_cond *k, uint32_t v)
     }
 }
 
-static int rule_matches(const struct cw_rule *rule, const struct cw_event *ev,
+/* The event's number a prefix condition tests. */
+static const char *cond_number(int field, const struct cw_event *ev, size_t *len)
+{
+    const char *s = field == CW_RF_CALLED ? ev->called : ev->calling;
+    *len = strnlen(s, CW_NUM_MAX);
+    return s;
+}
+
+/* The current event's scan of list @p li: done on first use, then cached for the event. */
+static const struct list_scan *scan_list(struct cw_engine *e, unsigned li,
+                                         const struct cw_event *ev)
+{
+    struct list_scan *sc = &e->scans[li];
+    if (sc->event != e->st.events) {
+        sc->event = e->st.events;
+        sc->n = ev->text.len ? cw_content_match(e->rs->lists[li].cl, e->scratch, ev->text.p,
+                                                ev->text.len, sc->m, CW_ALERT_MATCHES_MAX)
+                             : 0;
+    }
+    return sc;
+}
+
+static int content_holds(struct cw_engine *e, const struct cw_rule_cond *k,
+                         const struct cw_event *ev)
+{
+    if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
+        size_t len;
+        const char *num = cond_number(k->field, ev, &len);
+        return cw_content_prefix(e->rs->lists[k->list].cl, num, len) != 0;
+    }
+    return scan_list(e, k->list, ev)->n > 0;
+}
+
+static int rule_matches(struct cw_engine *e, const struct cw_rule *rule, const struct cw_event *ev,
                         const struct cw_card *c)
 {
-    for (unsigned i = 0; i < rule->nconds; i++) {
+    unsigned i = 0;
+    for (; i < rule->ncheap; i++) {
         const struct cw_rule_cond *k = &rule->conds[i];
         if (k->op != CW_RCMP_NONE) {
             if (!count_holds(k, count_value(k->field, c)))
@@ -380,7 +440,63 @@ static int rule_matches(const struct cw_rule *rule, const struct cw_event *ev,
             return 0;
         }
     }
+    for (; i < rule->nconds; i++)
+        if (content_holds(e, &rule->conds[i], ev) == (int)rule->conds[i].negate)
+            return 0;
     return 1;
+}
+
+/* Keep pattern @p line of list @p li as evidence in @p w unless it is there or w is full. */
+static void keep_match(struct rule_rt *r, struct win *w, const struct cw_rule_list *l,
+                       unsigned line, const char *text, size_t len)
+{
+    struct cw_alert_match *m = win_matches(r, w);
+    if (w->nmatches >= CW_ALERT_MATCHES_MAX)
+        return;
+    for (unsigned i = 0; i < w->nmatches; i++)
+        if (m[i].list == l->name && m[i].line == line)
+            return;
+    const char *pat = cw_content_pattern(l->cl, line);
+    struct cw_alert_match *nm = &m[w->nmatches++];
+    nm->list = l->name;
+    nm->pattern = pat ? pat : "";
+    nm->line = line;
+    if (len > CW_ALERT_MATCH_TEXT_MAX) {
+        len = CW_ALERT_MATCH_TEXT_MAX;
+        while (len && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--; /* cut before a UTF-8 continuation byte */
+    }
+    memcpy(nm->text, text, len);
+    nm->text[len] = '\0';
+    nm->text_len = (unsigned)len;
+}
+
+/* The evidence of the rule's content conditions for this event (they all held). */
+static void keep_matches(struct cw_engine *e, struct rule_rt *r, struct win *w,
+                         const struct cw_event *ev)
+{
+    const struct cw_rule *rule = r->rule;
+    for (unsigned i = rule->ncheap; i < rule->nconds; i++) {
+        const struct cw_rule_cond *k = &rule->conds[i];
+        if (k->negate)
+            continue;
+        const struct cw_rule_list *l = &e->rs->lists[k->list];
+        if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
+            size_t len;
+            const char *num = cond_number(k->field, ev, &len);
+            unsigned line = cw_content_prefix(l->cl, num, len);
+            if (line)
+                keep_match(r, w, l, line, num, len);
+            continue;
+        }
+        const struct list_scan *sc = scan_list(e, k->list, ev);
+        for (int j = 0; j < sc->n; j++) {
+            size_t from = sc->m[j].from, to = sc->m[j].to;
+            if (to > ev->text.len || from > to)
+                continue;
+            keep_match(r, w, l, sc->m[j].line, (const char *)ev->text.p + from, to - from);
+        }
+    }
 }
 
 /* The rule's key for this event (bounded copy: event fields are untrusted); its length. */
@@ -399,8 +515,14 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
             max = sizeof ev->calling;
         }
         break;
-    case CW_RG_CALLING: s = ev->calling; max = sizeof ev->calling; break;
-    case CW_RG_CALLED: s = ev->called; max = sizeof ev->called; break;
+    case CW_RG_CALLING:
+        s = ev->calling;
+        max = sizeof ev->calling;
+        break;
+    case CW_RG_CALLED:
+        s = ev->called;
+        max = sizeof ev->called;
+        break;
     case CW_RG_IMSI:
         if (c->imsi[0]) {
             s = c->imsi;
@@ -420,8 +542,12 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
     return len;
 }
 
-static void count_event(const struct cw_rule *rule, struct win *w, const struct cw_event *ev)
+static void count_event(struct cw_engine *e, struct rule_rt *r, struct win *w,
+                        const struct cw_event *ev)
 {
+    const struct cw_rule *rule = r->rule;
+    if (r->match_off)
+        keep_matches(e, r, w, ev);
     w->events++;
     if (ev->kind < CW_EV__COUNT)
         w->by_kind[ev->kind]++;
@@ -456,7 +582,7 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
             uint32_t idx = r->slots[j].idx1 - 1;
             struct win *w = win_at(r, idx);
             if (w->deadline > e->now) {
-                count_event(r->rule, w, ev);
+                count_event(e, r, w, ev);
                 return;
             }
             /* due, but behind an older window in the FIFO (packet time went backwards) */
@@ -494,7 +620,7 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
         e->st.keys_peak = e->st.keys;
     if (w->deadline < e->next_deadline)
         e->next_deadline = w->deadline;
-    count_event(r->rule, w, ev);
+    count_event(e, r, w, ev);
 }
 
 /* ---- API ---- */
@@ -531,12 +657,26 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
         struct rule_rt *r = &e->rt[i];
         r->rule = &rs->rules[i];
         r->stride = sizeof(struct win) + r->rule->samples * sizeof(struct cw_alert_sample);
+        if (r->rule->ncheap < r->rule->nconds) {
+            r->match_off = r->stride;
+            r->stride += CW_ALERT_MATCHES_MAX * sizeof(struct cw_alert_match);
+        }
         r->free_head = r->head = r->tail = NIL;
+    }
+    if (rs->nlists) {
+        if (!(e->scans = calloc(rs->nlists, sizeof *e->scans)))
+            goto nomem;
+        for (size_t i = 0; i < rs->nlists; i++)
+            if (cw_content_scratch_add(rs->lists[i].cl, &e->scratch) != 0)
+                goto nomem;
     }
     e->next_deadline = UINT64_MAX;
     seed(e);
     *out = e;
     return 0;
+nomem:
+    cw_engine_free(e);
+    return CW_ENOMEM;
 }
 
 void cw_engine_free(struct cw_engine *e)
@@ -548,6 +688,8 @@ void cw_engine_free(struct cw_engine *e)
         free(e->rt[i].slots);
     }
     free(e->rt);
+    free(e->scans);
+    cw_content_scratch_free(e->scratch);
     free(e);
 }
 
@@ -562,7 +704,7 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
     int matched = 0;
     for (size_t i = 0; i < e->nrules; i++) {
         const struct cw_rule *rule = e->rt[i].rule;
-        if (!rule_matches(rule, ev, c))
+        if (!rule_matches(e, rule, ev, c))
             continue;
         char key[CW_NUM_MAX];
         size_t len = group_key(rule->group, ev, c, key);

@@ -11,7 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules/content.h"
 #include "rules/rules.h"
+
+enum cw_rule_top {
+#define CW_RULE_TOP(id, name) CW_RTOP_##id,
+#include "rules/rules.def"
+    CW_RTOP__COUNT
+};
 
 enum cw_rule_kw {
 #define CW_RULE_KW(id, name) CW_RKW_##id,
@@ -25,7 +32,15 @@ enum cw_rule_field_type {
     CW_RFT_PROTO,
     CW_RFT_STATUS,
     CW_RFT_PROVINCE,
-    CW_RFT_COUNT, /* an unsigned count: compared with > >= < <= == != and a number */
+    CW_RFT_COUNT,  /* an unsigned count: compared with > >= < <= == != and a number */
+    CW_RFT_TEXT,   /* the SMS text: 'matches' a keyword or regex list */
+    CW_RFT_NUMBER, /* a party's number: 'prefix' a prefix list */
+};
+
+enum cw_rule_content_op {
+#define CW_RULE_CONTENT_OP(id, name, type) CW_RCOP_##id,
+#include "rules/rules.def"
+    CW_RCOP__COUNT
 };
 
 enum cw_rule_field {
@@ -54,7 +69,10 @@ enum cw_rule_cmp {
     CW_RCMP__COUNT
 };
 
+extern const char *const cw_rule_top_names[CW_RTOP__COUNT];
 extern const char *const cw_rule_kw_names[CW_RKW__COUNT];
+extern const char *const cw_rule_content_op_names[CW_RCOP__COUNT];
+extern const uint8_t cw_rule_content_op_types[CW_RCOP__COUNT];
 extern const char *const cw_rule_field_names[CW_RF__COUNT];
 extern const uint8_t cw_rule_field_types[CW_RF__COUNT];
 extern const char *const cw_rule_group_names[CW_RG__COUNT];
@@ -71,10 +89,15 @@ extern const char *const cw_rule_cmp_names[CW_RCMP__COUNT]; /* [CW_RCMP_NONE] is
 #define CW_RULE_COUNT_MAX 1000000000u
 /* Most conditions in one rule, values in one list. */
 #define CW_RULE_CONDS_MAX 64
+/* Most content lists in one ruleset. */
+#define CW_RULE_LISTS_MAX 256
 /* Largest rule file read. */
 #define CW_RULE_FILE_MAX (16u << 20)
 
-/* One 'when' line. With op CW_RCMP_NONE: true when (bit value(field) is in set) XOR negate;
+/* One 'when' line. A content field (CW_RFT_TEXT, CW_RFT_NUMBER): true when the event's text
+ * matches a pattern of list 'list' (its number has a prefix in it) XOR negate; op is
+ * CW_RCMP_NONE and set is empty.
+ * Otherwise with op CW_RCMP_NONE: true when (bit value(field) is in set) XOR negate;
  * for a boolean field the set is {1}; a value with no bit (an empty province, an out-of-range
  * kind) is not in the set. With another op (count fields only): true when value(field) op num;
  * negate is 0 and set is empty. */
@@ -82,8 +105,18 @@ struct cw_rule_cond {
     uint8_t field;  /* enum cw_rule_field */
     uint8_t negate; /* 'not', '!=', 'not in' */
     uint8_t op;     /* enum cw_rule_cmp */
+    uint16_t list;  /* content fields: index into the ruleset's lists */
     uint32_t num;   /* the number a count is compared with, <= CW_RULE_COUNT_MAX */
     uint64_t set[2];
+};
+
+/* A content list declared in a rule file ('list NAME "path"'). */
+struct cw_rule_list {
+    char *name;
+    char *path; /* as resolved: relative to the declaring file's directory */
+    struct cw_content_list *cl;
+    const char *file; /* the declaring file (the ruleset's file names) */
+    unsigned line, col;
 };
 
 struct cw_rule {
@@ -96,6 +129,8 @@ struct cw_rule {
     uint64_t threshold; /* events >= threshold */
     unsigned samples;   /* <= CW_ALERT_SAMPLES_MAX */
     unsigned nconds;
+    unsigned ncheap; /* conds[0, ncheap) are bit and count tests; the content conditions come
+                      * after them (prefix tests, then text scans) so they run last */
     struct cw_rule_cond *conds;
     const char *file; /* points into the ruleset's file names */
     unsigned line, col;
@@ -106,6 +141,8 @@ struct cw_ruleset {
     size_t n, cap;
     char **files;
     size_t nfiles;
+    struct cw_rule_list *lists;
+    size_t nlists;
 };
 
 /** Default samples kept when a rule does not say. */

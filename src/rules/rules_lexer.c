@@ -9,6 +9,21 @@
 
 #include "rules/rules_int.h"
 
+const char *const cw_rule_top_names[CW_RTOP__COUNT] = {
+#define CW_RULE_TOP(id, name) name,
+#include "rules/rules.def"
+};
+
+const char *const cw_rule_content_op_names[CW_RCOP__COUNT] = {
+#define CW_RULE_CONTENT_OP(id, name, type) name,
+#include "rules/rules.def"
+};
+
+const uint8_t cw_rule_content_op_types[CW_RCOP__COUNT] = {
+#define CW_RULE_CONTENT_OP(id, name, type) type,
+#include "rules/rules.def"
+};
+
 const char *const cw_rule_kw_names[CW_RKW__COUNT] = {
 #define CW_RULE_KW(id, name) name,
 #include "rules/rules.def"
@@ -51,8 +66,8 @@ void cw_rules_lex_init(struct cw_lexer *lx, const char *buf, size_t len)
 
 static int is_word_char(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
 }
 
 static void advance(struct cw_lexer *lx, size_t n)

@@ -1,14 +1,16 @@
 /* rules_parse.c - the rule language's parser and checker (docs/rules.md), and loading rule
  * files and directories.
  *
- *   file      = { rule | NL }
+ *   file      = { rule | list | NL }
+ *   list      = "list" NAME STRING NL          (a .kw, .re or .prefix file, relative path)
  *   rule      = "rule" NAME "{" NL { [stmt] NL } "}" (NL | EOF)
  *   stmt      = "description" STRING | "category" NAME | "severity" SEVERITY
  *             | "when" cond | "group" GROUP | "window" DURATION
  *             | "threshold" "events" ">=" NUMBER | "samples" NUMBER
  *   cond      = ["not"] BOOLFIELD | FIELD ("==" | "!=") VALUE | FIELD ["not"] "in" list
  *             | COUNTFIELD (">" | ">=" | "<" | "<=" | "==" | "!=") NUMBER   (0 to 1e9)
- *   list      = "[" VALUE { "," VALUE } "]"          (newlines allowed inside)
+ *             | ["not"] "text" "matches" LISTNAME | ["not"] ("calling" | "called") "prefix"
+ * LISTNAME list      = "[" VALUE { "," VALUE } "]"          (newlines allowed inside)
  *
  * The first error stops the parse and is reported as "FILE:LINE:COL: error: MESSAGE".
  */
@@ -35,7 +37,8 @@ struct parser {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int perr_at(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+static int
+perr_at(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
 {
     if (p->err && p->errlen) {
         int n = snprintf(p->err, p->errlen, "%s:%u:%u: error: ", p->name, line, col);
@@ -53,7 +56,8 @@ static int perr_at(struct parser *p, unsigned line, unsigned col, const char *fm
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int perr_got(struct parser *p, const char *fmt, ...)
+static int
+perr_got(struct parser *p, const char *fmt, ...)
 {
     char msg[512], got[256];
     va_list ap;
@@ -217,8 +221,7 @@ static int parse_value(struct parser *p, int field, uint64_t set[2])
             return perr_got(p, "expected a 2-digit province code like 33");
         v = (s[0] - '0') * 10 + (s[1] - '0');
         break;
-    default:
-        return perr_got(p, "'%s' takes no value", fname);
+    default: return perr_got(p, "'%s' takes no value", fname);
     }
     if (v < 0 || v >= 128)
         return perr_got(p, "value out of range for '%s'", fname);
@@ -303,6 +306,50 @@ static int parse_count_cond(struct parser *p, int field, struct cw_rule_cond *c)
     return expect_eol(p, "the condition");
 }
 
+static const struct cw_rule_list *find_list(const struct cw_ruleset *rs, const char *name,
+                                            size_t len)
+{
+    for (size_t i = 0; i < rs->nlists; i++)
+        if (strlen(rs->lists[i].name) == len && memcmp(rs->lists[i].name, name, len) == 0)
+            return &rs->lists[i];
+    return NULL;
+}
+
+/* The rest of a content condition on @p field ('text matches L', 'calling prefix L'): the
+ * current token is the one after the field name. */
+static int parse_content_cond(struct parser *p, int field, struct cw_rule_cond *c)
+{
+    int rc;
+    const char *fname = cw_rule_field_names[field];
+    int ftype = cw_rule_field_types[field];
+    const char *op = "";
+    for (int i = 0; i < CW_RCOP__COUNT; i++)
+        if (cw_rule_content_op_types[i] == ftype)
+            op = cw_rule_content_op_names[i];
+    if (!cw_rules_tok_is(&p->tok, op))
+        return perr_got(p, "expected '%s' and a list name after '%s'", op, fname);
+    if ((rc = next(p)))
+        return rc;
+    if (!tok_is_name(&p->tok))
+        return perr_got(p, "expected a list name after '%s %s'", fname, op);
+    const struct cw_rule_list *l = find_list(p->rs, p->tok.p, p->tok.len);
+    if (!l)
+        return perr_at(p, p->tok.line, p->tok.col,
+                       "unknown list '%.*s' (declare it before the rule: list %.*s \"FILE\")",
+                       (int)p->tok.len, p->tok.p, (int)p->tok.len, p->tok.p);
+    int ltype = cw_content_type(l->cl);
+    int want_text = ftype == CW_RFT_TEXT;
+    if (want_text != (ltype != CW_CONTENT_PREFIX))
+        return perr_at(p, p->tok.line, p->tok.col, "list '%s' is a %s list: '%s %s' takes %s",
+                       l->name, cw_content_type_name(ltype), fname, op,
+                       want_text ? "a keyword (.kw) or regex (.re) list"
+                                 : "a prefix (.prefix) list");
+    c->list = (uint16_t)(l - p->rs->lists);
+    if ((rc = next(p)))
+        return rc;
+    return expect_eol(p, "the condition");
+}
+
 static int parse_cond(struct parser *p, struct cw_rule_cond *c)
 {
     int rc;
@@ -334,6 +381,12 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
                             "(write 'when %s' or 'when not %s')",
                             fname, fname, fname);
         return 0;
+    }
+    if (cw_rule_field_types[field] == CW_RFT_TEXT || cw_rule_field_types[field] == CW_RFT_NUMBER) {
+        c->negate = (uint8_t)neg;
+        if ((rc = next(p)))
+            return rc;
+        return parse_content_cond(p, field, c);
     }
     int is_count = cw_rule_field_types[field] == CW_RFT_COUNT;
     if (neg && is_count)
@@ -515,14 +568,40 @@ static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
             return perr_got(p, "expected at most %d samples", CW_ALERT_SAMPLES_MAX);
         r->samples = (unsigned)v;
         break;
-    default:
-        return perr_got(p, "internal: unhandled keyword");
+    default: return perr_got(p, "internal: unhandled keyword");
     }
     if ((rc = next(p)))
         return rc;
     char after[64];
     snprintf(after, sizeof after, "the '%s' statement", kwname);
     return expect_eol(p, after);
+}
+
+/* 0: a bit or count test; 1: a prefix lookup; 2: a text scan. */
+static int cond_cost(const struct cw_rule_cond *c)
+{
+    switch (cw_rule_field_types[c->field]) {
+    case CW_RFT_NUMBER: return 1;
+    case CW_RFT_TEXT: return 2;
+    default: return 0;
+    }
+}
+
+/* Cheapest conditions first (stable within each cost): a text is scanned only for events that
+ * passed every other condition. */
+static void order_conds(struct cw_rule *r)
+{
+    struct cw_rule_cond tmp[CW_RULE_CONDS_MAX];
+    unsigned k = 0;
+    for (int cost = 0; cost <= 2; cost++) {
+        for (unsigned i = 0; i < r->nconds; i++)
+            if (cond_cost(&r->conds[i]) == cost)
+                tmp[k++] = r->conds[i];
+        if (cost == 0)
+            r->ncheap = k;
+    }
+    if (r->nconds)
+        memcpy(r->conds, tmp, r->nconds * sizeof tmp[0]);
 }
 
 static int push_rule(struct cw_ruleset *rs, struct cw_rule *r)
@@ -561,9 +640,9 @@ static int parse_rule(struct parser *p, const char *file)
     }
     const struct cw_rule *dup = find_rule(p->rs, p->tok.p, p->tok.len);
     if (dup) {
-        rc = perr_at(p, p->tok.line, p->tok.col,
-                     "duplicate rule name '%s' (first defined at %s:%u)", dup->name, dup->file,
-                     dup->line);
+        rc =
+            perr_at(p, p->tok.line, p->tok.col, "duplicate rule name '%s' (first defined at %s:%u)",
+                    dup->name, dup->file, dup->line);
         goto fail;
     }
     rc = CW_ENOMEM;
@@ -585,9 +664,9 @@ static int parse_rule(struct parser *p, const char *file)
         if (p->tok.type == CW_TOK_NL)
             continue;
         if (p->tok.type == CW_TOK_EOF) {
-            rc = perr_at(p, r.line, r.col,
-                         "rule '%s' is not closed: expected '}' before the end of the file",
-                         r.name);
+            rc =
+                perr_at(p, r.line, r.col,
+                        "rule '%s' is not closed: expected '}' before the end of the file", r.name);
             goto fail;
         }
         if (p->tok.type == CW_TOK_RBRACE) {
@@ -603,8 +682,8 @@ static int parse_rule(struct parser *p, const char *file)
                 rc = perr_got(p, "expected '}' to close rule '%s' (opened at line %u)", r.name,
                               r.line);
             else if (p->tok.type == CW_TOK_WORD)
-                rc = perr_got(p, "unknown keyword in rule '%s': expected one of %s or '}'",
-                              r.name, list);
+                rc = perr_got(p, "unknown keyword in rule '%s': expected one of %s or '}'", r.name,
+                              list);
             else
                 rc = perr_got(p, "expected a keyword (%s) or '}'", list);
             goto fail;
@@ -619,8 +698,7 @@ static int parse_rule(struct parser *p, const char *file)
         if ((rc = parse_stmt(p, &r, kw)))
             goto fail;
     }
-    static const int required[] = {CW_RKW_CATEGORY, CW_RKW_GROUP, CW_RKW_WINDOW,
-                                   CW_RKW_THRESHOLD};
+    static const int required[] = {CW_RKW_CATEGORY, CW_RKW_GROUP, CW_RKW_WINDOW, CW_RKW_THRESHOLD};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!seen[required[i]]) {
             rc = perr_at(p, r.line, r.col,
@@ -629,6 +707,7 @@ static int parse_rule(struct parser *p, const char *file)
                          r.name, cw_rule_kw_names[required[i]]);
             goto fail;
         }
+    order_conds(&r);
     rc = CW_ENOMEM;
     if (!r.description && !(r.description = dup_n("", 0)))
         goto fail;
@@ -637,6 +716,91 @@ static int parse_rule(struct parser *p, const char *file)
     return 0;
 fail:
     rule_release(&r);
+    return rc;
+}
+
+/* The directory part of @p file ("" when it has none), for paths relative to it. */
+static size_t dir_len(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    return slash ? (size_t)(slash - file) + 1 : 0;
+}
+
+/* 'list NAME "path"': the current token is 'list'. Loads and compiles the list. */
+static int parse_list_decl(struct parser *p, const char *file)
+{
+    int rc;
+    unsigned line = p->tok.line, col = p->tok.col;
+    if ((rc = next(p)))
+        return rc;
+    if (!tok_is_name(&p->tok))
+        return perr_got(p,
+                        "expected a list name (letters, digits and '_', at most %d) after "
+                        "'list'",
+                        CW_RULE_NAME_MAX);
+    const struct cw_rule_list *dup = find_list(p->rs, p->tok.p, p->tok.len);
+    if (dup)
+        return perr_at(p, p->tok.line, p->tok.col,
+                       "duplicate list name '%s' (first declared at %s:%u)", dup->name, dup->file,
+                       dup->line);
+    if (p->rs->nlists >= CW_RULE_LISTS_MAX)
+        return perr_at(p, p->tok.line, p->tok.col, "too many lists (at most %d)",
+                       CW_RULE_LISTS_MAX);
+    struct cw_rule_list l;
+    memset(&l, 0, sizeof l);
+    l.file = file;
+    l.line = line;
+    l.col = col;
+    if (!(l.name = dup_n(p->tok.p, p->tok.len)))
+        return CW_ENOMEM;
+    rc = next(p);
+    if (rc == 0 && p->tok.type != CW_TOK_STRING)
+        rc = perr_got(p, "expected the list's file as a \"quoted path\" after 'list %s'", l.name);
+    if (rc)
+        goto fail;
+    const char *rel = p->tok.text;
+    size_t rlen = p->tok.text_len;
+    unsigned sline = p->tok.line, scol = p->tok.col;
+    if (rlen == 0 || rel[0] == '/' || memchr(rel, '\0', rlen)) {
+        rc = perr_got(p, "expected a relative path to the list file");
+        goto fail;
+    }
+    if (cw_content_type_of(rel) < 0) {
+        rc = perr_got(p, "expected a list file ending in .kw (keywords), .re (regular "
+                         "expressions) or .prefix (number prefixes)");
+        goto fail;
+    }
+    size_t dl = dir_len(p->name);
+    rc = CW_ENOMEM;
+    if (!(l.path = malloc(dl + rlen + 1)))
+        goto fail;
+    memcpy(l.path, p->name, dl);
+    memcpy(l.path + dl, rel, rlen + 1);
+    if ((rc = next(p)) || (rc = expect_eol(p, "the list's file")))
+        goto fail;
+    char lerr[512];
+    rc = cw_content_load(l.path, &l.cl, lerr, sizeof lerr);
+    if (rc == CW_ENOMEM)
+        goto fail;
+    if (rc) {
+        /* "PATH:LINE: error: MSG" from the list: keep its place, drop its "error: " */
+        char *e = strstr(lerr, ": error: ");
+        if (e)
+            memmove(e + 2, e + 9, strlen(e + 9) + 1);
+        rc = perr_at(p, sline, scol, "list '%s': %s", l.name, lerr);
+        goto fail;
+    }
+    struct cw_rule_list *nl = realloc(p->rs->lists, (p->rs->nlists + 1) * sizeof *nl);
+    rc = CW_ENOMEM;
+    if (!nl)
+        goto fail;
+    p->rs->lists = nl;
+    nl[p->rs->nlists++] = l;
+    return 0;
+fail:
+    free(l.name);
+    free(l.path);
+    cw_content_free(l.cl);
     return rc;
 }
 
@@ -675,8 +839,16 @@ int cw_rules_parse_into(struct cw_ruleset *rs, const char *name, const char *buf
             break;
         if (p->tok.type == CW_TOK_NL)
             continue;
-        if (!cw_rules_tok_is(&p->tok, "rule")) {
-            rc = perr_got(p, "expected 'rule NAME {' at top level");
+        int top = lookup_word(&p->tok, cw_rule_top_names, CW_RTOP__COUNT);
+        if (top == CW_RTOP_LIST) {
+            if ((rc = parse_list_decl(p, file)))
+                goto out;
+            if (p->tok.type == CW_TOK_EOF)
+                break;
+            continue;
+        }
+        if (top != CW_RTOP_RULE) {
+            rc = perr_got(p, "expected 'rule NAME {' or 'list NAME \"FILE\"' at top level");
             goto out;
         }
         if ((rc = parse_rule(p, file)))
@@ -702,6 +874,12 @@ void cw_rules_free(struct cw_ruleset *rs)
     for (size_t i = 0; i < rs->nfiles; i++)
         free(rs->files[i]);
     free(rs->files);
+    for (size_t i = 0; i < rs->nlists; i++) {
+        free(rs->lists[i].name);
+        free(rs->lists[i].path);
+        cw_content_free(rs->lists[i].cl);
+    }
+    free(rs->lists);
     free(rs);
 }
 
@@ -753,8 +931,7 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
     for (;;) {
         if (len == cap) {
             if (cap >= CW_RULE_FILE_MAX) {
-                snprintf(err, errlen, "%s: error: larger than %u bytes", path,
-                         CW_RULE_FILE_MAX);
+                snprintf(err, errlen, "%s: error: larger than %u bytes", path, CW_RULE_FILE_MAX);
                 rc = CW_EFORMAT;
                 goto fail;
             }
@@ -886,8 +1063,8 @@ int cw_rules_load(const char *path, struct cw_ruleset **out, char *err, size_t e
         snprintf(err, errlen, "%s: error: out of memory", path);
         return CW_ENOMEM;
     }
-    int rc = S_ISDIR(st.st_mode) ? load_dir(rs, path, err, errlen)
-                                 : load_file(rs, path, err, errlen);
+    int rc =
+        S_ISDIR(st.st_mode) ? load_dir(rs, path, err, errlen) : load_file(rs, path, err, errlen);
     if (rc == 0 && rs->n == 0) {
         snprintf(err, errlen, "%s: error: no rules in %s", path, path);
         rc = CW_EFORMAT;

@@ -238,8 +238,7 @@ static void test_default_ruleset(void **state)
     cw_rules_free(rs);
 
     /* the file itself, not only the directory */
-    assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules/default.rules", &rs, err, sizeof err),
-                     0);
+    assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules/default.rules", &rs, err, sizeof err), 0);
     assert_int_equal(cw_rules_count(rs), 2);
     cw_rules_free(rs);
     cw_rules_free(NULL);
@@ -248,37 +247,35 @@ static void test_default_ruleset(void **state)
 static void test_parse_features(void **state)
 {
     (void)state;
-    static const char text[] =
-        "# header\n"
-        "\n"
-        "rule a_1 {   # trailing comment\n"
-        "  category  test\n"
-        "  group calling\n"
-        "  window 90s\n"
-        "  threshold events >= 5\n"
-        "}\n"
-        "rule b {\r\n"
-        "\tdescription \"say \\\"hi\\\"\\tnow\"\r\n"
-        "  category x\n"
-        "  severity critical\n"
-        "  when proto != sip\n"
-        "  when kind not in [\n"
-        "      register,\n"
-        "      \"data_session\"\n"
-        "  ]\n"
-        "  when card.status in [active, suspended]\n"
-        "  when card.province == \"33\"\n"
-        "  when not event.has_text\n"
-        "  when card.registered\n"
-        "  group imsi\n"
-        "  window 2d\n"
-        "  threshold events >= 1000000000\n"
-        "  samples 8\n"
-        "}";
+    static const char text[] = "# header\n"
+                               "\n"
+                               "rule a_1 {   # trailing comment\n"
+                               "  category  test\n"
+                               "  group calling\n"
+                               "  window 90s\n"
+                               "  threshold events >= 5\n"
+                               "}\n"
+                               "rule b {\r\n"
+                               "\tdescription \"say \\\"hi\\\"\\tnow\"\r\n"
+                               "  category x\n"
+                               "  severity critical\n"
+                               "  when proto != sip\n"
+                               "  when kind not in [\n"
+                               "      register,\n"
+                               "      \"data_session\"\n"
+                               "  ]\n"
+                               "  when card.status in [active, suspended]\n"
+                               "  when card.province == \"33\"\n"
+                               "  when not event.has_text\n"
+                               "  when card.registered\n"
+                               "  group imsi\n"
+                               "  window 2d\n"
+                               "  threshold events >= 1000000000\n"
+                               "  samples 8\n"
+                               "}";
     struct cw_ruleset *rs = NULL;
     char err[512] = "";
-    assert_int_equal(cw_rules_parse_buffer("f.rules", text, strlen(text), &rs, err, sizeof err),
-                     0);
+    assert_int_equal(cw_rules_parse_buffer("f.rules", text, strlen(text), &rs, err, sizeof err), 0);
     assert_int_equal(cw_rules_count(rs), 2);
     const struct cw_rule *a = &rs->rules[0], *b = &rs->rules[1];
     assert_string_equal(a->name, "a_1");
@@ -352,16 +349,16 @@ static void test_parse_errors(void **state)
     /* sanity: the template itself is valid */
     struct cw_ruleset *rs = NULL;
     char err[256];
-    assert_int_equal(cw_rules_parse_buffer("t.rules", RULE_OK, strlen(RULE_OK), &rs, err,
-                                           sizeof err),
-                     0);
+    assert_int_equal(
+        cw_rules_parse_buffer("t.rules", RULE_OK, strlen(RULE_OK), &rs, err, sizeof err), 0);
     cw_rules_free(rs);
 
     /* unknown field */
     expect_error(RULE_HEAD "    threshold events >= 1\n    when card.colour == red\n}\n", 6, 10,
                  "expected a field (kind, proto, card.status, card.province, card.home, "
                  "card.registered, card.verified, card.has_id, card.id_valid, event.has_text, "
-                 "person.cards_in_province, person.cards_total), got 'card.colour'");
+                 "person.cards_in_province, person.cards_total, text, calling, called), got "
+                 "'card.colour'");
     /* unknown kind, unknown proto, unknown status */
     expect_error(RULE_HEAD "    when kind in [sms_mo, smsmo]\n", 5, 27,
                  "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth, "
@@ -417,8 +414,7 @@ static void test_parse_errors(void **state)
                  "expected a duration like 30s, 10m, 1h, 7d, got '10'");
     expect_error("rule r {\n    window 1x5m\n", 2, 12, "expected a duration like");
     expect_error("rule r {\n    window h\n", 2, 12, "expected a duration like");
-    expect_error("rule r {\n    window 0s\n", 2, 12,
-                 "expected a window of at least 1s, got '0s'");
+    expect_error("rule r {\n    window 0s\n", 2, 12, "expected a window of at least 1s, got '0s'");
     expect_error("rule r {\n    window 367d\n", 2, 12,
                  "expected a window of at most 366d, got '367d'");
     expect_error("rule r {\n    window 99999999999999999999999999h\n", 2, 12,
@@ -436,13 +432,11 @@ static void test_parse_errors(void **state)
                  "expected 'events' after 'threshold', got 'calls'");
     /* samples */
     expect_error(RULE_HEAD "    samples 9\n", 5, 13, "expected at most 8 samples, got '9'");
-    expect_error(RULE_HEAD "    samples -1\n", 5, 13,
-                 "unexpected character '-'");
+    expect_error(RULE_HEAD "    samples -1\n", 5, 13, "unexpected character '-'");
     /* strings */
     expect_error(RULE_HEAD "    description \"no end\n}\n", 5, 17,
                  "unterminated string: expected '\"' before the end of the line");
-    expect_error(RULE_HEAD "    description \"a\\qb\"\n}\n", 5, 19,
-                 "unknown escape in a string");
+    expect_error(RULE_HEAD "    description \"a\\qb\"\n}\n", 5, 19, "unknown escape in a string");
     static const char nul_in[] = RULE_HEAD "    description \"a\0b\"\n}\n";
     expect_error_at(nul_in, sizeof nul_in - 1, 5, 19, "control character in a string");
     static const char nul_out[] = RULE_HEAD "    \0\n}\n";
@@ -463,14 +457,16 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "    window 2h\n}\n", 5, 5,
                  "'window' given twice in rule 'r' (first at line 4)");
     /* top level, rule header */
-    expect_error("\n\nrules r {\n", 3, 1, "expected 'rule NAME {' at top level, got 'rules'");
+    expect_error("\n\nrules r {\n", 3, 1,
+                 "expected 'rule NAME {' or 'list NAME \"FILE\"' at top level, got 'rules'");
     expect_error("rule 9lives {\n", 1, 6, "expected a rule name");
     expect_error("rule {\n", 1, 6, "expected a rule name (letters, digits and '_', at most 64)");
     expect_error("rule r\n{\n", 1, 7, "expected '{' after 'rule r', got end of line");
     expect_error("rule r { category c\n", 1, 10,
                  "expected end of line after '{' (each statement goes on its own line), "
                  "got 'category'");
-    expect_error(RULE_OK "} extra\n", 7, 1, "expected 'rule NAME {' at top level, got '}'");
+    expect_error(RULE_OK "} extra\n", 7, 1,
+                 "expected 'rule NAME {' or 'list NAME \"FILE\"' at top level, got '}'");
     expect_error("rule r {\n    category c } \n", 2, 16,
                  "expected end of line after the 'category' statement, got '}'");
     expect_error(RULE_HEAD "    severity urgent\n", 5, 14,
@@ -613,8 +609,8 @@ static void test_empty_rulesets(void **state)
     struct cw_ruleset *rs = (struct cw_ruleset *)(uintptr_t)1;
     char err[512];
     static const char only_comments[] = "# nothing here\n\n   # really\n";
-    assert_int_equal(cw_rules_parse_buffer("c.rules", only_comments, sizeof only_comments - 1,
-                                           &rs, err, sizeof err),
+    assert_int_equal(cw_rules_parse_buffer("c.rules", only_comments, sizeof only_comments - 1, &rs,
+                                           err, sizeof err),
                      CW_EFORMAT);
     assert_null(rs);
     assert_string_equal(err, "c.rules: error: no rules in c.rules");
@@ -785,8 +781,7 @@ static void test_registered_cards(void **state)
         ev = mk_event(T0 + i * SEC, CW_EV_CALL, CW_PROTO_SIP, "447700900123", "8613800000002",
                       i + 300);
         feed(&f, &ev, &visitor);
-        ev = mk_event(T0 + i * SEC, CW_EV_SMS_MO, CW_PROTO_SMPP, "BANK", "8613800000002",
-                      i + 400);
+        ev = mk_event(T0 + i * SEC, CW_EV_SMS_MO, CW_PROTO_SMPP, "BANK", "8613800000002", i + 400);
         ev.flags = CW_EVF_CALLING_ALNUM;
         feed(&f, &ev, NULL); /* no card at all */
     }
@@ -1276,8 +1271,8 @@ static void test_churn(void **state)
     for (unsigned i = 0; i < n; i++) {
         char called[CW_NUM_MAX];
         num(called, (i % nk) * 13u);
-        struct cw_event ev = mk_event(T0 + (uint64_t)i * 100, CW_EV_SMS_MO, CW_PROTO_MAP, "1",
-                                      called, i);
+        struct cw_event ev =
+            mk_event(T0 + (uint64_t)i * 100, CW_EV_SMS_MO, CW_PROTO_MAP, "1", called, i);
         feed(&f, &ev, NULL);
     }
     struct cw_engine_stats st;
@@ -1322,7 +1317,7 @@ static void test_flush_order(void **state)
     feed(&f, &ev, NULL);
     cw_engine_flush(f.e);
     static const char *const want[][2] = {
-        {"by_calling", "100"}, {"by_called", "200"}, {"by_calling", "300"},
+        {"by_calling", "100"}, {"by_called", "200"},  {"by_calling", "300"},
         {"by_called", "100"},  {"by_calling", "200"}, {"by_called", "300"},
     };
     assert_int_equal(f.sink.n, 6);
@@ -1409,26 +1404,16 @@ static void test_unterminated_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_ruleset),
-        cmocka_unit_test(test_parse_features),
-        cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_parse_counts),
-        cmocka_unit_test(test_count_errors),
-        cmocka_unit_test(test_empty_rulesets),
-        cmocka_unit_test(test_load_directory),
-        cmocka_unit_test(test_unregistered_home_card),
-        cmocka_unit_test(test_registered_cards),
-        cmocka_unit_test(test_second_window),
-        cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_doc_example),
-        cmocka_unit_test(test_group_called),
-        cmocka_unit_test(test_conditions),
-        cmocka_unit_test(test_count_conditions),
-        cmocka_unit_test(test_over_quota),
-        cmocka_unit_test(test_many_keys),
-        cmocka_unit_test(test_churn),
-        cmocka_unit_test(test_flush_order),
-        cmocka_unit_test(test_time_backwards),
+        cmocka_unit_test(test_default_ruleset),     cmocka_unit_test(test_parse_features),
+        cmocka_unit_test(test_parse_errors),        cmocka_unit_test(test_parse_counts),
+        cmocka_unit_test(test_count_errors),        cmocka_unit_test(test_empty_rulesets),
+        cmocka_unit_test(test_load_directory),      cmocka_unit_test(test_unregistered_home_card),
+        cmocka_unit_test(test_registered_cards),    cmocka_unit_test(test_second_window),
+        cmocka_unit_test(test_threshold),           cmocka_unit_test(test_doc_example),
+        cmocka_unit_test(test_group_called),        cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_count_conditions),    cmocka_unit_test(test_over_quota),
+        cmocka_unit_test(test_many_keys),           cmocka_unit_test(test_churn),
+        cmocka_unit_test(test_flush_order),         cmocka_unit_test(test_time_backwards),
         cmocka_unit_test(test_unterminated_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
