@@ -67,6 +67,12 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
     cw_json_str(j, "severity", a->severity);
     if (a->description && a->description[0])
         cw_json_str(j, "description", a->description);
+    if (a->rule_file) {
+        cw_json_str(j, "rule_file", a->rule_file);
+        cw_json_uint(j, "rule_line", a->rule_line);
+    }
+    cw_json_uint(j, "window_s", a->window_us / 1000000u);
+    cw_json_uint(j, "threshold", a->threshold);
     cw_json_obj_begin(j, "key");
     cw_json_str(j, "group", a->group);
     cw_json_str(j, "value", a->key);

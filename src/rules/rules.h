@@ -66,6 +66,10 @@ struct cw_alert {
     const char *category; /* e.g. "black_card" */
     const char *severity; /* "low", "medium", "high", "critical" */
     const char *description;
+    const char *rule_file; /* the rule's file as loaded, and the line its block starts on */
+    unsigned rule_line;
+    uint64_t window_us;  /* the rule's window of packet time */
+    uint64_t threshold;  /* it fires at events >= threshold */
     const char *group;   /* what the key is: "card", "called", ... */
     const char *key;     /* the key value, e.g. the card's MSISDN */
     uint64_t ts_us;      /* packet time the alert was raised (the last event's) */

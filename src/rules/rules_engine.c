@@ -279,6 +279,10 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
         a.category = rule->category;
         a.severity = cw_rule_severity_names[rule->severity];
         a.description = rule->description;
+        a.rule_file = rule->file;
+        a.rule_line = rule->line;
+        a.window_us = rule->window_us;
+        a.threshold = rule->threshold;
         a.group = cw_rule_group_names[rule->group];
         a.key = w->key;
         a.ts_us = w->last_ts;

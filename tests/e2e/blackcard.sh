@@ -30,7 +30,7 @@ for cat in black_card over_quota; do
 done
 # an over-quota alert names the holder (pseudonym, more than 5 cards in the province) and
 # never a full ID number
-grep '"category":"over_quota"' "$T/a1.jsonl" | head -1 |
+grep -m1 '"category":"over_quota"' "$T/a1.jsonl" |
     grep -Eq '"person":\{"pseudonym":"[0-9a-f]{64}".*"cards_in_province":([6-9]|[1-9][0-9])' ||
     fail "an over_quota alert lacks its holder"
 awk -F, 'NR>1 && $3!="" {print $3}' "$T/d/registry.csv" >"$T/ids.txt"

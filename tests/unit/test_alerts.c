@@ -54,6 +54,10 @@ static struct cw_alert mk_alert(const struct cw_card *c)
     a.category = "over_quota";
     a.severity = "medium";
     a.description = "d";
+    a.rule_file = "rules/default.rules";
+    a.rule_line = 30;
+    a.window_us = 3600 * SEC;
+    a.threshold = 1;
     a.group = "card";
     a.key = "8613800000006";
     a.ts_us = T0 + 2 * SEC;
@@ -117,7 +121,8 @@ static void test_person(void **state)
     static const char want[] =
         "{\"ts\":\"2026-01-01T00:00:02.000000Z\",\"rule\":\"over_quota_active\","
         "\"category\":\"over_quota\",\"severity\":\"medium\",\"description\":\"d\","
-        "\"key\":{\"group\":\"card\",\"value\":\"8613800000006\"},"
+        "\"rule_file\":\"rules/default.rules\",\"rule_line\":30,\"window_s\":3600,"
+        "\"threshold\":1,\"key\":{\"group\":\"card\",\"value\":\"8613800000006\"},"
         "\"card\":{\"msisdn\":\"8613800000006\",\"imsi\":\"460001234567890\",\"home\":true,"
         "\"registered\":true,\"verified\":true,\"status\":\"active\",\"province\":\"33\","
         "\"outlet\":\"OUT-0001\"},"
