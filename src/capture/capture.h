@@ -23,6 +23,8 @@ struct cw_raw_pkt {
  * which reads files whose interfaces differ, as libpcap 1.10 does not). On error returns a CW_E*
  * code and writes
  * "FILE: reason" into @p err (not a capture file, empty file, unreadable, ...).
+ * A @p path of "-" reads standard input (a pipe will do: nothing is read twice), through
+ * libpcap alone; the capture then owns stdin and closes it when freed.
  */
 int cw_capture_open_file(const char *path, struct cw_capture **out, char *err, size_t errlen);
 

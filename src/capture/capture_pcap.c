@@ -12,9 +12,9 @@
 #include "util/error.h"
 
 struct cw_capture {
-    pcap_t *pcap;           /* classic pcap */
-    struct cw_pcapng *ng;   /* or pcapng */
-    FILE *fp; /* owned by pcap once opened; kept for ftell progress */
+    pcap_t *pcap;         /* classic pcap */
+    struct cw_pcapng *ng; /* or pcapng */
+    FILE *fp;             /* owned by pcap once opened; kept for ftell progress */
     char *path;
     int linktype;
     uint64_t frame;
@@ -23,11 +23,38 @@ struct cw_capture {
     char err[512];
 };
 
+/* Standard input: libpcap reads the header itself (no peeking, no rewinding a pipe). */
+static int open_stdin(struct cw_capture **out, char *err, size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, perr);
+    if (!p) {
+        snprintf(err, errlen, "-: standard input: not a pcap capture (%s)", perr);
+        return CW_EFORMAT;
+    }
+    struct cw_capture *c = calloc(1, sizeof *c);
+    if (!c || !(c->path = strdup("-"))) {
+        free(c);
+        pcap_close(p);
+        snprintf(err, errlen, "-: out of memory");
+        return CW_ENOMEM;
+    }
+    c->pcap = p;
+    c->fp = stdin;
+    c->linktype = pcap_datalink(p);
+    if (c->linktype == DLT_RAW)
+        c->linktype = 101;
+    *out = c;
+    return 0;
+}
+
 int cw_capture_open_file(const char *path, struct cw_capture **out, char *err, size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
     *out = NULL;
+    if (strcmp(path, "-") == 0)
+        return open_stdin(out, err, errlen);
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return CW_EIO;

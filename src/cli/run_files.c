@@ -2,6 +2,7 @@
 #include "cli/run_files.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,10 +17,18 @@ double cw_now_seconds(void)
 
 int cw_run_check_files(char *const *files, int nfiles)
 {
-    int bad = 0;
+    int bad = 0, stdin_seen = 0;
     for (int i = 0; i < nfiles; i++) {
         struct cw_capture *c;
         char err[1024];
+        if (strcmp(files[i], "-") == 0) {
+            /* standard input: opening it here would consume it; it is checked when read */
+            if (stdin_seen++) {
+                fprintf(stderr, "cardwatch: -: standard input given more than once\n");
+                bad++;
+            }
+            continue;
+        }
         if (cw_capture_open_file(files[i], &c, err, sizeof err) != 0) {
             fprintf(stderr, "cardwatch: %s\n", err);
             bad++;
@@ -36,8 +45,8 @@ static void show_progress(const struct cw_capture *c, int i, int n, uint64_t pkt
     cw_capture_progress(c, &done, &total);
     double el = cw_now_seconds() - t0;
     double rate = el > 0 ? (double)pkts / el : 0;
-    fprintf(stderr, "\r  file %d/%d  %.1f/%.1f MB  %.0f packets/s   ", i + 1, n,
-            (double)done / 1e6, (double)total / 1e6, rate);
+    fprintf(stderr, "\r  file %d/%d  %.1f/%.1f MB  %.0f packets/s   ", i + 1, n, (double)done / 1e6,
+            (double)total / 1e6, rate);
 }
 
 void cw_run_files(struct cw_dissector *d, char *const *files, int nfiles, int progress,

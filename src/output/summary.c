@@ -17,6 +17,37 @@ static void print_proto(void *user, const char *name, uint64_t flows)
     fprintf(pl->f, "%s%s %" PRIu64, pl->n++ ? ", " : "", name, flows);
 }
 
+/* @p v with thousands separators ("1,234"). */
+static const char *grouped(uint64_t v, char buf[32])
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v), o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Rule state memory: peak, cap, windows evicted to stay under it. */
+static void print_state(FILE *f, const struct cw_engine_stats *es)
+{
+    char b1[32], b2[32];
+    fprintf(f, "rule state   %.1f MiB peak", (double)es->state_peak / (1024.0 * 1024.0));
+    if (es->state_limit)
+        fprintf(f, es->state_limit % (1u << 20) ? " of %.2f MiB cap" : " of %.0f MiB cap",
+                (double)es->state_limit / (1024.0 * 1024.0));
+    else
+        fputs(", no cap", f);
+    fprintf(f, "; %s windows evicted (%s alerted early)", grouped(es->evicted, b1),
+            grouped(es->evicted_alerted, b2));
+    if (es->dropped)
+        fprintf(f, ", %s rule matches not counted (no state)", grouped(es->dropped, b1));
+    fputc('\n', f);
+}
+
 void cw_summary_print(FILE *f, const struct cw_summary_in *in)
 {
     struct cw_dissect_stats st;
@@ -124,6 +155,7 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     cw_engine_stats(in->engine, &es, per);
     fprintf(f, "alerts       %" PRIu64 " (state: %" PRIu64 " keys peak)\n", es.alerts,
             es.keys_peak);
+    print_state(f, &es);
     for (size_t i = 0; i < nr; i++)
         fprintf(f, "  %-28s %" PRIu64 "\n", cw_rules_name(in->rules, i), per ? per[i] : 0);
     free(per);

@@ -94,14 +94,44 @@ struct cw_engine; /* per worker */
 struct cw_engine_stats {
     uint64_t events, matched, keys, keys_peak, alerts;
     uint64_t dropped; /* rule matches not counted because window state could not be allocated */
+    uint64_t state_bytes, state_peak, state_limit; /* window pool and key tables; 0: no cap */
+    uint64_t evicted, evicted_alerted;
+    uint64_t reloads, reload_kept, reload_fresh, reload_removed;
 };
 /* events: events fed; matched: events that matched at least one rule (with a non-empty key);
- * keys: (rule, key) windows open now; keys_peak: most open at once; alerts: alerts reported. */
+ * keys: (rule, key) windows open now; keys_peak: most open at once; alerts: alerts reported.
+ * state_bytes: bytes the window states and key tables take now; state_peak: most at once;
+ * state_limit: the cap (cw_engine_set_limit). evicted: windows closed early to stay under the
+ * cap; evicted_alerted: those of them that had reached the threshold and reported their alert
+ * then. reloads: successful cw_engine_reload calls; reload_kept, reload_fresh, reload_removed:
+ * the last one's rules whose state was kept, rules changed or new, and rules removed. */
 
-/** New engine over @p rs (which must outlive it). */
+/** Default cap on an engine's rule state: 256 MiB. */
+#define CW_ENGINE_LIMIT_DEFAULT ((size_t)256 << 20)
+
+/** New engine over @p rs (which must outlive it, or until cw_engine_reload replaces it). Its
+ *  state is capped at CW_ENGINE_LIMIT_DEFAULT bytes. */
 int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
                   struct cw_engine **out);
 void cw_engine_free(struct cw_engine *e);
+
+/**
+ * Cap the bytes of the engine's rule state (window states and key tables) at @p bytes; 0
+ * removes the cap. When opening a window would pass the cap, the least recently updated
+ * windows (across all rules) are closed early: one that has reached its rule's threshold
+ * reports its alert then, one that has not is dropped (docs/rules.md, "Memory").
+ */
+void cw_engine_set_limit(struct cw_engine *e, size_t bytes);
+
+/**
+ * Switch the engine to ruleset @p rs. Rules whose name and compiled definition are unchanged
+ * (and that use no content list) keep their open windows and alert counts; changed and new
+ * rules start empty; the windows of changed and removed rules are closed first, their due
+ * alerts reported under the old rules. The old ruleset must stay alive until this returns;
+ * the caller frees it after, and @p rs must then outlive the engine. Counts of the switch are
+ * in cw_engine_stats (reload_*). Returns 0, or CW_ENOMEM with the engine unchanged.
+ */
+int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs);
 
 /**
  * Feed one event with the registry's view of its calling card. Closes windows that packet

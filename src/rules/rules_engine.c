@@ -1,12 +1,17 @@
 /* rules_engine.c - applies a ruleset to joined events: per (rule, key) windows of packet time,
  * one alert per key per rule per window (docs/rules.md, "Windows, thresholds and alerts").
  *
+ * Engine-wide:
+ *   pool   window states of every rule in one array of fixed stride (the header and the
+ *          largest samples and matches any rule keeps), addressed by index; closed states go
+ *          on a free list and are reused by any rule, so evicting one window makes room for
+ *          another whatever their rules
  * Per rule:
- *   pool   window states in one array of fixed stride (the header and the rule's samples),
- *          addressed by index; closed states go on a free list and are reused
  *   table  open addressing, linear probing, {hash, index+1} slots, at most half full, grown by
  *          doubling; deletion shifts back (no tombstones)
  *   fifo   open windows, doubly linked in the order they opened: the head closes first
+ *   lru    open windows, doubly linked in the order they were last counted in: the head is the
+ *          rule's stalest; the engine's stalest is the head with the oldest update stamp
  *
  * Content conditions (docs/rules.md, "Content lists") run after a rule's bit and count tests;
  * an event's text is scanned at most once per list however many rules use the list (the
@@ -15,8 +20,11 @@
  * matched (up to CW_ALERT_MATCHES_MAX, one per pattern) after its samples.
  *
  * Memory is allocated only when a new key opens a window and the pool or table is full (both
- * double); an event for an open key allocates nothing. Each event checks the FIFO heads once
- * (a cached earliest deadline makes that one comparison when nothing is due). Alerts at flush
+ * double); an event for an open key allocates nothing. The pool and the tables together stay
+ * under the engine's cap (docs/rules.md, "Memory"): a growth that would pass it is cut to what
+ * fits, and when nothing fits the stalest windows are evicted (closed early, reporting their
+ * alert when they have reached the threshold). Each event checks the FIFO heads once (a
+ * cached earliest deadline makes that one comparison when nothing is due). Alerts at flush
  * come in window-open order (a global sequence number), so the output never depends on the
  * hash seed.
  */
@@ -29,11 +37,15 @@
 
 #define NIL UINT32_MAX
 #define POOL_MAX (UINT32_MAX / 2u)
+/* A growth that does not fit under the cap (internal; never returned by the API). */
+#define OVER_CAP 1
 
 struct win {
-    uint32_t prev, next; /* FIFO links; next is the free-list link once closed */
+    uint32_t prev, next;         /* FIFO links; next is the free-list link once closed */
+    uint32_t lru_prev, lru_next; /* LRU links within the rule */
     uint64_t hash;
-    uint64_t seq; /* open order across the engine */
+    uint64_t seq;     /* open order across the engine */
+    uint64_t touched; /* update order across the engine (the LRU stamp) */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
     unsigned nsamples, nmatches;
@@ -50,13 +62,12 @@ struct slot {
 
 struct rule_rt {
     const struct cw_rule *rule;
-    unsigned char *pool;
-    size_t stride;
+    size_t size;      /* bytes of this rule's window state (<= the pool's stride) */
     size_t match_off; /* offset of the matches in a window; 0 when the rule keeps none */
-    uint32_t pool_cap, pool_used, free_head;
     struct slot *slots;
     uint32_t table_cap, live; /* table_cap is a power of two */
     uint32_t head, tail;
+    uint32_t lru_head, lru_tail;
     uint64_t alerts;
 };
 
@@ -65,9 +76,13 @@ struct cw_engine {
     struct cw_alert_sink sink;
     struct rule_rt *rt;
     size_t nrules;
+    unsigned char *pool;
+    size_t stride;
+    uint32_t pool_cap, pool_used, free_head;
+    size_t limit;           /* cap on the pool's and tables' bytes */
     uint64_t now;           /* the latest packet time seen */
     uint64_t next_deadline; /* no FIFO head is due before this */
-    uint64_t seq;
+    uint64_t seq, touch;
     uint64_t k0, k1; /* hash key */
     struct cw_engine_stats st;
     /* content: one scratch for every list; per list, the current event's scan */
@@ -130,11 +145,26 @@ static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/* ---- memory accounting ---- */
+
+static void bytes_add(struct cw_engine *e, size_t n)
+{
+    e->st.state_bytes += n;
+    if (e->st.state_bytes > e->st.state_peak)
+        e->st.state_peak = e->st.state_bytes;
+}
+
+/* Room left under the cap. */
+static size_t bytes_room(const struct cw_engine *e)
+{
+    return e->st.state_bytes < e->limit ? e->limit - (size_t)e->st.state_bytes : 0;
+}
+
 /* ---- pool and table ---- */
 
-static struct win *win_at(const struct rule_rt *r, uint32_t idx)
+static struct win *win_at(const struct cw_engine *e, uint32_t idx)
 {
-    return (struct win *)(void *)(r->pool + (size_t)idx * r->stride);
+    return (struct win *)(void *)(e->pool + (size_t)idx * e->stride);
 }
 
 static struct cw_alert_match *win_matches(const struct rule_rt *r, struct win *w)
@@ -142,38 +172,53 @@ static struct cw_alert_match *win_matches(const struct rule_rt *r, struct win *w
     return (struct cw_alert_match *)(void *)((unsigned char *)w + r->match_off);
 }
 
-static int pool_take(struct rule_rt *r, uint32_t *out)
+/* A free state: 0, OVER_CAP when the pool is full and cannot grow under the cap, or CW_E*. */
+static int pool_take(struct cw_engine *e, uint32_t *out)
 {
-    if (r->free_head != NIL) {
-        *out = r->free_head;
-        r->free_head = win_at(r, r->free_head)->next;
+    if (e->free_head != NIL) {
+        *out = e->free_head;
+        e->free_head = win_at(e, e->free_head)->next;
         return 0;
     }
-    if (r->pool_used == r->pool_cap) {
-        if (r->pool_cap >= POOL_MAX)
+    if (e->pool_used == e->pool_cap) {
+        if (e->pool_cap >= POOL_MAX)
             return CW_EFULL;
-        uint32_t cap = r->pool_cap ? r->pool_cap * 2 : 16;
-        unsigned char *np = realloc(r->pool, (size_t)cap * r->stride);
+        uint32_t cap = e->pool_cap ? e->pool_cap * 2 : 16;
+        /* more states that fit under the cap, an eighth of which is kept for the tables */
+        size_t plimit = e->limit - e->limit / 8, pbytes = (size_t)e->pool_cap * e->stride;
+        size_t room = plimit > pbytes ? plimit - pbytes : 0;
+        if (room > bytes_room(e))
+            room = bytes_room(e);
+        size_t fit = room / e->stride;
+        if ((size_t)(cap - e->pool_cap) > fit)
+            cap = e->pool_cap + (uint32_t)(fit < POOL_MAX ? fit : POOL_MAX);
+        if (cap == e->pool_cap)
+            return OVER_CAP;
+        unsigned char *np = realloc(e->pool, (size_t)cap * e->stride);
         if (!np)
             return CW_ENOMEM;
-        r->pool = np;
-        r->pool_cap = cap;
+        bytes_add(e, (size_t)(cap - e->pool_cap) * e->stride);
+        e->pool = np;
+        e->pool_cap = cap;
     }
-    *out = r->pool_used++;
+    *out = e->pool_used++;
     return 0;
 }
 
-static void pool_put(struct rule_rt *r, uint32_t idx)
+static void pool_put(struct cw_engine *e, uint32_t idx)
 {
-    win_at(r, idx)->next = r->free_head;
-    r->free_head = idx;
+    win_at(e, idx)->next = e->free_head;
+    e->free_head = idx;
 }
 
-static int table_grow(struct rule_rt *r)
+/* Double rule @p r's table: 0, OVER_CAP when the larger table would pass the cap, or CW_E*. */
+static int table_grow(struct cw_engine *e, struct rule_rt *r)
 {
     uint32_t cap = r->table_cap ? r->table_cap * 2 : 32;
     if (cap < r->table_cap)
         return CW_EFULL;
+    if ((size_t)(cap - r->table_cap) * sizeof(struct slot) > bytes_room(e))
+        return OVER_CAP;
     struct slot *ns = calloc(cap, sizeof *ns);
     if (!ns)
         return CW_ENOMEM;
@@ -187,13 +232,15 @@ static int table_grow(struct rule_rt *r)
         ns[j] = r->slots[i];
     }
     free(r->slots);
+    bytes_add(e, (size_t)(cap - r->table_cap) * sizeof(struct slot));
     r->slots = ns;
     r->table_cap = cap;
     return 0;
 }
 
 /* Slot holding @p key, or the empty slot where it would go. */
-static uint32_t table_find(const struct rule_rt *r, uint64_t h, const char *key, size_t len)
+static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, uint64_t h,
+                           const char *key, size_t len)
 {
     uint32_t mask = r->table_cap - 1;
     uint32_t j = (uint32_t)h & mask;
@@ -202,7 +249,7 @@ static uint32_t table_find(const struct rule_rt *r, uint64_t h, const char *key,
         if (!s->idx1)
             return j;
         if (s->hash == h) {
-            const struct win *w = win_at(r, s->idx1 - 1);
+            const struct win *w = win_at(e, s->idx1 - 1);
             if (memcmp(w->key, key, len) == 0 && w->key[len] == '\0')
                 return j;
         }
@@ -237,38 +284,65 @@ static void table_remove(struct rule_rt *r, uint32_t idx, uint64_t h)
 
 /* ---- windows ---- */
 
-static void fifo_unlink(struct rule_rt *r, uint32_t idx)
+static void fifo_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(r, idx);
+    struct win *w = win_at(e, idx);
     if (w->prev != NIL)
-        win_at(r, w->prev)->next = w->next;
+        win_at(e, w->prev)->next = w->next;
     else
         r->head = w->next;
     if (w->next != NIL)
-        win_at(r, w->next)->prev = w->prev;
+        win_at(e, w->next)->prev = w->prev;
     else
         r->tail = w->prev;
 }
 
-static void fifo_append(struct rule_rt *r, uint32_t idx)
+static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(r, idx);
+    struct win *w = win_at(e, idx);
     w->prev = r->tail;
     w->next = NIL;
     if (r->tail != NIL)
-        win_at(r, r->tail)->next = idx;
+        win_at(e, r->tail)->next = idx;
     else
         r->head = idx;
     r->tail = idx;
+}
+
+static void lru_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
+{
+    struct win *w = win_at(e, idx);
+    if (w->lru_prev != NIL)
+        win_at(e, w->lru_prev)->lru_next = w->lru_next;
+    else
+        r->lru_head = w->lru_next;
+    if (w->lru_next != NIL)
+        win_at(e, w->lru_next)->lru_prev = w->lru_prev;
+    else
+        r->lru_tail = w->lru_prev;
+}
+
+static void lru_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
+{
+    struct win *w = win_at(e, idx);
+    w->touched = e->touch++;
+    w->lru_prev = r->lru_tail;
+    w->lru_next = NIL;
+    if (r->lru_tail != NIL)
+        win_at(e, r->lru_tail)->lru_next = idx;
+    else
+        r->lru_head = idx;
+    r->lru_tail = idx;
 }
 
 /* Close window @p idx of rule @p ri: report its alert when over threshold, free the state. */
 static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
 {
     struct rule_rt *r = &e->rt[ri];
-    struct win *w = win_at(r, idx);
+    struct win *w = win_at(e, idx);
     const struct cw_rule *rule = r->rule;
-    fifo_unlink(r, idx);
+    fifo_unlink(e, r, idx);
+    lru_unlink(e, r, idx);
     table_remove(r, idx, w->hash);
     r->live--;
     e->st.keys--;
@@ -302,7 +376,32 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
         if (e->sink.alert)
             e->sink.alert(e->sink.user, &a);
     }
-    pool_put(r, idx);
+    pool_put(e, idx);
+}
+
+/* Evict rule @p ri's stalest window (or, with @p ri SIZE_MAX, the engine's): closed early,
+ * its alert reported when it has reached the threshold. Returns 0, or -1 when there is none. */
+static int evict_stalest(struct cw_engine *e, size_t ri)
+{
+    size_t best = SIZE_MAX;
+    uint64_t bt = UINT64_MAX;
+    for (size_t i = 0; i < e->nrules; i++) {
+        if ((ri != SIZE_MAX && i != ri) || e->rt[i].lru_head == NIL)
+            continue;
+        uint64_t t = win_at(e, e->rt[i].lru_head)->touched;
+        if (t < bt) {
+            bt = t;
+            best = i;
+        }
+    }
+    if (best == SIZE_MAX)
+        return -1;
+    uint32_t idx = e->rt[best].lru_head;
+    e->st.evicted++;
+    if (win_at(e, idx)->events >= e->rt[best].rule->threshold)
+        e->st.evicted_alerted++;
+    close_window(e, best, idx);
+    return 0;
 }
 
 static void update_next_deadline(struct cw_engine *e)
@@ -310,7 +409,7 @@ static void update_next_deadline(struct cw_engine *e)
     uint64_t d = UINT64_MAX;
     for (size_t i = 0; i < e->nrules; i++)
         if (e->rt[i].head != NIL) {
-            uint64_t hd = win_at(&e->rt[i], e->rt[i].head)->deadline;
+            uint64_t hd = win_at(e, e->rt[i].head)->deadline;
             if (hd < d)
                 d = hd;
         }
@@ -318,17 +417,18 @@ static void update_next_deadline(struct cw_engine *e)
 }
 
 /* Close the windows whose deadline packet time has reached, earliest deadline first (ties: the
- * one opened first); with @p all, close every window in the order they opened. */
-static void close_due(struct cw_engine *e, int all)
+ * one opened first); with @p all, close every window in the order they opened. With @p only
+ * not SIZE_MAX, consider that rule's windows alone. */
+static void close_due_in(struct cw_engine *e, int all, size_t only)
 {
     for (;;) {
         size_t best = SIZE_MAX;
         const struct win *bw = NULL;
         for (size_t i = 0; i < e->nrules; i++) {
             const struct rule_rt *r = &e->rt[i];
-            if (r->head == NIL)
+            if (r->head == NIL || (only != SIZE_MAX && i != only))
                 continue;
-            const struct win *w = win_at(r, r->head);
+            const struct win *w = win_at(e, r->head);
             if (!all && w->deadline > e->now)
                 continue;
             if (!bw || (all ? w->seq < bw->seq
@@ -343,6 +443,11 @@ static void close_due(struct cw_engine *e, int all)
         close_window(e, best, e->rt[best].head);
     }
     update_next_deadline(e);
+}
+
+static void close_due(struct cw_engine *e, int all)
+{
+    close_due_in(e, all, SIZE_MAX);
 }
 
 /* ---- matching ---- */
@@ -579,35 +684,45 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
 {
     struct rule_rt *r = &e->rt[ri];
     uint64_t h = key_hash(e, key, len);
-    uint32_t j = 0;
     if (r->table_cap) {
-        j = table_find(r, h, key, len);
+        uint32_t j = table_find(e, r, h, key, len);
         if (r->slots[j].idx1) {
             uint32_t idx = r->slots[j].idx1 - 1;
-            struct win *w = win_at(r, idx);
+            struct win *w = win_at(e, idx);
             if (w->deadline > e->now) {
+                lru_unlink(e, r, idx);
+                lru_append(e, r, idx);
                 count_event(e, r, w, ev);
                 return;
             }
             /* due, but behind an older window in the FIFO (packet time went backwards) */
             close_window(e, ri, idx);
             update_next_deadline(e);
-            j = table_find(r, h, key, len);
         }
-    }
-    if ((uint64_t)(r->live + 1u) * 2u > r->table_cap) {
-        if (table_grow(r) != 0) {
-            e->st.dropped++;
-            return;
-        }
-        j = table_find(r, h, key, len);
     }
     uint32_t idx;
-    if (pool_take(r, &idx) != 0) {
+    for (;;) {
+        int rc;
+        if ((uint64_t)(r->live + 1u) * 2u > r->table_cap) {
+            rc = table_grow(e, r);
+            /* only this rule's keys need the larger table: make room in it instead */
+            if (rc == OVER_CAP && evict_stalest(e, ri) == 0)
+                continue;
+            if (rc != 0) {
+                e->st.dropped++;
+                return;
+            }
+        }
+        rc = pool_take(e, &idx);
+        if (rc == 0)
+            break;
+        if (rc == OVER_CAP && evict_stalest(e, SIZE_MAX) == 0)
+            continue;
         e->st.dropped++;
         return;
     }
-    struct win *w = win_at(r, idx);
+    uint32_t j = table_find(e, r, h, key, len); /* evictions may have moved slots */
+    struct win *w = win_at(e, idx);
     memset(w, 0, sizeof *w);
     w->hash = h;
     w->seq = e->seq++;
@@ -619,7 +734,8 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
     r->slots[j].hash = h;
     r->slots[j].idx1 = idx + 1;
     r->live++;
-    fifo_append(r, idx);
+    fifo_append(e, r, idx);
+    lru_append(e, r, idx);
     if (++e->st.keys > e->st.keys_peak)
         e->st.keys_peak = e->st.keys;
     if (w->deadline < e->next_deadline)
@@ -637,6 +753,40 @@ static void seed(struct cw_engine *e)
     }
     e->k0 = k[0];
     e->k1 = k[1];
+}
+
+/* An empty runtime for @p rule. */
+static void rt_init(struct rule_rt *r, const struct cw_rule *rule)
+{
+    memset(r, 0, sizeof *r);
+    r->rule = rule;
+    r->size = sizeof(struct win) + rule->samples * sizeof(struct cw_alert_sample);
+    if (rule->ncheap < rule->nconds) {
+        r->match_off = r->size;
+        r->size += CW_ALERT_MATCHES_MAX * sizeof(struct cw_alert_match);
+    }
+    r->head = r->tail = r->lru_head = r->lru_tail = NIL;
+}
+
+/* Per-list scan cache and the scratch for @p rs's content lists. */
+static int content_new(const struct cw_ruleset *rs, struct list_scan **scans,
+                       struct cw_content_scratch **scratch)
+{
+    *scans = NULL;
+    *scratch = NULL;
+    if (!rs->nlists)
+        return 0;
+    if (!(*scans = calloc(rs->nlists, sizeof **scans)))
+        return CW_ENOMEM;
+    for (size_t i = 0; i < rs->nlists; i++)
+        if (cw_content_scratch_add(rs->lists[i].cl, scratch) != 0) {
+            free(*scans);
+            *scans = NULL;
+            cw_content_scratch_free(*scratch);
+            *scratch = NULL;
+            return CW_ENOMEM;
+        }
+    return 0;
 }
 
 int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
@@ -657,40 +807,38 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
         free(e);
         return CW_ENOMEM;
     }
+    e->stride = sizeof(struct win);
     for (size_t i = 0; i < rs->n; i++) {
-        struct rule_rt *r = &e->rt[i];
-        r->rule = &rs->rules[i];
-        r->stride = sizeof(struct win) + r->rule->samples * sizeof(struct cw_alert_sample);
-        if (r->rule->ncheap < r->rule->nconds) {
-            r->match_off = r->stride;
-            r->stride += CW_ALERT_MATCHES_MAX * sizeof(struct cw_alert_match);
-        }
-        r->free_head = r->head = r->tail = NIL;
+        rt_init(&e->rt[i], &rs->rules[i]);
+        if (e->rt[i].size > e->stride)
+            e->stride = e->rt[i].size;
     }
-    if (rs->nlists) {
-        if (!(e->scans = calloc(rs->nlists, sizeof *e->scans)))
-            goto nomem;
-        for (size_t i = 0; i < rs->nlists; i++)
-            if (cw_content_scratch_add(rs->lists[i].cl, &e->scratch) != 0)
-                goto nomem;
+    e->free_head = NIL;
+    e->limit = CW_ENGINE_LIMIT_DEFAULT;
+    e->st.state_limit = e->limit;
+    if (content_new(rs, &e->scans, &e->scratch) != 0) {
+        cw_engine_free(e);
+        return CW_ENOMEM;
     }
     e->next_deadline = UINT64_MAX;
     seed(e);
     *out = e;
     return 0;
-nomem:
-    cw_engine_free(e);
-    return CW_ENOMEM;
+}
+
+void cw_engine_set_limit(struct cw_engine *e, size_t bytes)
+{
+    e->limit = bytes ? bytes : SIZE_MAX;
+    e->st.state_limit = bytes;
 }
 
 void cw_engine_free(struct cw_engine *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->nrules; i++) {
-        free(e->rt[i].pool);
+    for (size_t i = 0; i < e->nrules; i++)
         free(e->rt[i].slots);
-    }
+    free(e->pool);
     free(e->rt);
     free(e->scans);
     cw_content_scratch_free(e->scratch);
@@ -725,6 +873,120 @@ void cw_engine_flush(struct cw_engine *e)
 {
     if (e)
         close_due(e, 1);
+}
+
+static int str_same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Whether @p b compiles to the same rule as @p a (its place in the file aside). Rules with
+ * content conditions never do: their lists are read again, and the evidence their windows
+ * keep points into the old lists. */
+static int rule_same(const struct cw_rule *a, const struct cw_rule *b)
+{
+    if (a->ncheap < a->nconds || b->ncheap < b->nconds)
+        return 0;
+    if (!str_same(a->name, b->name) || !str_same(a->category, b->category) ||
+        !str_same(a->description, b->description) || a->severity != b->severity ||
+        a->group != b->group || a->window_us != b->window_us || a->threshold != b->threshold ||
+        a->samples != b->samples || a->nconds != b->nconds || a->ncheap != b->ncheap)
+        return 0;
+    for (unsigned i = 0; i < a->nconds; i++) {
+        const struct cw_rule_cond *x = &a->conds[i], *y = &b->conds[i];
+        if (x->field != y->field || x->negate != y->negate || x->op != y->op ||
+            x->list != y->list || x->num != y->num || x->set[0] != y->set[0] ||
+            x->set[1] != y->set[1])
+            return 0;
+    }
+    return 1;
+}
+
+int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
+{
+    if (!e || !rs)
+        return CW_EINVAL;
+    /* everything that can fail first, so a failure leaves the engine as it was */
+    struct rule_rt *nrt = calloc(rs->n ? rs->n : 1, sizeof *nrt);
+    size_t *from = calloc(rs->n ? rs->n : 1, sizeof *from); /* old index + 1, 0: fresh */
+    unsigned char *kept = calloc(e->nrules ? e->nrules : 1, 1);
+    struct list_scan *scans = NULL;
+    struct cw_content_scratch *scratch = NULL;
+    unsigned char *npool = NULL;
+    if (!nrt || !from || !kept || content_new(rs, &scans, &scratch) != 0)
+        goto nomem;
+    size_t stride = e->stride;
+    for (size_t i = 0; i < rs->n; i++) {
+        rt_init(&nrt[i], &rs->rules[i]);
+        if (nrt[i].size > stride)
+            stride = nrt[i].size;
+        for (size_t j = 0; j < e->nrules; j++)
+            if (!kept[j] && rule_same(e->rt[j].rule, &rs->rules[i])) {
+                kept[j] = 1;
+                from[i] = j + 1;
+                break;
+            }
+    }
+    if (stride > e->stride && e->pool_cap) {
+        /* a new rule keeps more: lay the states out again at the larger stride */
+        if (!(npool = malloc((size_t)e->pool_cap * stride)))
+            goto nomem;
+        for (uint32_t k = 0; k < e->pool_cap; k++)
+            memcpy(npool + (size_t)k * stride, e->pool + (size_t)k * e->stride, e->stride);
+    }
+    /* old rules not kept: close their windows (due alerts reported, under the old rule) */
+    uint64_t removed = 0;
+    for (size_t j = 0; j < e->nrules; j++) {
+        if (kept[j])
+            continue;
+        close_due_in(e, 1, j);
+        e->st.state_bytes -= (uint64_t)e->rt[j].table_cap * sizeof(struct slot);
+        free(e->rt[j].slots);
+        size_t i = 0;
+        while (i < rs->n && !str_same(rs->rules[i].name, e->rt[j].rule->name))
+            i++;
+        removed += i == rs->n; /* else changed: counted with the new rules */
+    }
+    uint64_t nkept = 0;
+    for (size_t i = 0; i < rs->n; i++) {
+        if (!from[i])
+            continue;
+        struct rule_rt *o = &e->rt[from[i] - 1];
+        const struct cw_rule *rule = nrt[i].rule;
+        nrt[i] = *o;
+        nrt[i].rule = rule;
+        nkept++;
+    }
+    if (npool) {
+        free(e->pool);
+        e->pool = npool;
+        bytes_add(e, (size_t)e->pool_cap * (stride - e->stride));
+    }
+    e->stride = stride;
+    free(e->rt);
+    e->rt = nrt;
+    e->nrules = rs->n;
+    e->rs = rs;
+    free(e->scans);
+    cw_content_scratch_free(e->scratch);
+    e->scans = scans;
+    e->scratch = scratch;
+    update_next_deadline(e);
+    e->st.reloads++;
+    e->st.reload_kept = nkept;
+    e->st.reload_fresh = rs->n - nkept;
+    e->st.reload_removed = removed;
+    free(from);
+    free(kept);
+    return 0;
+nomem:
+    free(nrt);
+    free(from);
+    free(kept);
+    free(scans);
+    cw_content_scratch_free(scratch);
+    free(npool);
+    return CW_ENOMEM;
 }
 
 void cw_engine_stats(const struct cw_engine *e, struct cw_engine_stats *st,
