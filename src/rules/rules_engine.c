@@ -49,7 +49,7 @@ struct win {
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
     unsigned nsamples, nmatches;
-    char key[CW_NUM_MAX];
+    char key[CW_RULE_KEY_MAX];
     struct cw_card card;
     struct cw_alert_sample samples[]; /* the rule's 'samples' entries, then (rules with content
                                        * conditions) CW_ALERT_MATCHES_MAX struct cw_alert_match */
@@ -610,7 +610,7 @@ static void keep_matches(struct cw_engine *e, struct rule_rt *r, struct win *w,
 
 /* The rule's key for this event (bounded copy: event fields are untrusted); its length. */
 static size_t group_key(int group, const struct cw_event *ev, const struct cw_card *c,
-                        char key[CW_NUM_MAX])
+                        char key[CW_RULE_KEY_MAX])
 {
     const char *s;
     size_t max;
@@ -641,11 +641,41 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
             max = sizeof ev->imsi;
         }
         break;
+    case CW_RG_IMEI:
+        s = ev->imei;
+        max = sizeof ev->imei;
+        break;
+    case CW_RG_OUTLET:
+        s = c->outlet;
+        max = sizeof c->outlet;
+        break;
+    case CW_RG_ID: {
+        static const char hex[] = "0123456789abcdef";
+        if (!c->has_id)
+            return 0;
+        for (int i = 0; i < CW_PSEUDO_LEN; i++) {
+            key[2 * i] = hex[c->id_pseudo[i] >> 4];
+            key[2 * i + 1] = hex[c->id_pseudo[i] & 15];
+        }
+        key[2 * CW_PSEUDO_LEN] = '\0';
+        return 2 * CW_PSEUDO_LEN;
+    }
+    case CW_RG_PAIR: {
+        size_t a = strnlen(ev->calling, sizeof ev->calling),
+               b = strnlen(ev->called, sizeof ev->called);
+        if (!a || !b || a + 1 + b >= CW_RULE_KEY_MAX)
+            return 0;
+        memcpy(key, ev->calling, a);
+        key[a] = '>';
+        memcpy(key + a + 1, ev->called, b);
+        key[a + 1 + b] = '\0';
+        return a + 1 + b;
+    }
     default: return 0;
     }
     size_t len = strnlen(s, max);
-    if (len >= CW_NUM_MAX)
-        len = CW_NUM_MAX - 1;
+    if (len >= CW_RULE_KEY_MAX)
+        len = CW_RULE_KEY_MAX - 1;
     memcpy(key, s, len);
     key[len] = '\0';
     return len;
@@ -858,7 +888,7 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
         const struct cw_rule *rule = e->rt[i].rule;
         if (!rule_matches(e, rule, ev, c))
             continue;
-        char key[CW_NUM_MAX];
+        char key[CW_RULE_KEY_MAX];
         size_t len = group_key(rule->group, ev, c, key);
         if (len == 0)
             continue;

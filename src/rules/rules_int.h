@@ -79,6 +79,10 @@ extern const char *const cw_rule_group_names[CW_RG__COUNT];
 extern const char *const cw_rule_severity_names[CW_RS__COUNT];
 extern const char *const cw_rule_cmp_names[CW_RCMP__COUNT]; /* [CW_RCMP_NONE] is "" */
 
+/* Longest group key with its NUL: a calling>called pair of two numbers, or an ID pseudonym's
+ * 64 hex digits. */
+#define CW_RULE_KEY_MAX 72
+
 /* Longest rule name, category, and description (bytes, without the NUL). */
 #define CW_RULE_NAME_MAX 64
 #define CW_RULE_DESC_MAX 1024
