@@ -25,7 +25,7 @@ struct got {
     char category[CW_RULE_NAME_MAX + 1];
     char severity[16];
     char group[16];
-    char key[CW_NUM_MAX];
+    char key[80];
     char description[256];
     struct cw_alert a; /* string pointers cleared */
 };
@@ -65,7 +65,7 @@ static void on_alert(void *user, const struct cw_alert *a)
 
 /* A compact record for the tests that raise 100k alerts. */
 struct lite {
-    char key[CW_NUM_MAX];
+    char key[80];
     uint64_t events, first_ts, last_ts, frame0, frame1, by_sms, by_call;
     unsigned nsamples;
 };
@@ -471,8 +471,9 @@ static void test_parse_errors(void **state)
                  "expected end of line after the 'category' statement, got '}'");
     expect_error(RULE_HEAD "    severity urgent\n", 5, 14,
                  "expected a severity (low, medium, high, critical), got 'urgent'");
-    expect_error("rule r {\n    group outlet\n", 2, 11,
-                 "expected a group (card, calling, called, imsi), got 'outlet'");
+    expect_error("rule r {\n    group cell\n", 2, 11,
+                 "expected a group (card, calling, called, imsi, imei, id, outlet, pair), got "
+                 "'cell'");
     expect_error("rule r {\n    category black-card\n", 2, 19, "unexpected character '-'");
     expect_error("rule r {\n    category \xe9t\xe9\n", 2, 14,
                  "unexpected non-ASCII byte (text belongs in a \"quoted string\") '\\xE9'");
@@ -1393,7 +1394,7 @@ static void test_unterminated_fields(void **state)
     feed(&f, &ev, NULL);
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
-    assert_int_equal(strlen(f.sink.v[0].key), CW_NUM_MAX - 1);
+    assert_int_equal(strlen(f.sink.v[0].key), CW_NUM_MAX); /* all of the field, no more */
     assert_int_equal(f.sink.v[0].a.events, 1);
     assert_int_equal(strlen(f.sink.v[0].a.samples[0].calling), CW_NUM_MAX - 1);
     for (unsigned k = 0; k < CW_EV__COUNT; k++)
