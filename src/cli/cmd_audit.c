@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "cli/cli.h"
 #include "cli/run_files.h"
 #include "store/audit.h"
@@ -83,12 +84,6 @@ struct out {
     int bad;
 };
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 static void fmt_time(int64_t t, char out[24])
 {
     if (t <= 0) {
@@ -133,7 +128,7 @@ static void json_flush(struct out *o)
 static void json_id(struct cw_json *j, const struct cw_audit_id *id)
 {
     char h[2 * CW_PSEUDO_LEN + 1], ts[24];
-    hex(id->pseudo, CW_PSEUDO_LEN, h);
+    cw_hex_lower(id->pseudo, CW_PSEUDO_LEN, h);
     cw_json_obj_begin(j, NULL);
     cw_json_str(j, "pseudonym", h);
     cw_json_str(j, "id_masked", id->id_masked);
@@ -362,7 +357,7 @@ static int csv_id(struct out *o, const struct cw_audit_id *id)
     FILE *f = o->f;
     char h[2 * CW_PSEUDO_LEN + 1], ts[24];
     struct sbuf b = {0};
-    hex(id->pseudo, CW_PSEUDO_LEN, h);
+    cw_hex_lower(id->pseudo, CW_PSEUDO_LEN, h);
     csv_field(f, h, 0);
     csv_field(f, id->id_masked, 0);
     csv_field(f, id->id_province, 0);
@@ -529,7 +524,7 @@ static int save_id(struct out *o, const struct cw_audit_id *id)
 static void text_id(FILE *f, size_t rank, const struct cw_audit_id *id)
 {
     char h[2 * CW_PSEUDO_LEN + 1], t1[24], t2[24];
-    hex(id->pseudo, CW_PSEUDO_LEN, h);
+    cw_hex_lower(id->pseudo, CW_PSEUDO_LEN, h);
     fprintf(f, "  %zu. %s\n", rank, h);
     fprintf(f, "     ID %s", id->id_masked);
     if (id->id_province[0])

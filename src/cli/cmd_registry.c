@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "cli/cli.h"
 #include "cli/run_files.h"
+#include "output/alerts.h"
 #include "store/registry.h"
 #include "util/error.h"
 #include "util/json_out.h"
@@ -176,22 +178,9 @@ static int from_hex(const char *s, uint8_t out[CW_PSEUDO_LEN])
     return 0;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 static void card_fields(struct cw_json *j, const struct cw_card *c)
 {
-    if (c->msisdn[0])
-        cw_json_str(j, "msisdn", c->msisdn);
-    if (c->imsi[0])
-        cw_json_str(j, "imsi", c->imsi);
-    cw_json_bool(j, "home", c->home);
-    cw_json_bool(j, "registered", c->registered);
-    cw_json_bool(j, "verified", c->verified);
-    cw_json_str(j, "status", cw_card_status_name(c->status));
+    cw_card_json_fields(j, c);
     if (c->province[0])
         cw_json_str(j, "province", c->province);
     if (c->range_province[0])
@@ -227,7 +216,7 @@ static int person_json(struct cw_json *j, struct cw_reg_reader *rd, const uint8_
     if (rc == 0 && n) {
         const struct cw_card *c = known && known->has_id ? known : &cards[0];
         char h[2 * CW_PSEUDO_LEN + 1];
-        hex(pseudo, CW_PSEUDO_LEN, h);
+        cw_hex_lower(pseudo, CW_PSEUDO_LEN, h);
         cw_json_obj_begin(j, "person");
         cw_json_str(j, "pseudonym", h);
         cw_json_str(j, "id_masked", c->id_masked);

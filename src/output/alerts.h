@@ -33,6 +33,10 @@ struct cw_alert_writer {
 void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *const *files,
                    unsigned nfiles);
 
+/** The registry's view of a card as JSON members of the open object @p j: msisdn, imsi, home,
+ *  registered, verified, status (the caller adds the province and what else it shows). */
+void cw_card_json_fields(struct cw_json *j, const struct cw_card *c);
+
 /** Alert sink callback: @p user is a struct cw_alert_writer. */
 void cw_alert_writer_emit(void *user, const struct cw_alert *a);
 

@@ -2,6 +2,7 @@
  * holder is named only by the registry's keyed pseudonym and the masked form. */
 #include <string.h>
 
+#include "util/hex.h"
 #include "output/alerts.h"
 
 /* A fixed-size field of the card, bounded by its array even without a terminator. */
@@ -12,9 +13,8 @@ static void str_field(struct cw_json *j, const char *key, const char *s, size_t 
         cw_json_strn(j, key, s, n);
 }
 
-static void card_json(struct cw_json *j, const struct cw_card *c)
+void cw_card_json_fields(struct cw_json *j, const struct cw_card *c)
 {
-    cw_json_obj_begin(j, "card");
     if (c->msisdn[0])
         cw_json_str(j, "msisdn", c->msisdn);
     if (c->imsi[0])
@@ -23,6 +23,12 @@ static void card_json(struct cw_json *j, const struct cw_card *c)
     cw_json_bool(j, "registered", c->registered);
     cw_json_bool(j, "verified", c->verified);
     cw_json_str(j, "status", cw_card_status_name(c->status));
+}
+
+static void card_json(struct cw_json *j, const struct cw_card *c)
+{
+    cw_json_obj_begin(j, "card");
+    cw_card_json_fields(j, c);
     if (c->province[0])
         cw_json_str(j, "province", c->province);
     else if (c->range_province[0])
@@ -36,15 +42,10 @@ static void card_json(struct cw_json *j, const struct cw_card *c)
  * and how many cards the ID holds. */
 static void person_json(struct cw_json *j, const struct cw_card *c)
 {
-    static const char hex[] = "0123456789abcdef";
     char pseudo[2 * CW_PSEUDO_LEN + 1];
     if (!c->has_id)
         return;
-    for (size_t i = 0; i < CW_PSEUDO_LEN; i++) {
-        pseudo[2 * i] = hex[c->id_pseudo[i] >> 4];
-        pseudo[2 * i + 1] = hex[c->id_pseudo[i] & 15];
-    }
-    pseudo[2 * CW_PSEUDO_LEN] = '\0';
+    cw_hex_lower(c->id_pseudo, CW_PSEUDO_LEN, pseudo);
     cw_json_obj_begin(j, "person");
     cw_json_str(j, "pseudonym", pseudo);
     str_field(j, "id_masked", c->id_masked, sizeof c->id_masked);

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "rules/rules_int.h"
 #include "util/error.h"
 
@@ -649,17 +650,11 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
         s = c->outlet;
         max = sizeof c->outlet;
         break;
-    case CW_RG_ID: {
-        static const char hex[] = "0123456789abcdef";
+    case CW_RG_ID:
         if (!c->has_id)
             return 0;
-        for (int i = 0; i < CW_PSEUDO_LEN; i++) {
-            key[2 * i] = hex[c->id_pseudo[i] >> 4];
-            key[2 * i + 1] = hex[c->id_pseudo[i] & 15];
-        }
-        key[2 * CW_PSEUDO_LEN] = '\0';
+        cw_hex_lower(c->id_pseudo, CW_PSEUDO_LEN, key);
         return 2 * CW_PSEUDO_LEN;
-    }
     case CW_RG_PAIR: {
         size_t a = strnlen(ev->calling, sizeof ev->calling),
                b = strnlen(ev->called, sizeof ev->called);

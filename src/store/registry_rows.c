@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
 #include "store/idcard.h"
 #include "store/registry_int.h"
 #include "store/validate.h"
@@ -226,8 +227,7 @@ void cw_reg_key_id(const unsigned char *key, size_t keylen, char out[17])
     unsigned char md[32];
     unsigned int ml = sizeof md;
     EVP_Digest(key, keylen, md, &ml, EVP_sha256(), NULL);
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    cw_hex_lower(md, 8, out);
 }
 
 /* ---- rows ---- */
