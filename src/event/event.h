@@ -29,6 +29,9 @@ enum cw_proto {
 #define CW_IMSI_MAX 16
 #define CW_IMEI_MAX 16
 #define CW_ACCOUNT_MAX 16 /* SMPP system_id: 15 characters and the NUL (SMPP 3.4 5.2.1) */
+/* A cell: "46000-0c3d4e5" (MCC MNC, "-", the E-UTRAN cell identity in 7 hex digits) or another
+ * access type's identity as docs/decoders.md says; 23 characters at most. */
+#define CW_CELL_MAX 24
 
 enum cw_event_flag {
     CW_EVF_CALLING_ALNUM = 1 << 0, /* calling party is not a number (alphanumeric sender) */
@@ -51,6 +54,8 @@ struct cw_event {
     char imei[CW_IMEI_MAX];
     char account[CW_ACCOUNT_MAX]; /* SMPP: the ESME's system_id bound on the link (a bulk
                                    * sender's account at the SMS centre); empty otherwise */
+    char cell[CW_CELL_MAX];       /* the serving cell of the sending device, when the message
+                                   * says (SIP P-Access-Network-Info, GTP ULI); empty otherwise */
     struct cw_slice text; /* UTF-8 SMS text; len 0 when absent */
 };
 
