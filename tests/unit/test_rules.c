@@ -362,7 +362,7 @@ static void test_parse_errors(void **state)
     /* unknown kind, unknown proto, unknown status */
     expect_error(RULE_HEAD "    when kind in [sms_mo, smsmo]\n", 5, 27,
                  "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth, "
-                 "lookup), got 'smsmo'");
+                 "lookup, call_cancel), got 'smsmo'");
     expect_error(RULE_HEAD "    when proto == http\n", 5, 19,
                  "expected a protocol (sip, smpp, map, diameter, gtp, radius), got 'http'");
     expect_error(RULE_HEAD "    when card.status != \"gone\"\n", 5, 25,
