@@ -270,6 +270,12 @@ int cw_cmd_analyze(int argc, char **argv)
         goto out;
     }
     cw_engine_set_limit(a.engine, state_mem);
+    {
+        /* what a card received is found by its number in the registry's form */
+        struct cw_registry_info info;
+        if (cw_registry_info(reg, &info) == 0)
+            cw_engine_set_country(a.engine, info.cc);
+    }
     struct cw_event_sink esink = {on_event, &a, NULL};
     if (cw_dissect_new(&esink, &d) != 0) {
         cw_cli_err("analyze: cannot set up the packet decoder (out of memory)");

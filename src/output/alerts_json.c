@@ -74,6 +74,10 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
     }
     cw_json_uint(j, "window_s", a->window_us / 1000000u);
     cw_json_uint(j, "threshold", a->threshold);
+    if (a->suppress_us)
+        cw_json_uint(j, "suppress_s", a->suppress_us / 1000000u);
+    if (a->update)
+        cw_json_bool(j, "update", 1);
     cw_json_obj_begin(j, "key");
     cw_json_str(j, "group", a->group);
     cw_json_str(j, "value", a->key);
@@ -91,6 +95,17 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
         if (a->by_kind[k])
             cw_json_uint(j, cw_event_kind_name(k), a->by_kind[k]);
     cw_json_obj_end(j);
+    if (a->naggs) {
+        cw_json_arr_begin(j, "aggregates");
+        for (unsigned i = 0; i < a->naggs && i < CW_ALERT_AGGS_MAX; i++) {
+            cw_json_obj_begin(j, NULL);
+            cw_json_str(j, "name", a->aggs[i].name);
+            cw_json_double(j, "value", a->aggs[i].value);
+            cw_json_str(j, "threshold", a->aggs[i].threshold);
+            cw_json_obj_end(j);
+        }
+        cw_json_arr_end(j);
+    }
     cw_json_arr_begin(j, "samples");
     for (unsigned i = 0; i < a->nsamples; i++) {
         const struct cw_alert_sample *s = &a->samples[i];
@@ -103,6 +118,10 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
             cw_json_str(j, "calling", s->calling);
         if (s->called[0])
             cw_json_str(j, "called", s->called);
+        if (s->imei[0])
+            cw_json_str(j, "imei", s->imei);
+        if (s->cell[0])
+            cw_json_str(j, "cell", s->cell);
         if (s->file_idx < nfiles)
             cw_json_str(j, "file", files[s->file_idx]);
         cw_json_uint(j, "frame", s->frame);

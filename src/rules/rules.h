@@ -44,6 +44,8 @@ struct cw_alert_sample {
     uint8_t kind, proto;
     char calling[CW_NUM_MAX];
     char called[CW_NUM_MAX];
+    char imei[CW_IMEI_MAX];
+    char cell[CW_CELL_MAX];
 };
 
 #define CW_ALERT_MATCHES_MAX 8
@@ -60,6 +62,16 @@ struct cw_alert_match {
                                              * boundary), or the number a prefix matched */
 };
 
+#define CW_ALERT_AGGS_MAX 8
+
+/* An aggregate a 'threshold' line of the rule tested, with its value when the alert fired. */
+struct cw_alert_agg {
+    const char *name;      /* "events", "received", "distinct_called", "rate_per_min",
+                            * "span_s", "ratio_events_received" */
+    const char *threshold; /* the line: "distinct called >= 40" */
+    double value;
+};
+
 /* One alert; pointers valid only during the sink call. */
 struct cw_alert {
     const char *rule;     /* rule name */
@@ -68,8 +80,14 @@ struct cw_alert {
     const char *description;
     const char *rule_file; /* the rule's file as loaded, and the line its block starts on */
     unsigned rule_line;
-    uint64_t window_us;  /* the rule's window of packet time */
-    uint64_t threshold;  /* it fires at events >= threshold */
+    uint64_t window_us;   /* the rule's window of packet time */
+    uint64_t threshold;   /* the fewest events it can fire at */
+    uint64_t suppress_us; /* the rule's suppression period, 0 when none */
+    int update;           /* 1: a later report of an alert already raised for this key, in its
+                           * suppression period, with the counts since it opened */
+    uint64_t received;    /* rules using 'received' */
+    unsigned naggs;       /* the rule's thresholds, in the order written */
+    struct cw_alert_agg aggs[CW_ALERT_AGGS_MAX];
     const char *group;   /* what the key is: "card", "called", ... */
     const char *key;     /* the key value, e.g. the card's MSISDN */
     uint64_t ts_us;      /* packet time the alert was raised (the last event's) */
@@ -93,6 +111,7 @@ struct cw_engine; /* per worker */
 
 struct cw_engine_stats {
     uint64_t events, matched, keys, keys_peak, alerts;
+    uint64_t updates; /* later reports of held (suppressing) alerts */
     uint64_t dropped; /* rule matches not counted because window state could not be allocated */
     uint64_t state_bytes, state_peak, state_limit; /* window pool and key tables; 0: no cap */
     uint64_t evicted, evicted_alerted;
@@ -122,6 +141,13 @@ void cw_engine_free(struct cw_engine *e);
  * reports its alert then, one that has not is dropped (docs/rules.md, "Memory").
  */
 void cw_engine_set_limit(struct cw_engine *e, size_t bytes);
+
+/**
+ * The carrier's country code ("86"): numbers an event is addressed to are normalised with it
+ * (cw_msisdn_normalize) to find the window of the card that received it ('received'). Without
+ * it they are compared as written.
+ */
+void cw_engine_set_country(struct cw_engine *e, const char *cc);
 
 /**
  * Switch the engine to ruleset @p rs. Rules whose name and compiled definition are unchanged

@@ -28,6 +28,7 @@
  * come in window-open order (a global sequence number), so the output never depends on the
  * hash seed.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,19 +42,33 @@
 /* A growth that does not fit under the cap (internal; never returned by the API). */
 #define OVER_CAP 1
 
+#define HLL 255 /* a distinct set's count when it has become a HyperLogLog */
+
 struct win {
-    uint32_t prev, next;         /* FIFO links; next is the free-list link once closed */
+    uint32_t prev, next;         /* FIFO links (of the open or the held list); next is the
+                                  * free-list link once closed */
     uint32_t lru_prev, lru_next; /* LRU links within the rule */
     uint64_t hash;
     uint64_t seq;     /* open order across the engine */
     uint64_t touched; /* update order across the engine (the LRU stamp) */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
+    uint64_t received;                /* events of the rule's kinds addressed to the key */
+    uint64_t fired_events;            /* held: events when the alert was reported */
+    uint8_t held;                     /* 1: alerted, held for the rest of the suppression period */
+    uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
     unsigned nsamples, nmatches;
     char key[CW_RULE_KEY_MAX];
     struct cw_card card;
     struct cw_alert_sample samples[]; /* the rule's 'samples' entries, then (rules with content
-                                       * conditions) CW_ALERT_MATCHES_MAX struct cw_alert_match */
+                                       * conditions) CW_ALERT_MATCHES_MAX struct cw_alert_match,
+                                       * then the rule's distinct sets (CW_RULE_HLL_REGS bytes
+                                       * each: up to 64 32-bit hashes, or 256 registers) */
+};
+
+/* A FIFO of windows in deadline order: open ones, held ones. */
+struct fifo {
+    uint32_t head, tail;
 };
 
 struct slot {
@@ -65,9 +80,10 @@ struct rule_rt {
     const struct cw_rule *rule;
     size_t size;      /* bytes of this rule's window state (<= the pool's stride) */
     size_t match_off; /* offset of the matches in a window; 0 when the rule keeps none */
+    size_t dist_off;  /* offset of the distinct sets */
     struct slot *slots;
     uint32_t table_cap, live; /* table_cap is a power of two */
-    uint32_t head, tail;
+    struct fifo q[2];         /* [0] open windows, [1] held (alerted, suppressing) */
     uint32_t lru_head, lru_tail;
     uint64_t alerts;
 };
@@ -85,6 +101,8 @@ struct cw_engine {
     uint64_t next_deadline; /* no FIFO head is due before this */
     uint64_t seq, touch;
     uint64_t k0, k1; /* hash key */
+    char cc[8];      /* the carrier's country code, for 'received' (cw_engine_set_country) */
+    size_t nrecv;    /* rules that count 'received' */
     struct cw_engine_stats st;
     /* content: one scratch for every list; per list, the current event's scan */
     struct cw_content_scratch *scratch;
@@ -285,29 +303,33 @@ static void table_remove(struct rule_rt *r, uint32_t idx, uint64_t h)
 
 /* ---- windows ---- */
 
+/* Unlink @p idx from the FIFO it is on (held or open). */
 static void fifo_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
     struct win *w = win_at(e, idx);
+    struct fifo *q = &r->q[w->held];
     if (w->prev != NIL)
         win_at(e, w->prev)->next = w->next;
     else
-        r->head = w->next;
+        q->head = w->next;
     if (w->next != NIL)
         win_at(e, w->next)->prev = w->prev;
     else
-        r->tail = w->prev;
+        q->tail = w->prev;
 }
 
+/* Append @p idx to the FIFO its held flag names. */
 static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
     struct win *w = win_at(e, idx);
-    w->prev = r->tail;
+    struct fifo *q = &r->q[w->held];
+    w->prev = q->tail;
     w->next = NIL;
-    if (r->tail != NIL)
-        win_at(e, r->tail)->next = idx;
+    if (q->tail != NIL)
+        win_at(e, q->tail)->next = idx;
     else
-        r->head = idx;
-    r->tail = idx;
+        q->head = idx;
+    q->tail = idx;
 }
 
 static void lru_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
@@ -336,48 +358,201 @@ static void lru_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
     r->lru_tail = idx;
 }
 
-/* Close window @p idx of rule @p ri: report its alert when over threshold, free the state. */
-static void close_window(struct cw_engine *e, size_t ri, uint32_t idx)
+/* Distinct set @p slot of window @p w. */
+static uint8_t *win_dist(const struct rule_rt *r, struct win *w, unsigned slot)
 {
-    struct rule_rt *r = &e->rt[ri];
-    struct win *w = win_at(e, idx);
+    return (uint8_t *)w + r->dist_off + (size_t)slot * CW_RULE_HLL_REGS;
+}
+
+/* Add the 32-bit hash @p h to a distinct set holding @p *n values (HLL: a sketch). */
+static void distinct_add(uint8_t *set, uint8_t *n, uint32_t h)
+{
+    if (*n != HLL) {
+        uint32_t v[CW_RULE_DISTINCT_EXACT];
+        memcpy(v, set, (size_t)*n * sizeof v[0]);
+        for (unsigned i = 0; i < *n; i++)
+            if (v[i] == h)
+                return;
+        if (*n < CW_RULE_DISTINCT_EXACT) {
+            memcpy(set + (size_t)*n * sizeof h, &h, sizeof h);
+            (*n)++;
+            return;
+        }
+        /* the set is full: the same bytes become 256 registers, fed the hashes it held */
+        memset(set, 0, CW_RULE_HLL_REGS);
+        *n = HLL;
+        for (unsigned i = 0; i < CW_RULE_DISTINCT_EXACT; i++)
+            distinct_add(set, n, v[i]);
+    }
+    uint32_t rest = h >> 8; /* 24 bits: the rank is the position of the first 1 */
+    uint8_t rank = rest ? (uint8_t)(__builtin_clz(rest) - 8 + 1) : 25;
+    if (rank > set[h & 0xff])
+        set[h & 0xff] = rank;
+}
+
+/* The number of distinct values: exact, or the HyperLogLog estimate (with linear counting
+ * while registers are still empty). */
+static double distinct_count(const uint8_t *set, uint8_t n)
+{
+    if (n != HLL)
+        return n;
+    const double m = CW_RULE_HLL_REGS;
+    double sum = 0;
+    unsigned zeros = 0;
+    for (unsigned j = 0; j < CW_RULE_HLL_REGS; j++) {
+        sum += ldexp(1.0, -(int)set[j]);
+        zeros += set[j] == 0;
+    }
+    double est = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+    if (est <= 2.5 * m && zeros)
+        est = m * log(m / zeros);
+    return est;
+}
+
+static double operand(const struct win *w, unsigned o)
+{
+    if (o == CW_RULE_OPND_EVENTS)
+        return (double)w->events;
+    if (o == CW_RULE_OPND_RECEIVED)
+        return (double)w->received;
+    return o - CW_RULE_OPND_KIND < CW_EV__COUNT ? (double)w->by_kind[o - CW_RULE_OPND_KIND] : 0;
+}
+
+/* The value of threshold @p t's aggregate over window @p w. */
+static double agg_value(const struct rule_rt *r, struct win *w, const struct cw_rule_thresh *t)
+{
+    double span = (double)(w->last_ts - w->first_ts) / 1e6;
+    switch (t->agg) {
+    case CW_RA_EVENTS: return (double)w->events;
+    case CW_RA_RECEIVED: return (double)w->received;
+    case CW_RA_DISTINCT: return distinct_count(win_dist(r, w, t->slot), w->dn[t->slot]);
+    case CW_RA_RATE: return (double)w->events * 60.0 / (span < 60 ? 60 : span);
+    case CW_RA_SPAN: return floor(span);
+    case CW_RA_RATIO: {
+        double b = operand(w, t->arg2);
+        return operand(w, t->arg) / (b < 1 ? 1 : b);
+    }
+    default: return 0;
+    }
+}
+
+static int cmp_holds(int op, double v, double n)
+{
+    switch (op) {
+    case CW_RCMP_GT: return v > n;
+    case CW_RCMP_GE: return v >= n;
+    case CW_RCMP_LT: return v < n;
+    case CW_RCMP_LE: return v <= n;
+    case CW_RCMP_EQ: return v == n;
+    case CW_RCMP_NE: return v != n;
+    default: return 0;
+    }
+}
+
+/* Whether window @p w meets every threshold of its rule. */
+static int win_fires(const struct rule_rt *r, struct win *w)
+{
     const struct cw_rule *rule = r->rule;
+    if (w->events < rule->threshold)
+        return 0;
+    for (unsigned i = 0; i < rule->nth; i++)
+        if (!cmp_holds(rule->th[i].op, agg_value(r, w, &rule->th[i]), rule->th[i].num))
+            return 0;
+    return 1;
+}
+
+/* Report window @p w's alert (@p update: a held window's later counts). */
+static void report(struct cw_engine *e, struct rule_rt *r, struct win *w, int update)
+{
+    const struct cw_rule *rule = r->rule;
+    struct cw_alert a;
+    memset(&a, 0, sizeof a);
+    a.rule = rule->name;
+    a.category = rule->category;
+    a.severity = cw_rule_severity_names[rule->severity];
+    a.description = rule->description;
+    a.rule_file = rule->file;
+    a.rule_line = rule->line;
+    a.window_us = rule->window_us;
+    a.threshold = rule->threshold;
+    a.suppress_us = rule->suppress_us;
+    a.update = update;
+    a.received = w->received;
+    a.group = cw_rule_group_names[rule->group];
+    a.key = w->key;
+    a.ts_us = w->last_ts;
+    a.card = w->card;
+    a.first_ts_us = w->first_ts;
+    a.last_ts_us = w->last_ts;
+    a.events = w->events;
+    memcpy(a.by_kind, w->by_kind, sizeof a.by_kind);
+    for (unsigned i = 0; i < rule->nth && i < CW_ALERT_AGGS_MAX; i++) {
+        a.aggs[i].name = rule->th[i].name;
+        a.aggs[i].threshold = rule->th[i].text;
+        a.aggs[i].value = agg_value(r, w, &rule->th[i]);
+        a.naggs = i + 1;
+    }
+    a.nsamples = w->nsamples;
+    memcpy(a.samples, w->samples, w->nsamples * sizeof a.samples[0]);
+    if (r->match_off) {
+        a.nmatches = w->nmatches;
+        memcpy(a.matches, win_matches(r, w), w->nmatches * sizeof a.matches[0]);
+    }
+    if (update) {
+        e->st.updates++;
+    } else {
+        r->alerts++;
+        e->st.alerts++;
+    }
+    if (e->sink.alert)
+        e->sink.alert(e->sink.user, &a);
+}
+
+/* Free window @p idx of rule @p ri's runtime @p r. */
+static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
+{
+    struct win *w = win_at(e, idx);
     fifo_unlink(e, r, idx);
     lru_unlink(e, r, idx);
     table_remove(r, idx, w->hash);
     r->live--;
     e->st.keys--;
-    if (w->events >= rule->threshold) {
-        struct cw_alert a;
-        memset(&a, 0, sizeof a);
-        a.rule = rule->name;
-        a.category = rule->category;
-        a.severity = cw_rule_severity_names[rule->severity];
-        a.description = rule->description;
-        a.rule_file = rule->file;
-        a.rule_line = rule->line;
-        a.window_us = rule->window_us;
-        a.threshold = rule->threshold;
-        a.group = cw_rule_group_names[rule->group];
-        a.key = w->key;
-        a.ts_us = w->last_ts;
-        a.card = w->card;
-        a.first_ts_us = w->first_ts;
-        a.last_ts_us = w->last_ts;
-        a.events = w->events;
-        memcpy(a.by_kind, w->by_kind, sizeof a.by_kind);
-        a.nsamples = w->nsamples;
-        memcpy(a.samples, w->samples, w->nsamples * sizeof a.samples[0]);
-        if (r->match_off) {
-            a.nmatches = w->nmatches;
-            memcpy(a.matches, win_matches(r, w), w->nmatches * sizeof a.matches[0]);
-        }
-        r->alerts++;
-        e->st.alerts++;
-        if (e->sink.alert)
-            e->sink.alert(e->sink.user, &a);
-    }
     pool_put(e, idx);
+}
+
+/* Window @p idx of rule @p ri has ended (deadline passed, evicted, end of input): report its
+ * alert when it meets the thresholds and free it. With @p may_hold, a window that alerts and
+ * whose rule suppresses for longer than the window is held instead, counting on until the
+ * period ends; a held window reports once more then, when it counted more (an update). */
+static void close_window(struct cw_engine *e, size_t ri, uint32_t idx, int may_hold)
+{
+    struct rule_rt *r = &e->rt[ri];
+    struct win *w = win_at(e, idx);
+    const struct cw_rule *rule = r->rule;
+    if (w->held) {
+        if (w->events > w->fired_events)
+            report(e, r, w, 1);
+        free_window(e, r, idx);
+        return;
+    }
+    if (!win_fires(r, w)) {
+        free_window(e, r, idx);
+        return;
+    }
+    report(e, r, w, 0);
+    uint64_t until =
+        w->first_ts > UINT64_MAX - rule->suppress_us ? UINT64_MAX : w->first_ts + rule->suppress_us;
+    if (may_hold && until > w->deadline) {
+        /* held windows end in the order they opened, as the open ones do: both FIFOs stay
+         * sorted by deadline */
+        fifo_unlink(e, r, idx);
+        w->held = 1;
+        w->fired_events = w->events;
+        w->deadline = until;
+        fifo_append(e, r, idx);
+        return;
+    }
+    free_window(e, r, idx);
 }
 
 /* Evict rule @p ri's stalest window (or, with @p ri SIZE_MAX, the engine's): closed early,
@@ -399,9 +574,10 @@ static int evict_stalest(struct cw_engine *e, size_t ri)
         return -1;
     uint32_t idx = e->rt[best].lru_head;
     e->st.evicted++;
-    if (win_at(e, idx)->events >= e->rt[best].rule->threshold)
+    struct win *w = win_at(e, idx);
+    if (!w->held && win_fires(&e->rt[best], w))
         e->st.evicted_alerted++;
-    close_window(e, best, idx);
+    close_window(e, best, idx, 0);
     return 0;
 }
 
@@ -409,11 +585,12 @@ static void update_next_deadline(struct cw_engine *e)
 {
     uint64_t d = UINT64_MAX;
     for (size_t i = 0; i < e->nrules; i++)
-        if (e->rt[i].head != NIL) {
-            uint64_t hd = win_at(e, e->rt[i].head)->deadline;
-            if (hd < d)
-                d = hd;
-        }
+        for (int h = 0; h < 2; h++)
+            if (e->rt[i].q[h].head != NIL) {
+                uint64_t hd = win_at(e, e->rt[i].q[h].head)->deadline;
+                if (hd < d)
+                    d = hd;
+            }
     e->next_deadline = d;
 }
 
@@ -424,24 +601,30 @@ static void close_due_in(struct cw_engine *e, int all, size_t only)
 {
     for (;;) {
         size_t best = SIZE_MAX;
+        uint32_t bidx = NIL;
         const struct win *bw = NULL;
         for (size_t i = 0; i < e->nrules; i++) {
             const struct rule_rt *r = &e->rt[i];
-            if (r->head == NIL || (only != SIZE_MAX && i != only))
+            if (only != SIZE_MAX && i != only)
                 continue;
-            const struct win *w = win_at(e, r->head);
-            if (!all && w->deadline > e->now)
-                continue;
-            if (!bw || (all ? w->seq < bw->seq
-                            : (w->deadline < bw->deadline ||
-                               (w->deadline == bw->deadline && w->seq < bw->seq)))) {
-                bw = w;
-                best = i;
+            for (int h = 0; h < 2; h++) {
+                if (r->q[h].head == NIL)
+                    continue;
+                const struct win *w = win_at(e, r->q[h].head);
+                if (!all && w->deadline > e->now)
+                    continue;
+                if (!bw || (all ? w->seq < bw->seq
+                                : (w->deadline < bw->deadline ||
+                                   (w->deadline == bw->deadline && w->seq < bw->seq)))) {
+                    bw = w;
+                    best = i;
+                    bidx = r->q[h].head;
+                }
             }
         }
         if (!bw)
             break;
-        close_window(e, best, e->rt[best].head);
+        close_window(e, best, bidx, !all);
     }
     update_next_deadline(e);
 }
@@ -458,23 +641,54 @@ static int bit_in(const uint64_t set[2], unsigned v)
     return v < 128 && ((set[v >> 6] >> (v & 63)) & 1u);
 }
 
+/* A 2-digit province code's bit, or 1000 (no bit: matches no province). */
+static unsigned province_value(const char p[3])
+{
+    if (p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' && p[2] == '\0')
+        return (unsigned)(p[0] - '0') * 10u + (unsigned)(p[1] - '0');
+    return 1000;
+}
+
+/* Whether string condition @p k holds: the field's value is one of its strings, XOR negate. */
+static int string_holds(const struct cw_rule_cond *k, const struct cw_card *c)
+{
+    const char *v = c->outlet; /* the only string field */
+    size_t vlen = strnlen(v, sizeof c->outlet);
+    int in = 0;
+    for (uint32_t off = 0; off < k->strs_len && !in;) {
+        size_t n = strlen(k->strs + off);
+        in = n == vlen && memcmp(k->strs + off, v, n) == 0;
+        off += (uint32_t)n + 1;
+    }
+    return in != k->negate;
+}
+
+/* Whether age condition @p k holds at packet time @p now; never for an unknown time. */
+static int age_holds(const struct cw_rule_cond *k, const struct cw_card *c, uint64_t now_us)
+{
+    if (c->registered_at <= 0)
+        return 0;
+    int64_t now = (int64_t)(now_us / 1000000u);
+    double age = (double)(now - c->registered_at);
+    return cmp_holds(k->op, age, (double)k->age_s);
+}
+
 static unsigned field_value(int field, const struct cw_event *ev, const struct cw_card *c)
 {
     switch (field) {
     case CW_RF_KIND: return ev->kind;
     case CW_RF_PROTO: return ev->proto;
     case CW_RF_CARD_STATUS: return c->status;
-    case CW_RF_CARD_PROVINCE:
-        if (c->province[0] >= '0' && c->province[0] <= '9' && c->province[1] >= '0' &&
-            c->province[1] <= '9' && c->province[2] == '\0')
-            return (unsigned)(c->province[0] - '0') * 10u + (unsigned)(c->province[1] - '0');
-        return 1000; /* no bit: matches no province */
+    case CW_RF_CARD_PROVINCE: return province_value(c->province);
     case CW_RF_CARD_HOME: return c->home != 0;
     case CW_RF_CARD_REGISTERED: return c->registered != 0;
     case CW_RF_CARD_VERIFIED: return c->verified != 0;
     case CW_RF_CARD_HAS_ID: return c->has_id != 0;
     case CW_RF_CARD_ID_VALID: return c->has_id && c->id_valid;
     case CW_RF_EVENT_HAS_TEXT: return ev->text.len > 0;
+    case CW_RF_DIRECTION: return ev->kind == CW_EV_SMS_MT || ev->kind == CW_EV_LOOKUP;
+    case CW_RF_CARD_RANGE_PROVINCE: return province_value(c->range_province);
+    case CW_RF_PERSON_PROVINCE: return c->has_id ? province_value(c->id_province) : 1000;
     default: return 1000;
     }
 }
@@ -507,6 +721,10 @@ static int count_holds(const struct cw_rule_cond *k, uint32_t v)
 /* The event's number a prefix condition tests. */
 static const char *cond_number(int field, const struct cw_event *ev, size_t *len)
 {
+    if (field == CW_RF_IMEI) {
+        *len = strnlen(ev->imei, sizeof ev->imei);
+        return ev->imei;
+    }
     const char *s = field == CW_RF_CALLED ? ev->called : ev->calling;
     *len = strnlen(s, CW_NUM_MAX);
     return s;
@@ -543,7 +761,14 @@ static int rule_matches(struct cw_engine *e, const struct cw_rule *rule, const s
     unsigned i = 0;
     for (; i < rule->ncheap; i++) {
         const struct cw_rule_cond *k = &rule->conds[i];
-        if (k->op != CW_RCMP_NONE) {
+        int ft = cw_rule_field_types[k->field];
+        if (ft == CW_RFT_AGE) {
+            if (!age_holds(k, c, ev->ts_us))
+                return 0;
+        } else if (ft == CW_RFT_STRING) {
+            if (!string_holds(k, c))
+                return 0;
+        } else if (k->op != CW_RCMP_NONE) {
             if (!count_holds(k, count_value(k->field, c)))
                 return 0;
         } else if (bit_in(k->set, field_value(k->field, ev, c)) == (int)k->negate) {
@@ -646,6 +871,10 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
         s = ev->imei;
         max = sizeof ev->imei;
         break;
+    case CW_RG_CELL:
+        s = ev->cell;
+        max = sizeof ev->cell;
+        break;
     case CW_RG_OUTLET:
         s = c->outlet;
         max = sizeof c->outlet;
@@ -676,12 +905,62 @@ static size_t group_key(int group, const struct cw_event *ev, const struct cw_ca
     return len;
 }
 
+/* The value distinct field @p f takes for this event (bounded: event fields are untrusted);
+ * its length, 0 when absent. */
+static size_t distinct_field(int f, const struct cw_event *ev, const struct cw_card *c,
+                             const char **out)
+{
+    const char *s;
+    size_t max;
+    switch (f) {
+    case CW_RD_CALLED: s = ev->called, max = sizeof ev->called; break;
+    case CW_RD_CALLING: s = ev->calling, max = sizeof ev->calling; break;
+    case CW_RD_CARD:
+        if (c->msisdn[0])
+            s = c->msisdn, max = sizeof c->msisdn;
+        else
+            s = ev->calling, max = sizeof ev->calling;
+        break;
+    case CW_RD_IMSI:
+        if (c->imsi[0])
+            s = c->imsi, max = sizeof c->imsi;
+        else
+            s = ev->imsi, max = sizeof ev->imsi;
+        break;
+    case CW_RD_IMEI: s = ev->imei, max = sizeof ev->imei; break;
+    case CW_RD_CELL: s = ev->cell, max = sizeof ev->cell; break;
+    case CW_RD_OUTLET: s = c->outlet, max = sizeof c->outlet; break;
+    default: return 0;
+    }
+    *out = s;
+    return strnlen(s, max);
+}
+
+static void count_distinct(struct cw_engine *e, struct rule_rt *r, struct win *w,
+                           const struct cw_event *ev, const struct cw_card *c)
+{
+    const struct cw_rule *rule = r->rule;
+    for (unsigned i = 0; i < rule->nth; i++) {
+        const struct cw_rule_thresh *t = &rule->th[i];
+        if (t->agg != CW_RA_DISTINCT)
+            continue;
+        const char *v;
+        size_t len = distinct_field(t->arg, ev, c, &v);
+        if (!len)
+            continue;
+        uint64_t h = key_hash(e, v, len);
+        distinct_add(win_dist(r, w, t->slot), &w->dn[t->slot], (uint32_t)(h ^ (h >> 32)));
+    }
+}
+
 static void count_event(struct cw_engine *e, struct rule_rt *r, struct win *w,
-                        const struct cw_event *ev)
+                        const struct cw_event *ev, const struct cw_card *c)
 {
     const struct cw_rule *rule = r->rule;
     if (r->match_off)
         keep_matches(e, r, w, ev);
+    if (rule->ndistinct)
+        count_distinct(e, r, w, ev, c);
     w->events++;
     if (ev->kind < CW_EV__COUNT)
         w->by_kind[ev->kind]++;
@@ -700,6 +979,12 @@ static void count_event(struct cw_engine *e, struct rule_rt *r, struct win *w,
         n = strnlen(ev->called, sizeof ev->called - 1);
         memcpy(s->called, ev->called, n);
         s->called[n] = '\0';
+        n = strnlen(ev->imei, sizeof ev->imei - 1);
+        memcpy(s->imei, ev->imei, n);
+        s->imei[n] = '\0';
+        n = strnlen(ev->cell, sizeof ev->cell - 1);
+        memcpy(s->cell, ev->cell, n);
+        s->cell[n] = '\0';
     }
 }
 
@@ -709,21 +994,22 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
 {
     struct rule_rt *r = &e->rt[ri];
     uint64_t h = key_hash(e, key, len);
-    if (r->table_cap) {
+    for (int tries = 0; r->table_cap && tries < 2; tries++) {
         uint32_t j = table_find(e, r, h, key, len);
-        if (r->slots[j].idx1) {
-            uint32_t idx = r->slots[j].idx1 - 1;
-            struct win *w = win_at(e, idx);
-            if (w->deadline > e->now) {
-                lru_unlink(e, r, idx);
-                lru_append(e, r, idx);
-                count_event(e, r, w, ev);
-                return;
-            }
-            /* due, but behind an older window in the FIFO (packet time went backwards) */
-            close_window(e, ri, idx);
-            update_next_deadline(e);
+        if (!r->slots[j].idx1)
+            break;
+        uint32_t idx = r->slots[j].idx1 - 1;
+        struct win *w = win_at(e, idx);
+        if (w->deadline > e->now) {
+            lru_unlink(e, r, idx);
+            lru_append(e, r, idx);
+            count_event(e, r, w, ev, c);
+            return;
         }
+        /* due, but behind an older window in the FIFO (packet time went backwards); it may
+         * be held now, and then counts this event */
+        close_window(e, ri, idx, 1);
+        update_next_deadline(e);
     }
     uint32_t idx;
     for (;;) {
@@ -765,7 +1051,42 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
         e->st.keys_peak = e->st.keys;
     if (w->deadline < e->next_deadline)
         e->next_deadline = w->deadline;
-    count_event(e, r, w, ev);
+    count_event(e, r, w, ev, c);
+}
+
+/* The event is addressed to ev->called: count it as received in the open window of that number
+ * of each rule that counts 'received' and this kind. Opens no window, looks nothing up. */
+static void count_received(struct cw_engine *e, const struct cw_event *ev)
+{
+    char key[CW_NUM_MAX];
+    if (ev->flags & CW_EVF_CALLED_ALNUM)
+        return;
+    if (e->cc[0]) {
+        char in[CW_NUM_MAX + 1];
+        snprintf(in, sizeof in, "%s%.*s", (ev->flags & CW_EVF_CALLED_INTL) ? "+" : "",
+                 (int)strnlen(ev->called, sizeof ev->called), ev->called);
+        if (cw_msisdn_normalize(in, e->cc, key) != 0)
+            return;
+    } else {
+        size_t n = strnlen(ev->called, sizeof ev->called - 1);
+        memcpy(key, ev->called, n);
+        key[n] = '\0';
+    }
+    size_t len = strlen(key);
+    if (!len)
+        return;
+    uint64_t h = key_hash(e, key, len);
+    for (size_t i = 0; i < e->nrules; i++) {
+        struct rule_rt *r = &e->rt[i];
+        if (!r->rule->uses_received || !(r->rule->recv_kinds >> ev->kind & 1) || !r->table_cap)
+            continue;
+        uint32_t j = table_find(e, r, h, key, len);
+        if (!r->slots[j].idx1)
+            continue;
+        struct win *w = win_at(e, r->slots[j].idx1 - 1);
+        if (w->deadline > e->now)
+            w->received++;
+    }
 }
 
 /* ---- API ---- */
@@ -790,7 +1111,10 @@ static void rt_init(struct rule_rt *r, const struct cw_rule *rule)
         r->match_off = r->size;
         r->size += CW_ALERT_MATCHES_MAX * sizeof(struct cw_alert_match);
     }
-    r->head = r->tail = r->lru_head = r->lru_tail = NIL;
+    r->dist_off = r->size;
+    r->size += (size_t)rule->ndistinct * CW_RULE_HLL_REGS;
+    r->q[0].head = r->q[0].tail = r->q[1].head = r->q[1].tail = NIL;
+    r->lru_head = r->lru_tail = NIL;
 }
 
 /* Per-list scan cache and the scratch for @p rs's content lists. */
@@ -837,6 +1161,7 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
         rt_init(&e->rt[i], &rs->rules[i]);
         if (e->rt[i].size > e->stride)
             e->stride = e->rt[i].size;
+        e->nrecv += rs->rules[i].uses_received;
     }
     e->free_head = NIL;
     e->limit = CW_ENGINE_LIMIT_DEFAULT;
@@ -849,6 +1174,11 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
     seed(e);
     *out = e;
     return 0;
+}
+
+void cw_engine_set_country(struct cw_engine *e, const char *cc)
+{
+    snprintf(e->cc, sizeof e->cc, "%s", cc ? cc : "");
 }
 
 void cw_engine_set_limit(struct cw_engine *e, size_t bytes)
@@ -892,6 +1222,8 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
     }
     if (matched)
         e->st.matched++;
+    if (e->nrecv && ev->called[0] && ev->kind < CW_EV__COUNT)
+        count_received(e, ev);
 }
 
 void cw_engine_flush(struct cw_engine *e)
@@ -915,13 +1247,22 @@ static int rule_same(const struct cw_rule *a, const struct cw_rule *b)
     if (!str_same(a->name, b->name) || !str_same(a->category, b->category) ||
         !str_same(a->description, b->description) || a->severity != b->severity ||
         a->group != b->group || a->window_us != b->window_us || a->threshold != b->threshold ||
-        a->samples != b->samples || a->nconds != b->nconds || a->ncheap != b->ncheap)
+        a->samples != b->samples || a->nconds != b->nconds || a->ncheap != b->ncheap ||
+        a->suppress_us != b->suppress_us || a->nth != b->nth || a->ndistinct != b->ndistinct ||
+        a->recv_kinds != b->recv_kinds || a->uses_received != b->uses_received)
         return 0;
     for (unsigned i = 0; i < a->nconds; i++) {
         const struct cw_rule_cond *x = &a->conds[i], *y = &b->conds[i];
         if (x->field != y->field || x->negate != y->negate || x->op != y->op ||
             x->list != y->list || x->num != y->num || x->set[0] != y->set[0] ||
-            x->set[1] != y->set[1])
+            x->set[1] != y->set[1] || x->age_s != y->age_s || x->strs_len != y->strs_len ||
+            (x->strs_len && memcmp(x->strs, y->strs, x->strs_len) != 0))
+            return 0;
+    }
+    for (unsigned i = 0; i < a->nth; i++) {
+        const struct cw_rule_thresh *x = &a->th[i], *y = &b->th[i];
+        if (x->agg != y->agg || x->op != y->op || x->arg != y->arg || x->arg2 != y->arg2 ||
+            x->slot != y->slot || x->num != y->num)
             return 0;
     }
     return 1;
@@ -992,6 +1333,9 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
     e->rt = nrt;
     e->nrules = rs->n;
     e->rs = rs;
+    e->nrecv = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        e->nrecv += rs->rules[i].uses_received;
     free(e->scans);
     cw_content_scratch_free(e->scratch);
     e->scans = scans;

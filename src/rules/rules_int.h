@@ -32,9 +32,12 @@ enum cw_rule_field_type {
     CW_RFT_PROTO,
     CW_RFT_STATUS,
     CW_RFT_PROVINCE,
-    CW_RFT_COUNT,  /* an unsigned count: compared with > >= < <= == != and a number */
-    CW_RFT_TEXT,   /* the SMS text: 'matches' a keyword or regex list */
-    CW_RFT_NUMBER, /* a party's number: 'prefix' a prefix list */
+    CW_RFT_COUNT,     /* an unsigned count: compared with > >= < <= == != and a number */
+    CW_RFT_TEXT,      /* the SMS text: 'matches' a keyword or regex list */
+    CW_RFT_NUMBER,    /* a party's number: 'prefix' a prefix list */
+    CW_RFT_DIRECTION, /* mo or mt */
+    CW_RFT_STRING,    /* a string: == != in, compared byte for byte */
+    CW_RFT_AGE,       /* a duration: compared with > >= < <= and a duration like 7d */
 };
 
 enum cw_rule_content_op {
@@ -61,6 +64,18 @@ enum cw_rule_severity {
     CW_RS__COUNT
 };
 
+enum cw_rule_agg {
+#define CW_RULE_AGG(id, name) CW_RA_##id,
+#include "rules/rules.def"
+    CW_RA__COUNT
+};
+
+enum cw_rule_distinct {
+#define CW_RULE_DISTINCT(id, name) CW_RD_##id,
+#include "rules/rules.def"
+    CW_RD__COUNT
+};
+
 /* Comparison of a count condition; CW_RCMP_NONE (0) marks a value-set condition. */
 enum cw_rule_cmp {
     CW_RCMP_NONE = 0,
@@ -78,6 +93,8 @@ extern const uint8_t cw_rule_field_types[CW_RF__COUNT];
 extern const char *const cw_rule_group_names[CW_RG__COUNT];
 extern const char *const cw_rule_severity_names[CW_RS__COUNT];
 extern const char *const cw_rule_cmp_names[CW_RCMP__COUNT]; /* [CW_RCMP_NONE] is "" */
+extern const char *const cw_rule_agg_names[CW_RA__COUNT];
+extern const char *const cw_rule_distinct_names[CW_RD__COUNT];
 
 /* Longest group key with its NUL: a calling>called pair of two numbers, or an ID pseudonym's
  * 64 hex digits. */
@@ -93,6 +110,17 @@ extern const char *const cw_rule_cmp_names[CW_RCMP__COUNT]; /* [CW_RCMP_NONE] is
 #define CW_RULE_COUNT_MAX 1000000000u
 /* Most conditions in one rule, values in one list. */
 #define CW_RULE_CONDS_MAX 64
+/* Most 'threshold' lines in one rule, and 'distinct' ones among them. */
+#define CW_RULE_THRESH_MAX 8
+#define CW_RULE_DISTINCT_MAX 4
+/* A distinct count is exact up to this many values, then a HyperLogLog of as many bytes as
+ * the exact set takes (256 registers: about 6.5% standard error). */
+#define CW_RULE_DISTINCT_EXACT 64
+#define CW_RULE_HLL_REGS 256
+/* Largest suppression period. */
+#define CW_RULE_SUPPRESS_MAX_US CW_RULE_WINDOW_MAX_US
+/* Most strings a string condition lists. */
+#define CW_RULE_STRINGS_MAX 256
 /* Most content lists in one ruleset. */
 #define CW_RULE_LISTS_MAX 256
 /* Largest rule file read. */
@@ -111,8 +139,28 @@ struct cw_rule_cond {
     uint8_t op;     /* enum cw_rule_cmp */
     uint16_t list;  /* content fields: index into the ruleset's lists */
     uint32_t num;   /* the number a count is compared with, <= CW_RULE_COUNT_MAX */
+    uint64_t age_s; /* CW_RFT_AGE: the duration compared with, in seconds */
     uint64_t set[2];
+    char *strs; /* CW_RFT_STRING: nstrs NUL-terminated strings back to back */
+    uint32_t strs_len, nstrs;
 };
+
+/* One 'threshold' line: aggregate op number. */
+struct cw_rule_thresh {
+    uint8_t agg;   /* enum cw_rule_agg */
+    uint8_t op;    /* enum cw_rule_cmp */
+    uint8_t arg;   /* distinct: enum cw_rule_distinct; ratio: the numerator (CW_RULE_OPND_*) */
+    uint8_t arg2;  /* ratio: the denominator */
+    uint8_t slot;  /* distinct: which of the window's sets */
+    double num;    /* what is compared with (span: seconds) */
+    char name[40]; /* the aggregate's name in alerts: "distinct_called", "rate_per_min" */
+    char text[96]; /* the line as the alert shows it: "distinct called >= 40" */
+};
+
+/* Operands of a ratio: events, received, or the count of one event kind (2 + kind). */
+#define CW_RULE_OPND_EVENTS 0
+#define CW_RULE_OPND_RECEIVED 1
+#define CW_RULE_OPND_KIND 2
 
 /* A content list declared in a rule file ('list NAME "path"'). */
 struct cw_rule_list {
@@ -130,8 +178,15 @@ struct cw_rule {
     uint8_t severity;  /* enum cw_rule_severity; medium when not given */
     uint8_t group;     /* enum cw_rule_group */
     uint64_t window_us;
-    uint64_t threshold; /* events >= threshold */
-    unsigned samples;   /* <= CW_ALERT_SAMPLES_MAX */
+    uint64_t threshold; /* the smallest number of events that can fire: from 'threshold
+                         * events >= N' (or >), else 1 */
+    struct cw_rule_thresh th[CW_RULE_THRESH_MAX]; /* all must hold for the window to alert */
+    unsigned nth;
+    unsigned ndistinct;   /* sets a window keeps */
+    uint64_t suppress_us; /* 0: none */
+    uint64_t recv_kinds;  /* rules using 'received': bit per kind counted as received */
+    uint8_t uses_received;
+    unsigned samples; /* <= CW_ALERT_SAMPLES_MAX */
     unsigned nconds;
     unsigned ncheap; /* conds[0, ncheap) are bit and count tests; the content conditions come
                       * after them (prefix tests, then text scans) so they run last */

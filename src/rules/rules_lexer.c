@@ -49,6 +49,16 @@ const char *const cw_rule_severity_names[CW_RS__COUNT] = {
 #include "rules/rules.def"
 };
 
+const char *const cw_rule_agg_names[CW_RA__COUNT] = {
+#define CW_RULE_AGG(id, name) name,
+#include "rules/rules.def"
+};
+
+const char *const cw_rule_distinct_names[CW_RD__COUNT] = {
+#define CW_RULE_DISTINCT(id, name) name,
+#include "rules/rules.def"
+};
+
 const char *const cw_rule_cmp_names[CW_RCMP__COUNT] = {
     "",
 #define CW_RULE_CMP(id, op) op,
@@ -179,6 +189,7 @@ void cw_rules_lex_next(struct cw_lexer *lx, struct cw_tok *t)
     case '[': t->type = CW_TOK_LBRACKET; break;
     case ']': t->type = CW_TOK_RBRACKET; break;
     case ',': t->type = CW_TOK_COMMA; break;
+    case '/': t->type = CW_TOK_OP; break;
     case '=':
     case '!':
     case '>':

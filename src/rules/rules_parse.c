@@ -167,9 +167,30 @@ static void set_bit(uint64_t set[2], unsigned v)
     set[v >> 6] |= 1ull << (v & 63);
 }
 
-/* One VALUE (word or string) for @p field, added to @p set. */
-static int parse_value(struct parser *p, int field, uint64_t set[2])
+/* Append string @p s to string condition @p c's set. */
+static int add_string(struct parser *p, struct cw_rule_cond *c, const char *s, size_t len)
 {
+    const char *fname = cw_rule_field_names[c->field];
+    if (len == 0 || len >= 64 || memchr(s, '\0', len))
+        return perr_got(p, "expected a value of 1 to 63 bytes for '%s'", fname);
+    if (c->nstrs >= CW_RULE_STRINGS_MAX)
+        return perr_got(p, "expected at most %d values for '%s'", CW_RULE_STRINGS_MAX, fname);
+    char *ns = realloc(c->strs, c->strs_len + len + 1);
+    if (!ns)
+        return CW_ENOMEM;
+    memcpy(ns + c->strs_len, s, len);
+    ns[c->strs_len + len] = '\0';
+    c->strs = ns;
+    c->strs_len += (uint32_t)len + 1;
+    c->nstrs++;
+    return 0;
+}
+
+/* One VALUE (word or string) for condition @p c's field, added to its set. */
+static int parse_value(struct parser *p, struct cw_rule_cond *c)
+{
+    int field = c->field;
+    uint64_t *set = c->set;
     const char *fname = cw_rule_field_names[field];
     const char *s;
     size_t len;
@@ -221,6 +242,15 @@ static int parse_value(struct parser *p, int field, uint64_t set[2])
             return perr_got(p, "expected a 2-digit province code like 33");
         v = (s[0] - '0') * 10 + (s[1] - '0');
         break;
+    case CW_RFT_DIRECTION:
+        if (len == 2 && memcmp(s, "mo", 2) == 0)
+            v = 0;
+        else if (len == 2 && memcmp(s, "mt", 2) == 0)
+            v = 1;
+        else
+            return perr_got(p, "expected a direction (mo, mt)");
+        break;
+    case CW_RFT_STRING: return add_string(p, c, s, len);
     default: return perr_got(p, "'%s' takes no value", fname);
     }
     if (v < 0 || v >= 128)
@@ -238,8 +268,9 @@ static int skip_newlines(struct parser *p)
 }
 
 /* '[' VALUE {',' VALUE} ']' with the current token on '['; leaves the token after ']'. */
-static int parse_list(struct parser *p, int field, uint64_t set[2])
+static int parse_list(struct parser *p, struct cw_rule_cond *c)
 {
+    int field = c->field;
     int rc;
     if (p->tok.type != CW_TOK_LBRACKET)
         return perr_got(p, "expected '[' to start the list of values for '%s'",
@@ -251,7 +282,7 @@ static int parse_list(struct parser *p, int field, uint64_t set[2])
         if (p->tok.type == CW_TOK_EOF)
             return perr_at(p, open_line, open_col,
                            "list opened here is not closed: expected ']', got end of file");
-        if ((rc = parse_value(p, field, set)) || (rc = next(p)) || (rc = skip_newlines(p)))
+        if ((rc = parse_value(p, c)) || (rc = next(p)) || (rc = skip_newlines(p)))
             return rc;
         if (p->tok.type == CW_TOK_RBRACKET)
             return next(p);
@@ -350,6 +381,24 @@ static int parse_content_cond(struct parser *p, int field, struct cw_rule_cond *
     return expect_eol(p, "the condition");
 }
 
+static int parse_duration(struct parser *p, const char *what, uint64_t *out_us);
+
+/* The rest of a condition on an age field: the current token is the one after the field. */
+static int parse_age_cond(struct parser *p, int field, struct cw_rule_cond *c)
+{
+    int rc;
+    const char *fname = cw_rule_field_names[field];
+    int op = tok_cmp(p);
+    if (op != CW_RCMP_GT && op != CW_RCMP_GE && op != CW_RCMP_LT && op != CW_RCMP_LE)
+        return perr_got(p, "expected a comparison (>, >=, <, <=) and a duration after '%s'", fname);
+    c->op = (uint8_t)op;
+    uint64_t us;
+    if ((rc = next(p)) || (rc = parse_duration(p, "duration", &us)) || (rc = next(p)))
+        return rc;
+    c->age_s = us / 1000000u;
+    return expect_eol(p, "the condition");
+}
+
 static int parse_cond(struct parser *p, struct cw_rule_cond *c)
 {
     int rc;
@@ -364,7 +413,7 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
     }
     int field = lookup_word(&p->tok, cw_rule_field_names, CW_RF__COUNT);
     if (field < 0) {
-        char list[256];
+        char list[512];
         join_names(cw_rule_field_names, CW_RF__COUNT, list, sizeof list);
         return perr_got(p, "expected a field (%s)", list);
     }
@@ -388,7 +437,8 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
             return rc;
         return parse_content_cond(p, field, c);
     }
-    int is_count = cw_rule_field_types[field] == CW_RFT_COUNT;
+    int is_count =
+        cw_rule_field_types[field] == CW_RFT_COUNT || cw_rule_field_types[field] == CW_RFT_AGE;
     if (neg && is_count)
         return perr_at(p, p->tok.line, p->tok.col,
                        "'not' goes before a boolean field; '%s' is a count: write a comparison "
@@ -401,11 +451,13 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
                        fname, fname, fname);
     if ((rc = next(p)))
         return rc;
+    if (cw_rule_field_types[field] == CW_RFT_AGE)
+        return parse_age_cond(p, field, c);
     if (is_count)
         return parse_count_cond(p, field, c);
     if (tok_is_op(p, "==") || tok_is_op(p, "!=")) {
         c->negate = p->tok.p[0] == '!';
-        if ((rc = next(p)) || (rc = parse_value(p, field, c->set)) || (rc = next(p)))
+        if ((rc = next(p)) || (rc = parse_value(p, c)) || (rc = next(p)))
             return rc;
     } else if (cw_rules_tok_is(&p->tok, "in") || cw_rules_tok_is(&p->tok, "not")) {
         if (cw_rules_tok_is(&p->tok, "not")) {
@@ -415,7 +467,7 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
             if (!cw_rules_tok_is(&p->tok, "in"))
                 return perr_got(p, "expected 'in' after '%s not'", fname);
         }
-        if ((rc = next(p)) || (rc = parse_list(p, field, c->set)))
+        if ((rc = next(p)) || (rc = parse_list(p, c)))
             return rc;
     } else {
         return perr_got(p, "expected '==', '!=', 'in' or 'not in' after '%s'", fname);
@@ -423,8 +475,8 @@ static int parse_cond(struct parser *p, struct cw_rule_cond *c)
     return expect_eol(p, "the condition");
 }
 
-/* N followed by s, m, h or d. */
-static int parse_duration(struct parser *p, uint64_t *out_us)
+/* N followed by s, m, h or d; @p what names it in messages ("window"). */
+static int parse_duration(struct parser *p, const char *what, uint64_t *out_us)
 {
     const struct cw_tok *t = &p->tok;
     static const char *const expect = "expected a duration like 30s, 10m, 1h, 7d";
@@ -448,15 +500,17 @@ static int parse_duration(struct parser *p, uint64_t *out_us)
             n = n * 10 + (uint64_t)(c - '0');
     }
     if (n == 0)
-        return perr_got(p, "expected a window of at least 1s");
+        return perr_got(p, "expected a %s of at least 1s", what);
     if (n > max_s / mult)
-        return perr_got(p, "expected a window of at most 366d");
+        return perr_got(p, "expected a %s of at most 366d", what);
     *out_us = n * mult * 1000000u;
     return 0;
 }
 
 static void rule_release(struct cw_rule *r)
 {
+    for (unsigned i = 0; r->conds && i < r->nconds; i++)
+        free(r->conds[i].strs);
     free(r->name);
     free(r->category);
     free(r->description);
@@ -482,6 +536,170 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
+/* A non-negative decimal number ("12", "0.5") of at most CW_RULE_COUNT_MAX. */
+static int parse_decimal(const struct cw_tok *t, double *out)
+{
+    if (t->type != CW_TOK_WORD || t->len == 0)
+        return -1;
+    double v = 0, scale = 0;
+    int digits = 0;
+    for (size_t i = 0; i < t->len; i++) {
+        char c = t->p[i];
+        if (c == '.' && scale == 0 && digits) {
+            scale = 1;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return -1;
+        digits++;
+        if (scale > 0) {
+            scale /= 10;
+            v += (c - '0') * scale;
+        } else {
+            v = v * 10 + (c - '0');
+        }
+    }
+    if (!digits || (scale == 1))
+        return -1; /* "5." */
+    if (v > CW_RULE_COUNT_MAX)
+        return -2;
+    *out = v;
+    return 0;
+}
+
+/* A ratio's operand: events, received, or an event kind's name. */
+static int parse_operand(struct parser *p, uint8_t *out)
+{
+    if (cw_rules_tok_is(&p->tok, "events")) {
+        *out = CW_RULE_OPND_EVENTS;
+        return 0;
+    }
+    if (cw_rules_tok_is(&p->tok, "received")) {
+        *out = CW_RULE_OPND_RECEIVED;
+        return 0;
+    }
+    if (p->tok.type == CW_TOK_WORD) {
+        int k = cw_event_kind_from_name(p->tok.p, p->tok.len);
+        if (k >= 0) {
+            *out = (uint8_t)(CW_RULE_OPND_KIND + k);
+            return 0;
+        }
+    }
+    return perr_got(p, "expected a count for the ratio: events, received or an event kind "
+                       "(sms_mo, call, ...)");
+}
+
+static const char *operand_name(unsigned o)
+{
+    if (o == CW_RULE_OPND_EVENTS)
+        return "events";
+    if (o == CW_RULE_OPND_RECEIVED)
+        return "received";
+    return cw_event_kind_name(o - CW_RULE_OPND_KIND);
+}
+
+/* 'threshold AGGREGATE OP NUMBER' (docs/rules.md, "Aggregates"); the current token is the
+ * one after 'threshold'. Leaves the token on the number. */
+static int parse_thresh(struct parser *p, struct cw_rule *r)
+{
+    int rc;
+    char list[256];
+    if (r->nth >= CW_RULE_THRESH_MAX)
+        return perr_at(p, p->tok.line, p->tok.col,
+                       "too many 'threshold' lines in rule '%s' (at most %d)", r->name,
+                       CW_RULE_THRESH_MAX);
+    struct cw_rule_thresh *t = &r->th[r->nth];
+    memset(t, 0, sizeof *t);
+    int agg = lookup_word(&p->tok, cw_rule_agg_names, CW_RA__COUNT);
+    if (agg < 0) {
+        join_names(cw_rule_agg_names, CW_RA__COUNT, list, sizeof list);
+        return perr_got(p, "expected an aggregate after 'threshold' (%s)", list);
+    }
+    t->agg = (uint8_t)agg;
+    char what[64];
+    snprintf(what, sizeof what, "%s", cw_rule_agg_names[agg]);
+    snprintf(t->name, sizeof t->name, "%s", cw_rule_agg_names[agg]);
+    if ((rc = next(p)))
+        return rc;
+    if (agg == CW_RA_DISTINCT) {
+        int d = lookup_word(&p->tok, cw_rule_distinct_names, CW_RD__COUNT);
+        if (d < 0) {
+            join_names(cw_rule_distinct_names, CW_RD__COUNT, list, sizeof list);
+            return perr_got(p, "expected a field to count distinct values of (%s)", list);
+        }
+        if (r->ndistinct >= CW_RULE_DISTINCT_MAX)
+            return perr_got(p, "too many 'distinct' thresholds in rule '%s' (at most %d)", r->name,
+                            CW_RULE_DISTINCT_MAX);
+        t->arg = (uint8_t)d;
+        t->slot = (uint8_t)r->ndistinct++;
+        snprintf(what, sizeof what, "distinct %s", cw_rule_distinct_names[d]);
+        snprintf(t->name, sizeof t->name, "distinct_%s", cw_rule_distinct_names[d]);
+        if ((rc = next(p)))
+            return rc;
+    } else if (agg == CW_RA_RATIO) {
+        if ((rc = parse_operand(p, &t->arg)) || (rc = next(p)))
+            return rc;
+        if (!tok_is_op(p, "/"))
+            return perr_got(p, "expected '/' between the two counts of a ratio "
+                               "(write 'ratio events / received')");
+        if ((rc = next(p)) || (rc = parse_operand(p, &t->arg2)) || (rc = next(p)))
+            return rc;
+        if (t->arg == t->arg2)
+            return perr_at(p, p->tok.line, p->tok.col, "a ratio of a count to itself is always 1");
+        snprintf(what, sizeof what, "ratio %s / %s", operand_name(t->arg), operand_name(t->arg2));
+        snprintf(t->name, sizeof t->name, "ratio_%s_%s", operand_name(t->arg),
+                 operand_name(t->arg2));
+    } else if (agg == CW_RA_RATE) {
+        snprintf(t->name, sizeof t->name, "rate_per_min");
+    } else if (agg == CW_RA_SPAN) {
+        snprintf(t->name, sizeof t->name, "span_s");
+    }
+    if (agg == CW_RA_RECEIVED || t->arg == CW_RULE_OPND_RECEIVED ||
+        (agg == CW_RA_RATIO && t->arg2 == CW_RULE_OPND_RECEIVED))
+        r->uses_received = 1;
+    int op = tok_cmp(p);
+    if (op == CW_RCMP_NONE)
+        return perr_got(p, "expected a comparison (>, >=, <, <=, ==, !=) after 'threshold %s'",
+                        what);
+    t->op = (uint8_t)op;
+    if ((rc = next(p)))
+        return rc;
+    if (agg == CW_RA_SPAN) {
+        uint64_t us;
+        if ((rc = parse_duration(p, "span", &us)))
+            return rc;
+        t->num = (double)(us / 1000000u);
+        snprintf(t->text, sizeof t->text, "%s %s %.*s", what, cw_rule_cmp_names[op],
+                 (int)p->tok.len, p->tok.p);
+    } else {
+        double v = 0;
+        int whole = agg != CW_RA_RATE && agg != CW_RA_RATIO;
+        rc = parse_decimal(&p->tok, &v);
+        if (rc == 0 && whole && memchr(p->tok.p, '.', p->tok.len))
+            rc = -1;
+        if (rc == -1)
+            return perr_got(p, "expected %s after 'threshold %s %s'",
+                            whole ? "a whole number" : "a number (like 10 or 0.5)", what,
+                            cw_rule_cmp_names[op]);
+        if (rc == -2)
+            return perr_got(p, "expected a number of at most %u", CW_RULE_COUNT_MAX);
+        t->num = v;
+        snprintf(t->text, sizeof t->text, "%s %s %.*s", what, cw_rule_cmp_names[op],
+                 (int)p->tok.len, p->tok.p);
+    }
+    if (agg == CW_RA_EVENTS && op == CW_RCMP_GE && t->num < 1)
+        return perr_got(p, "expected a threshold of at least 1");
+    if (agg == CW_RA_EVENTS) {
+        uint64_t need = op == CW_RCMP_GE   ? (uint64_t)t->num
+                        : op == CW_RCMP_GT ? (uint64_t)t->num + 1
+                                           : 1;
+        if (need > r->threshold)
+            r->threshold = need;
+    }
+    r->nth++;
+    return 0;
+}
+
 /* One statement; the current token is its keyword. Leaves the token at the end of the line. */
 static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
 {
@@ -499,8 +717,11 @@ static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
             if (!r->conds)
                 return CW_ENOMEM;
         }
-        if ((rc = parse_cond(p, &r->conds[r->nconds])))
+        if ((rc = parse_cond(p, &r->conds[r->nconds]))) {
+            free(r->conds[r->nconds].strs);
+            r->conds[r->nconds].strs = NULL;
             return rc;
+        }
         r->nconds++;
         return 0;
     }
@@ -538,27 +759,16 @@ static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
         break;
     }
     case CW_RKW_WINDOW:
-        if ((rc = parse_duration(p, &r->window_us)))
+        if ((rc = parse_duration(p, "window", &r->window_us)))
+            return rc;
+        break;
+    case CW_RKW_SUPPRESS:
+        if ((rc = parse_duration(p, "suppression period", &r->suppress_us)))
             return rc;
         break;
     case CW_RKW_THRESHOLD:
-        if (!cw_rules_tok_is(&p->tok, "events"))
-            return perr_got(p, "expected 'events' after 'threshold'");
-        if ((rc = next(p)))
+        if ((rc = parse_thresh(p, r)))
             return rc;
-        if (!tok_is_op(p, ">="))
-            return perr_got(p, "expected '>=' after 'threshold events'");
-        if ((rc = next(p)))
-            return rc;
-        rc = parse_uint(&p->tok, CW_RULE_THRESHOLD_MAX, &v);
-        if (rc == -1)
-            return perr_got(p, "expected a whole number of events");
-        if (rc == -2)
-            return perr_got(p, "expected a threshold of at most %llu",
-                            (unsigned long long)CW_RULE_THRESHOLD_MAX);
-        if (v < 1)
-            return perr_got(p, "expected a threshold of at least 1");
-        r->threshold = v;
         break;
     case CW_RKW_SAMPLES:
         rc = parse_uint(&p->tok, UINT64_MAX, &v);
@@ -627,6 +837,7 @@ static int parse_rule(struct parser *p, const char *file)
     memset(&r, 0, sizeof r);
     r.severity = CW_RS_MEDIUM;
     r.samples = CW_RULE_SAMPLES_DEFAULT;
+    r.threshold = 1;
     r.file = file;
     r.line = p->tok.line;
     r.col = p->tok.col;
@@ -688,7 +899,7 @@ static int parse_rule(struct parser *p, const char *file)
                 rc = perr_got(p, "expected a keyword (%s) or '}'", list);
             goto fail;
         }
-        if (kw != CW_RKW_WHEN && seen[kw]) {
+        if (kw != CW_RKW_WHEN && kw != CW_RKW_THRESHOLD && seen[kw]) {
             rc = perr_at(p, p->tok.line, p->tok.col,
                          "'%s' given twice in rule '%s' (first at line %u)", cw_rule_kw_names[kw],
                          r.name, seen[kw]);
@@ -707,6 +918,17 @@ static int parse_rule(struct parser *p, const char *file)
                          r.name, cw_rule_kw_names[required[i]]);
             goto fail;
         }
+    if (r.uses_received && r.group != CW_RG_CARD && r.group != CW_RG_CALLING) {
+        rc = perr_at(p, r.line, r.col,
+                     "rule '%s' counts 'received', which needs 'group card' or 'group calling' "
+                     "(what the key received is what was addressed to its number)",
+                     r.name);
+        goto fail;
+    }
+    r.recv_kinds = (1ull << CW_EV__COUNT) - 1;
+    for (unsigned i = 0; i < r.nconds; i++)
+        if (r.conds[i].field == CW_RF_KIND)
+            r.recv_kinds &= r.conds[i].negate ? ~r.conds[i].set[0] : r.conds[i].set[0];
     order_conds(&r);
     rc = CW_ENOMEM;
     if (!r.description && !(r.description = dup_n("", 0)))

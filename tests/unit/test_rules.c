@@ -357,8 +357,9 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "    threshold events >= 1\n    when card.colour == red\n}\n", 6, 10,
                  "expected a field (kind, proto, card.status, card.province, card.home, "
                  "card.registered, card.verified, card.has_id, card.id_valid, event.has_text, "
-                 "person.cards_in_province, person.cards_total, text, calling, called), got "
-                 "'card.colour'");
+                 "direction, card.range_province, person.province, card.outlet, card.age, "
+                 "person.cards_in_province, person.cards_total, text, calling, called, imei), "
+                 "got 'card.colour'");
     /* unknown kind, unknown proto, unknown status */
     expect_error(RULE_HEAD "    when kind in [sms_mo, smsmo]\n", 5, 27,
                  "expected an event kind (sms_mo, sms_mt, call, register, data_session, auth, "
@@ -423,13 +424,15 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "    threshold events >= 0\n", 5, 25,
                  "expected a threshold of at least 1, got '0'");
     expect_error(RULE_HEAD "    threshold events >= many\n", 5, 25,
-                 "expected a whole number of events, got 'many'");
+                 "expected a whole number after 'threshold events >=', got 'many'");
     expect_error(RULE_HEAD "    threshold events >= 99999999999999999999999\n", 5, 25,
-                 "expected a threshold of at most 1000000000");
-    expect_error(RULE_HEAD "    threshold events > 1\n", 5, 22,
-                 "expected '>=' after 'threshold events', got '>'");
+                 "expected a number of at most 1000000000");
+    expect_error(RULE_HEAD "    threshold events => 1\n", 5, 22,
+                 "expected a comparison (>, >=, <, <=, ==, !=) after 'threshold events', got "
+                 "'='");
     expect_error(RULE_HEAD "    threshold calls >= 1\n", 5, 15,
-                 "expected 'events' after 'threshold', got 'calls'");
+                 "expected an aggregate after 'threshold' (events, received, distinct, rate, "
+                 "span, ratio), got 'calls'");
     /* samples */
     expect_error(RULE_HEAD "    samples 9\n", 5, 13, "expected at most 8 samples, got '9'");
     expect_error(RULE_HEAD "    samples -1\n", 5, 13, "unexpected character '-'");
@@ -449,9 +452,10 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "\nrule next {\n", 6, 1,
                  "expected '}' to close rule 'r' (opened at line 1), got 'rule'");
     /* unknown keyword */
-    expect_error(RULE_HEAD "    colour red\n}\n", 5, 5,
-                 "unknown keyword in rule 'r': expected one of description, category, "
-                 "severity, when, group, window, threshold, samples or '}', got 'colour'");
+    expect_error(
+        RULE_HEAD "    colour red\n}\n", 5, 5,
+        "unknown keyword in rule 'r': expected one of description, category, "
+        "severity, when, group, window, threshold, samples, suppress or '}', got 'colour'");
     expect_error(RULE_HEAD "    \"x\"\n}\n", 5, 5, "expected a keyword (description");
     /* statement given twice */
     expect_error(RULE_HEAD "    window 2h\n}\n", 5, 5,
@@ -471,9 +475,9 @@ static void test_parse_errors(void **state)
                  "expected end of line after the 'category' statement, got '}'");
     expect_error(RULE_HEAD "    severity urgent\n", 5, 14,
                  "expected a severity (low, medium, high, critical), got 'urgent'");
-    expect_error("rule r {\n    group cell\n", 2, 11,
-                 "expected a group (card, calling, called, imsi, imei, id, outlet, pair), got "
-                 "'cell'");
+    expect_error("rule r {\n    group tower\n", 2, 11,
+                 "expected a group (card, calling, called, imsi, imei, id, outlet, pair, cell), "
+                 "got 'tower'");
     expect_error("rule r {\n    category black-card\n", 2, 19, "unexpected character '-'");
     expect_error("rule r {\n    category \xe9t\xe9\n", 2, 14,
                  "unexpected non-ASCII byte (text belongs in a \"quoted string\") '\\xE9'");
