@@ -84,6 +84,12 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
     cw_json_obj_end(j);
     card_json(j, &a->card);
     person_json(j, &a->card);
+    if (a->nmembers) {
+        cw_json_arr_begin(j, "cards");
+        for (unsigned i = 0; i < a->nmembers && i < CW_ALERT_MEMBERS_MAX; i++)
+            cw_json_str(j, NULL, a->members[i]);
+        cw_json_arr_end(j);
+    }
     cw_json_obj_begin(j, "evidence");
     cw_ts_format(a->first_ts_us, ts);
     cw_json_str(j, "first_ts", ts);

@@ -63,6 +63,8 @@ struct cw_alert_match {
 };
 
 #define CW_ALERT_AGGS_MAX 8
+/* Cards an alert of a rule grouped by something other than the card names (the first seen). */
+#define CW_ALERT_MEMBERS_MAX 16
 
 /* An aggregate a 'threshold' line of the rule tested, with its value when the alert fired. */
 struct cw_alert_agg {
@@ -86,7 +88,10 @@ struct cw_alert {
     int update;           /* 1: a later report of an alert already raised for this key, in its
                            * suppression period, with the counts since it opened */
     uint64_t received;    /* rules using 'received' */
-    unsigned naggs;       /* the rule's thresholds, in the order written */
+    unsigned nmembers;    /* rules grouped by imei, id, outlet, cell, called or pair: the distinct
+                           * cards (MSISDNs) seen in the window, first seen first */
+    char members[CW_ALERT_MEMBERS_MAX][16];
+    unsigned naggs; /* the rule's thresholds, in the order written */
     struct cw_alert_agg aggs[CW_ALERT_AGGS_MAX];
     const char *group;   /* what the key is: "card", "called", ... */
     const char *key;     /* the key value, e.g. the card's MSISDN */

@@ -57,6 +57,7 @@ struct win {
     uint64_t fired_events;            /* held: events when the alert was reported */
     uint8_t held;                     /* 1: alerted, held for the rest of the suppression period */
     uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
+    uint8_t nmembers;                 /* member cards kept (rules not grouped by card) */
     unsigned nsamples, nmatches;
     char key[CW_RULE_KEY_MAX];
     struct cw_card card;
@@ -78,9 +79,13 @@ struct slot {
 
 struct rule_rt {
     const struct cw_rule *rule;
-    size_t size;      /* bytes of this rule's window state (<= the pool's stride) */
-    size_t match_off; /* offset of the matches in a window; 0 when the rule keeps none */
-    size_t dist_off;  /* offset of the distinct sets */
+    size_t size;         /* bytes of this rule's window state (<= the pool's stride) */
+    size_t match_off;    /* offset of the matches in a window; 0 when the rule keeps none */
+    size_t dist_off;     /* offset of the distinct sets */
+    size_t mem_off;      /* offset of the member cards; 0 when the rule keeps none */
+    unsigned char *pool; /* this rule's window states, stride bytes each */
+    size_t stride;
+    uint32_t pool_cap, pool_used, free_head;
     struct slot *slots;
     uint32_t table_cap, live; /* table_cap is a power of two */
     struct fifo q[2];         /* [0] open windows, [1] held (alerted, suppressing) */
@@ -93,10 +98,8 @@ struct cw_engine {
     struct cw_alert_sink sink;
     struct rule_rt *rt;
     size_t nrules;
-    unsigned char *pool;
-    size_t stride;
-    uint32_t pool_cap, pool_used, free_head;
-    size_t limit;           /* cap on the pool's and tables' bytes */
+    size_t limit;           /* cap on the pools' and tables' bytes */
+    size_t pool_bytes;      /* the pools' bytes (at most 7/8 of the limit) */
     uint64_t now;           /* the latest packet time seen */
     uint64_t next_deadline; /* no FIFO head is due before this */
     uint64_t seq, touch;
@@ -181,9 +184,9 @@ static size_t bytes_room(const struct cw_engine *e)
 
 /* ---- pool and table ---- */
 
-static struct win *win_at(const struct cw_engine *e, uint32_t idx)
+static struct win *win_at(const struct rule_rt *r, uint32_t idx)
 {
-    return (struct win *)(void *)(e->pool + (size_t)idx * e->stride);
+    return (struct win *)(void *)(r->pool + (size_t)idx * r->stride);
 }
 
 static struct cw_alert_match *win_matches(const struct rule_rt *r, struct win *w)
@@ -191,43 +194,45 @@ static struct cw_alert_match *win_matches(const struct rule_rt *r, struct win *w
     return (struct cw_alert_match *)(void *)((unsigned char *)w + r->match_off);
 }
 
-/* A free state: 0, OVER_CAP when the pool is full and cannot grow under the cap, or CW_E*. */
-static int pool_take(struct cw_engine *e, uint32_t *out)
+/* A free state of rule @p r's pool: 0, OVER_CAP when the pool is full and cannot grow under
+ * the cap, or CW_E*. */
+static int pool_take(struct cw_engine *e, struct rule_rt *r, uint32_t *out)
 {
-    if (e->free_head != NIL) {
-        *out = e->free_head;
-        e->free_head = win_at(e, e->free_head)->next;
+    if (r->free_head != NIL) {
+        *out = r->free_head;
+        r->free_head = win_at(r, r->free_head)->next;
         return 0;
     }
-    if (e->pool_used == e->pool_cap) {
-        if (e->pool_cap >= POOL_MAX)
+    if (r->pool_used == r->pool_cap) {
+        if (r->pool_cap >= POOL_MAX)
             return CW_EFULL;
-        uint32_t cap = e->pool_cap ? e->pool_cap * 2 : 16;
+        uint32_t cap = r->pool_cap ? r->pool_cap * 2 : 16;
         /* more states that fit under the cap, an eighth of which is kept for the tables */
-        size_t plimit = e->limit - e->limit / 8, pbytes = (size_t)e->pool_cap * e->stride;
-        size_t room = plimit > pbytes ? plimit - pbytes : 0;
+        size_t plimit = e->limit - e->limit / 8;
+        size_t room = plimit > e->pool_bytes ? plimit - e->pool_bytes : 0;
         if (room > bytes_room(e))
             room = bytes_room(e);
-        size_t fit = room / e->stride;
-        if ((size_t)(cap - e->pool_cap) > fit)
-            cap = e->pool_cap + (uint32_t)(fit < POOL_MAX ? fit : POOL_MAX);
-        if (cap == e->pool_cap)
+        size_t fit = room / r->stride;
+        if ((size_t)(cap - r->pool_cap) > fit)
+            cap = r->pool_cap + (uint32_t)(fit < POOL_MAX ? fit : POOL_MAX);
+        if (cap == r->pool_cap)
             return OVER_CAP;
-        unsigned char *np = realloc(e->pool, (size_t)cap * e->stride);
+        unsigned char *np = realloc(r->pool, (size_t)cap * r->stride);
         if (!np)
             return CW_ENOMEM;
-        bytes_add(e, (size_t)(cap - e->pool_cap) * e->stride);
-        e->pool = np;
-        e->pool_cap = cap;
+        bytes_add(e, (size_t)(cap - r->pool_cap) * r->stride);
+        e->pool_bytes += (size_t)(cap - r->pool_cap) * r->stride;
+        r->pool = np;
+        r->pool_cap = cap;
     }
-    *out = e->pool_used++;
+    *out = r->pool_used++;
     return 0;
 }
 
-static void pool_put(struct cw_engine *e, uint32_t idx)
+static void pool_put(struct rule_rt *r, uint32_t idx)
 {
-    win_at(e, idx)->next = e->free_head;
-    e->free_head = idx;
+    win_at(r, idx)->next = r->free_head;
+    r->free_head = idx;
 }
 
 /* Double rule @p r's table: 0, OVER_CAP when the larger table would pass the cap, or CW_E*. */
@@ -268,7 +273,7 @@ static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, u
         if (!s->idx1)
             return j;
         if (s->hash == h) {
-            const struct win *w = win_at(e, s->idx1 - 1);
+            const struct win *w = win_at(r, s->idx1 - 1);
             if (memcmp(w->key, key, len) == 0 && w->key[len] == '\0')
                 return j;
         }
@@ -306,14 +311,14 @@ static void table_remove(struct rule_rt *r, uint32_t idx, uint64_t h)
 /* Unlink @p idx from the FIFO it is on (held or open). */
 static void fifo_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     struct fifo *q = &r->q[w->held];
     if (w->prev != NIL)
-        win_at(e, w->prev)->next = w->next;
+        win_at(r, w->prev)->next = w->next;
     else
         q->head = w->next;
     if (w->next != NIL)
-        win_at(e, w->next)->prev = w->prev;
+        win_at(r, w->next)->prev = w->prev;
     else
         q->tail = w->prev;
 }
@@ -321,12 +326,12 @@ static void fifo_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 /* Append @p idx to the FIFO its held flag names. */
 static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     struct fifo *q = &r->q[w->held];
     w->prev = q->tail;
     w->next = NIL;
     if (q->tail != NIL)
-        win_at(e, q->tail)->next = idx;
+        win_at(r, q->tail)->next = idx;
     else
         q->head = idx;
     q->tail = idx;
@@ -334,65 +339,96 @@ static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 
 static void lru_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     if (w->lru_prev != NIL)
-        win_at(e, w->lru_prev)->lru_next = w->lru_next;
+        win_at(r, w->lru_prev)->lru_next = w->lru_next;
     else
         r->lru_head = w->lru_next;
     if (w->lru_next != NIL)
-        win_at(e, w->lru_next)->lru_prev = w->lru_prev;
+        win_at(r, w->lru_next)->lru_prev = w->lru_prev;
     else
         r->lru_tail = w->lru_prev;
 }
 
 static void lru_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     w->touched = e->touch++;
     w->lru_prev = r->lru_tail;
     w->lru_next = NIL;
     if (r->lru_tail != NIL)
-        win_at(e, r->lru_tail)->lru_next = idx;
+        win_at(r, r->lru_tail)->lru_next = idx;
     else
         r->lru_head = idx;
     r->lru_tail = idx;
 }
 
+/* A distinct set in a window: up to DSET_INLINE hashes in place; beyond, a block of
+ * CW_RULE_HLL_REGS bytes allocated for it (exact up to 64 hashes, then a HyperLogLog), so a
+ * window of a key with few values stays small. */
+#define DSET_INLINE 8
+struct dset {
+    uint32_t inl[DSET_INLINE];
+    uint8_t *ext;
+};
+
 /* Distinct set @p slot of window @p w. */
-static uint8_t *win_dist(const struct rule_rt *r, struct win *w, unsigned slot)
+static struct dset *win_dist(const struct rule_rt *r, struct win *w, unsigned slot)
 {
-    return (uint8_t *)w + r->dist_off + (size_t)slot * CW_RULE_HLL_REGS;
+    return (struct dset *)(void *)((unsigned char *)w + r->dist_off) + slot;
 }
 
-/* Add the 32-bit hash @p h to a distinct set holding @p *n values (HLL: a sketch). */
-static void distinct_add(uint8_t *set, uint8_t *n, uint32_t h)
+/* Add 32-bit hash @p h to the sketch of 256 registers @p reg. */
+static void hll_add(uint8_t *reg, uint32_t h)
 {
-    if (*n != HLL) {
-        uint32_t v[CW_RULE_DISTINCT_EXACT];
-        memcpy(v, set, (size_t)*n * sizeof v[0]);
-        for (unsigned i = 0; i < *n; i++)
-            if (v[i] == h)
-                return;
-        if (*n < CW_RULE_DISTINCT_EXACT) {
-            memcpy(set + (size_t)*n * sizeof h, &h, sizeof h);
-            (*n)++;
-            return;
-        }
-        /* the set is full: the same bytes become 256 registers, fed the hashes it held */
-        memset(set, 0, CW_RULE_HLL_REGS);
-        *n = HLL;
-        for (unsigned i = 0; i < CW_RULE_DISTINCT_EXACT; i++)
-            distinct_add(set, n, v[i]);
-    }
     uint32_t rest = h >> 8; /* 24 bits: the rank is the position of the first 1 */
     uint8_t rank = rest ? (uint8_t)(__builtin_clz(rest) - 8 + 1) : 25;
-    if (rank > set[h & 0xff])
-        set[h & 0xff] = rank;
+    if (rank > reg[h & 0xff])
+        reg[h & 0xff] = rank;
+}
+
+/* Add the 32-bit hash @p h to distinct set @p d holding @p *n values (HLL: a sketch). Returns
+ * 0, or -1 when the set needed its block and none could be had (the value is not counted). */
+static int distinct_add(struct cw_engine *e, struct dset *d, uint8_t *n, uint32_t h)
+{
+    if (*n == HLL) {
+        hll_add(d->ext, h);
+        return 0;
+    }
+    const uint32_t *v = *n <= DSET_INLINE ? d->inl : (const uint32_t *)(const void *)d->ext;
+    for (unsigned i = 0; i < *n; i++)
+        if (v[i] == h)
+            return 0;
+    if (*n < DSET_INLINE) {
+        d->inl[(*n)++] = h;
+        return 0;
+    }
+    if (*n == DSET_INLINE) {
+        /* the in-place room is full: the set moves to its block */
+        if (bytes_room(e) < CW_RULE_HLL_REGS || !(d->ext = malloc(CW_RULE_HLL_REGS)))
+            return -1;
+        bytes_add(e, CW_RULE_HLL_REGS);
+        memcpy(d->ext, d->inl, sizeof d->inl);
+    }
+    if (*n < CW_RULE_DISTINCT_EXACT) {
+        memcpy(d->ext + (size_t)*n * sizeof h, &h, sizeof h);
+        (*n)++;
+        return 0;
+    }
+    /* the exact set is full: the same bytes become 256 registers, fed the hashes it held */
+    uint32_t all[CW_RULE_DISTINCT_EXACT];
+    memcpy(all, d->ext, sizeof all);
+    memset(d->ext, 0, CW_RULE_HLL_REGS);
+    *n = HLL;
+    for (unsigned i = 0; i < CW_RULE_DISTINCT_EXACT; i++)
+        hll_add(d->ext, all[i]);
+    hll_add(d->ext, h);
+    return 0;
 }
 
 /* The number of distinct values: exact, or the HyperLogLog estimate (with linear counting
  * while registers are still empty). */
-static double distinct_count(const uint8_t *set, uint8_t n)
+static double distinct_count(const struct dset *d, uint8_t n)
 {
     if (n != HLL)
         return n;
@@ -400,13 +436,26 @@ static double distinct_count(const uint8_t *set, uint8_t n)
     double sum = 0;
     unsigned zeros = 0;
     for (unsigned j = 0; j < CW_RULE_HLL_REGS; j++) {
-        sum += ldexp(1.0, -(int)set[j]);
-        zeros += set[j] == 0;
+        sum += ldexp(1.0, -(int)d->ext[j]);
+        zeros += d->ext[j] == 0;
     }
     double est = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
     if (est <= 2.5 * m && zeros)
         est = m * log(m / zeros);
     return est;
+}
+
+/* Free the blocks of window @p w's distinct sets. */
+static void distinct_free(struct cw_engine *e, const struct rule_rt *r, struct win *w)
+{
+    for (unsigned i = 0; i < r->rule->ndistinct; i++) {
+        struct dset *d = win_dist(r, w, i);
+        if (d->ext) {
+            free(d->ext);
+            d->ext = NULL;
+            e->st.state_bytes -= CW_RULE_HLL_REGS;
+        }
+    }
 }
 
 static double operand(const struct win *w, unsigned o)
@@ -494,6 +543,10 @@ static void report(struct cw_engine *e, struct rule_rt *r, struct win *w, int up
     }
     a.nsamples = w->nsamples;
     memcpy(a.samples, w->samples, w->nsamples * sizeof a.samples[0]);
+    if (r->mem_off) {
+        a.nmembers = w->nmembers;
+        memcpy(a.members, (unsigned char *)w + r->mem_off, w->nmembers * sizeof a.members[0]);
+    }
     if (r->match_off) {
         a.nmatches = w->nmatches;
         memcpy(a.matches, win_matches(r, w), w->nmatches * sizeof a.matches[0]);
@@ -511,13 +564,14 @@ static void report(struct cw_engine *e, struct rule_rt *r, struct win *w, int up
 /* Free window @p idx of rule @p ri's runtime @p r. */
 static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
+    distinct_free(e, r, w);
     fifo_unlink(e, r, idx);
     lru_unlink(e, r, idx);
     table_remove(r, idx, w->hash);
     r->live--;
     e->st.keys--;
-    pool_put(e, idx);
+    pool_put(r, idx);
 }
 
 /* Window @p idx of rule @p ri has ended (deadline passed, evicted, end of input): report its
@@ -527,7 +581,7 @@ static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 static void close_window(struct cw_engine *e, size_t ri, uint32_t idx, int may_hold)
 {
     struct rule_rt *r = &e->rt[ri];
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     const struct cw_rule *rule = r->rule;
     if (w->held) {
         if (w->events > w->fired_events)
@@ -555,29 +609,19 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx, int may_h
     free_window(e, r, idx);
 }
 
-/* Evict rule @p ri's stalest window (or, with @p ri SIZE_MAX, the engine's): closed early,
- * its alert reported when it has reached the threshold. Returns 0, or -1 when there is none. */
+/* Evict rule @p ri's stalest window (the least recently counted in): closed early, its alert
+ * reported when it meets the thresholds. Returns 0, or -1 when the rule has none. */
 static int evict_stalest(struct cw_engine *e, size_t ri)
 {
-    size_t best = SIZE_MAX;
-    uint64_t bt = UINT64_MAX;
-    for (size_t i = 0; i < e->nrules; i++) {
-        if ((ri != SIZE_MAX && i != ri) || e->rt[i].lru_head == NIL)
-            continue;
-        uint64_t t = win_at(e, e->rt[i].lru_head)->touched;
-        if (t < bt) {
-            bt = t;
-            best = i;
-        }
-    }
-    if (best == SIZE_MAX)
+    struct rule_rt *r = &e->rt[ri];
+    uint32_t idx = r->lru_head;
+    if (idx == NIL)
         return -1;
-    uint32_t idx = e->rt[best].lru_head;
     e->st.evicted++;
-    struct win *w = win_at(e, idx);
-    if (!w->held && win_fires(&e->rt[best], w))
+    struct win *w = win_at(r, idx);
+    if (!w->held && win_fires(r, w))
         e->st.evicted_alerted++;
-    close_window(e, best, idx, 0);
+    close_window(e, ri, idx, 0);
     return 0;
 }
 
@@ -587,7 +631,7 @@ static void update_next_deadline(struct cw_engine *e)
     for (size_t i = 0; i < e->nrules; i++)
         for (int h = 0; h < 2; h++)
             if (e->rt[i].q[h].head != NIL) {
-                uint64_t hd = win_at(e, e->rt[i].q[h].head)->deadline;
+                uint64_t hd = win_at(&e->rt[i], e->rt[i].q[h].head)->deadline;
                 if (hd < d)
                     d = hd;
             }
@@ -610,7 +654,7 @@ static void close_due_in(struct cw_engine *e, int all, size_t only)
             for (int h = 0; h < 2; h++) {
                 if (r->q[h].head == NIL)
                     continue;
-                const struct win *w = win_at(e, r->q[h].head);
+                const struct win *w = win_at(r, r->q[h].head);
                 if (!all && w->deadline > e->now)
                     continue;
                 if (!bw || (all ? w->seq < bw->seq
@@ -686,6 +730,8 @@ static unsigned field_value(int field, const struct cw_event *ev, const struct c
     case CW_RF_CARD_HAS_ID: return c->has_id != 0;
     case CW_RF_CARD_ID_VALID: return c->has_id && c->id_valid;
     case CW_RF_EVENT_HAS_TEXT: return ev->text.len > 0;
+    case CW_RF_EVENT_HAS_IMEI: return ev->imei[0] != '\0';
+    case CW_RF_EVENT_HAS_CELL: return ev->cell[0] != '\0';
     case CW_RF_DIRECTION: return ev->kind == CW_EV_SMS_MT || ev->kind == CW_EV_LOOKUP;
     case CW_RF_CARD_RANGE_PROVINCE: return province_value(c->range_province);
     case CW_RF_PERSON_PROVINCE: return c->has_id ? province_value(c->id_province) : 1000;
@@ -744,15 +790,21 @@ static const struct list_scan *scan_list(struct cw_engine *e, unsigned li,
     return sc;
 }
 
+/* Whether the event's text (number) matches any of the condition's lists. */
 static int content_holds(struct cw_engine *e, const struct cw_rule_cond *k,
                          const struct cw_event *ev)
 {
-    if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
-        size_t len;
-        const char *num = cond_number(k->field, ev, &len);
-        return cw_content_prefix(e->rs->lists[k->list].cl, num, len) != 0;
+    for (unsigned i = 0; i < k->nlists; i++) {
+        if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
+            size_t len;
+            const char *num = cond_number(k->field, ev, &len);
+            if (cw_content_prefix(e->rs->lists[k->lists[i]].cl, num, len) != 0)
+                return 1;
+        } else if (scan_list(e, k->lists[i], ev)->n > 0) {
+            return 1;
+        }
     }
-    return scan_list(e, k->list, ev)->n > 0;
+    return 0;
 }
 
 static int rule_matches(struct cw_engine *e, const struct cw_rule *rule, const struct cw_event *ev,
@@ -815,21 +867,23 @@ static void keep_matches(struct cw_engine *e, struct rule_rt *r, struct win *w,
         const struct cw_rule_cond *k = &rule->conds[i];
         if (k->negate)
             continue;
-        const struct cw_rule_list *l = &e->rs->lists[k->list];
-        if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
-            size_t len;
-            const char *num = cond_number(k->field, ev, &len);
-            unsigned line = cw_content_prefix(l->cl, num, len);
-            if (line)
-                keep_match(r, w, l, line, num, len);
-            continue;
-        }
-        const struct list_scan *sc = scan_list(e, k->list, ev);
-        for (int j = 0; j < sc->n; j++) {
-            size_t from = sc->m[j].from, to = sc->m[j].to;
-            if (to > ev->text.len || from > to)
+        for (unsigned li = 0; li < k->nlists; li++) {
+            const struct cw_rule_list *l = &e->rs->lists[k->lists[li]];
+            if (cw_rule_field_types[k->field] == CW_RFT_NUMBER) {
+                size_t len;
+                const char *num = cond_number(k->field, ev, &len);
+                unsigned line = cw_content_prefix(l->cl, num, len);
+                if (line)
+                    keep_match(r, w, l, line, num, len);
                 continue;
-            keep_match(r, w, l, sc->m[j].line, (const char *)ev->text.p + from, to - from);
+            }
+            const struct list_scan *sc = scan_list(e, k->lists[li], ev);
+            for (int j = 0; j < sc->n; j++) {
+                size_t from = sc->m[j].from, to = sc->m[j].to;
+                if (to > ev->text.len || from > to)
+                    continue;
+                keep_match(r, w, l, sc->m[j].line, (const char *)ev->text.p + from, to - from);
+            }
         }
     }
 }
@@ -936,6 +990,23 @@ static size_t distinct_field(int f, const struct cw_event *ev, const struct cw_c
     return strnlen(s, max);
 }
 
+/* Keep the event's card among the window's members unless it is there or the list is full. */
+static void keep_member(const struct rule_rt *r, struct win *w, const struct cw_event *ev,
+                        const struct cw_card *c)
+{
+    char(*m)[16] = (char(*)[16])(void *)((unsigned char *)w + r->mem_off);
+    const char *s = c->msisdn[0] ? c->msisdn : ev->calling;
+    size_t n = strnlen(s, c->msisdn[0] ? sizeof c->msisdn : sizeof ev->calling);
+    if (!n || n >= sizeof m[0] || w->nmembers >= CW_ALERT_MEMBERS_MAX)
+        return;
+    for (unsigned i = 0; i < w->nmembers; i++)
+        if (strncmp(m[i], s, sizeof m[0]) == 0 && m[i][n] == '\0')
+            return;
+    memcpy(m[w->nmembers], s, n);
+    m[w->nmembers][n] = '\0';
+    w->nmembers++;
+}
+
 static void count_distinct(struct cw_engine *e, struct rule_rt *r, struct win *w,
                            const struct cw_event *ev, const struct cw_card *c)
 {
@@ -949,7 +1020,8 @@ static void count_distinct(struct cw_engine *e, struct rule_rt *r, struct win *w
         if (!len)
             continue;
         uint64_t h = key_hash(e, v, len);
-        distinct_add(win_dist(r, w, t->slot), &w->dn[t->slot], (uint32_t)(h ^ (h >> 32)));
+        if (distinct_add(e, win_dist(r, w, t->slot), &w->dn[t->slot], (uint32_t)(h ^ (h >> 32))))
+            e->st.dropped++;
     }
 }
 
@@ -961,6 +1033,8 @@ static void count_event(struct cw_engine *e, struct rule_rt *r, struct win *w,
         keep_matches(e, r, w, ev);
     if (rule->ndistinct)
         count_distinct(e, r, w, ev, c);
+    if (r->mem_off)
+        keep_member(r, w, ev, c);
     w->events++;
     if (ev->kind < CW_EV__COUNT)
         w->by_kind[ev->kind]++;
@@ -999,7 +1073,7 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
         if (!r->slots[j].idx1)
             break;
         uint32_t idx = r->slots[j].idx1 - 1;
-        struct win *w = win_at(e, idx);
+        struct win *w = win_at(r, idx);
         if (w->deadline > e->now) {
             lru_unlink(e, r, idx);
             lru_append(e, r, idx);
@@ -1024,17 +1098,19 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
                 return;
             }
         }
-        rc = pool_take(e, &idx);
+        rc = pool_take(e, r, &idx);
         if (rc == 0)
             break;
-        if (rc == OVER_CAP && evict_stalest(e, SIZE_MAX) == 0)
+        /* the pool cannot grow: reuse the state of this rule's stalest window */
+        if (rc == OVER_CAP && evict_stalest(e, ri) == 0)
             continue;
         e->st.dropped++;
         return;
     }
     uint32_t j = table_find(e, r, h, key, len); /* evictions may have moved slots */
-    struct win *w = win_at(e, idx);
+    struct win *w = win_at(r, idx);
     memset(w, 0, sizeof *w);
+    memset((unsigned char *)w + r->dist_off, 0, r->rule->ndistinct * sizeof(struct dset));
     w->hash = h;
     w->seq = e->seq++;
     w->first_ts = w->last_ts = ev->ts_us;
@@ -1083,7 +1159,7 @@ static void count_received(struct cw_engine *e, const struct cw_event *ev)
         uint32_t j = table_find(e, r, h, key, len);
         if (!r->slots[j].idx1)
             continue;
-        struct win *w = win_at(e, r->slots[j].idx1 - 1);
+        struct win *w = win_at(r, r->slots[j].idx1 - 1);
         if (w->deadline > e->now)
             w->received++;
     }
@@ -1111,10 +1187,34 @@ static void rt_init(struct rule_rt *r, const struct cw_rule *rule)
         r->match_off = r->size;
         r->size += CW_ALERT_MATCHES_MAX * sizeof(struct cw_alert_match);
     }
+    r->size = (r->size + 7) & ~(size_t)7;
     r->dist_off = r->size;
-    r->size += (size_t)rule->ndistinct * CW_RULE_HLL_REGS;
+    r->size += (size_t)rule->ndistinct * sizeof(struct dset);
+    if (rule->group != CW_RG_CARD && rule->group != CW_RG_CALLING && rule->group != CW_RG_IMSI) {
+        r->mem_off = r->size;
+        r->size += CW_ALERT_MEMBERS_MAX * sizeof(((struct cw_alert *)0)->members[0]);
+    }
+    r->stride = (r->size + 7) & ~(size_t)7;
+    r->free_head = NIL;
     r->q[0].head = r->q[0].tail = r->q[1].head = r->q[1].tail = NIL;
     r->lru_head = r->lru_tail = NIL;
+}
+
+/* Free rule runtime @p r's pool and table (its windows closed), and their bytes. */
+static void rt_release(struct cw_engine *e, struct rule_rt *r)
+{
+    for (int h = 0; h < 2; h++)
+        for (uint32_t i = r->q[h].head; i != NIL; i = win_at(r, i)->next)
+            distinct_free(e, r, win_at(r, i));
+    size_t pool = (size_t)r->pool_cap * r->stride;
+    e->st.state_bytes -= (uint64_t)r->table_cap * sizeof(struct slot) + pool;
+    e->pool_bytes -= pool;
+    free(r->slots);
+    free(r->pool);
+    r->slots = NULL;
+    r->pool = NULL;
+    r->table_cap = r->pool_cap = r->pool_used = 0;
+    r->free_head = NIL;
 }
 
 /* Per-list scan cache and the scratch for @p rs's content lists. */
@@ -1156,14 +1256,10 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
         free(e);
         return CW_ENOMEM;
     }
-    e->stride = sizeof(struct win);
     for (size_t i = 0; i < rs->n; i++) {
         rt_init(&e->rt[i], &rs->rules[i]);
-        if (e->rt[i].size > e->stride)
-            e->stride = e->rt[i].size;
         e->nrecv += rs->rules[i].uses_received;
     }
-    e->free_head = NIL;
     e->limit = CW_ENGINE_LIMIT_DEFAULT;
     e->st.state_limit = e->limit;
     if (content_new(rs, &e->scans, &e->scratch) != 0) {
@@ -1192,8 +1288,7 @@ void cw_engine_free(struct cw_engine *e)
     if (!e)
         return;
     for (size_t i = 0; i < e->nrules; i++)
-        free(e->rt[i].slots);
-    free(e->pool);
+        rt_release(e, &e->rt[i]);
     free(e->rt);
     free(e->scans);
     cw_content_scratch_free(e->scratch);
@@ -1254,8 +1349,10 @@ static int rule_same(const struct cw_rule *a, const struct cw_rule *b)
     for (unsigned i = 0; i < a->nconds; i++) {
         const struct cw_rule_cond *x = &a->conds[i], *y = &b->conds[i];
         if (x->field != y->field || x->negate != y->negate || x->op != y->op ||
-            x->list != y->list || x->num != y->num || x->set[0] != y->set[0] ||
-            x->set[1] != y->set[1] || x->age_s != y->age_s || x->strs_len != y->strs_len ||
+            x->list != y->list || x->nlists != y->nlists ||
+            memcmp(x->lists, y->lists, sizeof x->lists) != 0 || x->num != y->num ||
+            x->set[0] != y->set[0] || x->set[1] != y->set[1] || x->age_s != y->age_s ||
+            x->strs_len != y->strs_len ||
             (x->strs_len && memcmp(x->strs, y->strs, x->strs_len) != 0))
             return 0;
     }
@@ -1278,14 +1375,10 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
     unsigned char *kept = calloc(e->nrules ? e->nrules : 1, 1);
     struct list_scan *scans = NULL;
     struct cw_content_scratch *scratch = NULL;
-    unsigned char *npool = NULL;
     if (!nrt || !from || !kept || content_new(rs, &scans, &scratch) != 0)
         goto nomem;
-    size_t stride = e->stride;
     for (size_t i = 0; i < rs->n; i++) {
         rt_init(&nrt[i], &rs->rules[i]);
-        if (nrt[i].size > stride)
-            stride = nrt[i].size;
         for (size_t j = 0; j < e->nrules; j++)
             if (!kept[j] && rule_same(e->rt[j].rule, &rs->rules[i])) {
                 kept[j] = 1;
@@ -1293,21 +1386,13 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
                 break;
             }
     }
-    if (stride > e->stride && e->pool_cap) {
-        /* a new rule keeps more: lay the states out again at the larger stride */
-        if (!(npool = malloc((size_t)e->pool_cap * stride)))
-            goto nomem;
-        for (uint32_t k = 0; k < e->pool_cap; k++)
-            memcpy(npool + (size_t)k * stride, e->pool + (size_t)k * e->stride, e->stride);
-    }
     /* old rules not kept: close their windows (due alerts reported, under the old rule) */
     uint64_t removed = 0;
     for (size_t j = 0; j < e->nrules; j++) {
         if (kept[j])
             continue;
         close_due_in(e, 1, j);
-        e->st.state_bytes -= (uint64_t)e->rt[j].table_cap * sizeof(struct slot);
-        free(e->rt[j].slots);
+        rt_release(e, &e->rt[j]);
         size_t i = 0;
         while (i < rs->n && !str_same(rs->rules[i].name, e->rt[j].rule->name))
             i++;
@@ -1323,12 +1408,6 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
         nrt[i].rule = rule;
         nkept++;
     }
-    if (npool) {
-        free(e->pool);
-        e->pool = npool;
-        bytes_add(e, (size_t)e->pool_cap * (stride - e->stride));
-    }
-    e->stride = stride;
     free(e->rt);
     e->rt = nrt;
     e->nrules = rs->n;
@@ -1354,7 +1433,6 @@ nomem:
     free(kept);
     free(scans);
     cw_content_scratch_free(scratch);
-    free(npool);
     return CW_ENOMEM;
 }
 

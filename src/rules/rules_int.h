@@ -121,6 +121,8 @@ extern const char *const cw_rule_distinct_names[CW_RD__COUNT];
 #define CW_RULE_SUPPRESS_MAX_US CW_RULE_WINDOW_MAX_US
 /* Most strings a string condition lists. */
 #define CW_RULE_STRINGS_MAX 256
+/* Most lists one content condition joins with 'or'. */
+#define CW_RULE_COND_LISTS_MAX 4
 /* Most content lists in one ruleset. */
 #define CW_RULE_LISTS_MAX 256
 /* Largest rule file read. */
@@ -134,10 +136,12 @@ extern const char *const cw_rule_distinct_names[CW_RD__COUNT];
  * kind) is not in the set. With another op (count fields only): true when value(field) op num;
  * negate is 0 and set is empty. */
 struct cw_rule_cond {
-    uint8_t field;  /* enum cw_rule_field */
-    uint8_t negate; /* 'not', '!=', 'not in' */
-    uint8_t op;     /* enum cw_rule_cmp */
-    uint16_t list;  /* content fields: index into the ruleset's lists */
+    uint8_t field;     /* enum cw_rule_field */
+    uint8_t negate;    /* 'not', '!=', 'not in' */
+    uint8_t op;        /* enum cw_rule_cmp */
+    uint16_t list;     /* content fields: index into the ruleset's lists (the first of lists) */
+    uint16_t lists[4]; /* content fields: 'matches A or B': any of these lists (nlists) */
+    uint8_t nlists;
     uint32_t num;   /* the number a count is compared with, <= CW_RULE_COUNT_MAX */
     uint64_t age_s; /* CW_RFT_AGE: the duration compared with, in seconds */
     uint64_t set[2];

@@ -5,12 +5,23 @@
  *   list      = "list" NAME STRING NL          (a .kw, .re or .prefix file, relative path)
  *   rule      = "rule" NAME "{" NL { [stmt] NL } "}" (NL | EOF)
  *   stmt      = "description" STRING | "category" NAME | "severity" SEVERITY
- *             | "when" cond | "group" GROUP | "window" DURATION
- *             | "threshold" "events" ">=" NUMBER | "samples" NUMBER
- *   cond      = ["not"] BOOLFIELD | FIELD ("==" | "!=") VALUE | FIELD ["not"] "in" list
- *             | COUNTFIELD (">" | ">=" | "<" | "<=" | "==" | "!=") NUMBER   (0 to 1e9)
- *             | ["not"] "text" "matches" LISTNAME | ["not"] ("calling" | "called") "prefix"
- * LISTNAME list      = "[" VALUE { "," VALUE } "]"          (newlines allowed inside)
+ *             | "when" cond | "group" GROUP | "window" DURATION | "suppress" DURATION
+ *             | "threshold" thresh (1 to 8, all must hold) | "samples" NUMBER
+ *   thresh    = ("events" | "received" | "distinct" DFIELD) CMP NUMBER  (distinct: at most 4)
+ *             | ("rate" | "ratio" OPERAND "/" OPERAND) CMP DECIMAL      (operands differ)
+ *             | "span" CMP DURATION
+ *   OPERAND   = "events" | "received" | KIND
+ *   cond      = ["not"] BOOLFIELD | FIELD ("==" | "!=") VALUE | FIELD ["not"] "in" vlist
+ *             | COUNTFIELD CMP NUMBER (0 to 1e9) | "card.age" (">" | ">=" | "<" | "<=") DURATION
+ *             | ["not"] "text" "matches" LISTNAME
+ *             | ["not"] ("calling" | "called" | "imei") "prefix" LISTNAME
+ *   FIELD     = kind, proto, card.status, card.province, card.range_province, person.province,
+ *               direction (mo, mt), card.outlet (strings of 1 to 63 bytes)
+ *   vlist     = "[" VALUE { "," VALUE } "]"     (newlines allowed inside)
+ *   CMP       = ">" | ">=" | "<" | "<=" | "==" | "!="
+ *
+ * 'received' needs group card or calling (checked when the rule closes). The names of each
+ * list (keywords, fields, groups, aggregates, distinct fields) are in rules.def.
  *
  * The first error stops the parse and is reported as "FILE:LINE:COL: error: MESSAGE".
  */
@@ -361,23 +372,34 @@ static int parse_content_cond(struct parser *p, int field, struct cw_rule_cond *
         return perr_got(p, "expected '%s' and a list name after '%s'", op, fname);
     if ((rc = next(p)))
         return rc;
-    if (!tok_is_name(&p->tok))
-        return perr_got(p, "expected a list name after '%s %s'", fname, op);
-    const struct cw_rule_list *l = find_list(p->rs, p->tok.p, p->tok.len);
-    if (!l)
-        return perr_at(p, p->tok.line, p->tok.col,
-                       "unknown list '%.*s' (declare it before the rule: list %.*s \"FILE\")",
-                       (int)p->tok.len, p->tok.p, (int)p->tok.len, p->tok.p);
-    int ltype = cw_content_type(l->cl);
-    int want_text = ftype == CW_RFT_TEXT;
-    if (want_text != (ltype != CW_CONTENT_PREFIX))
-        return perr_at(p, p->tok.line, p->tok.col, "list '%s' is a %s list: '%s %s' takes %s",
-                       l->name, cw_content_type_name(ltype), fname, op,
-                       want_text ? "a keyword (.kw) or regex (.re) list"
-                                 : "a prefix (.prefix) list");
-    c->list = (uint16_t)(l - p->rs->lists);
-    if ((rc = next(p)))
-        return rc;
+    for (;;) {
+        if (!tok_is_name(&p->tok))
+            return perr_got(p, "expected a list name after '%s %s'", fname, op);
+        const struct cw_rule_list *l = find_list(p->rs, p->tok.p, p->tok.len);
+        if (!l)
+            return perr_at(p, p->tok.line, p->tok.col,
+                           "unknown list '%.*s' (declare it before the rule: list %.*s \"FILE\")",
+                           (int)p->tok.len, p->tok.p, (int)p->tok.len, p->tok.p);
+        int ltype = cw_content_type(l->cl);
+        int want_text = ftype == CW_RFT_TEXT;
+        if (want_text != (ltype != CW_CONTENT_PREFIX))
+            return perr_at(p, p->tok.line, p->tok.col, "list '%s' is a %s list: '%s %s' takes %s",
+                           l->name, cw_content_type_name(ltype), fname, op,
+                           want_text ? "a keyword (.kw) or regex (.re) list"
+                                     : "a prefix (.prefix) list");
+        if (c->nlists >= CW_RULE_COND_LISTS_MAX)
+            return perr_at(p, p->tok.line, p->tok.col,
+                           "too many lists in one condition (at most %d joined by 'or')",
+                           CW_RULE_COND_LISTS_MAX);
+        c->lists[c->nlists++] = (uint16_t)(l - p->rs->lists);
+        c->list = c->lists[0];
+        if ((rc = next(p)))
+            return rc;
+        if (!cw_rules_tok_is(&p->tok, "or"))
+            break;
+        if ((rc = next(p)))
+            return rc;
+    }
     return expect_eol(p, "the condition");
 }
 
@@ -628,8 +650,9 @@ static int parse_thresh(struct parser *p, struct cw_rule *r)
             return perr_got(p, "expected a field to count distinct values of (%s)", list);
         }
         if (r->ndistinct >= CW_RULE_DISTINCT_MAX)
-            return perr_got(p, "too many 'distinct' thresholds in rule '%s' (at most %d)", r->name,
-                            CW_RULE_DISTINCT_MAX);
+            return perr_at(p, p->tok.line, p->tok.col,
+                           "too many 'distinct' thresholds in rule '%s' (at most %d)", r->name,
+                           CW_RULE_DISTINCT_MAX);
         t->arg = (uint8_t)d;
         t->slot = (uint8_t)r->ndistinct++;
         snprintf(what, sizeof what, "distinct %s", cw_rule_distinct_names[d]);
@@ -642,10 +665,12 @@ static int parse_thresh(struct parser *p, struct cw_rule *r)
         if (!tok_is_op(p, "/"))
             return perr_got(p, "expected '/' between the two counts of a ratio "
                                "(write 'ratio events / received')");
-        if ((rc = next(p)) || (rc = parse_operand(p, &t->arg2)) || (rc = next(p)))
+        if ((rc = next(p)) || (rc = parse_operand(p, &t->arg2)))
             return rc;
         if (t->arg == t->arg2)
             return perr_at(p, p->tok.line, p->tok.col, "a ratio of a count to itself is always 1");
+        if ((rc = next(p)))
+            return rc;
         snprintf(what, sizeof what, "ratio %s / %s", operand_name(t->arg), operand_name(t->arg2));
         snprintf(t->name, sizeof t->name, "ratio_%s_%s", operand_name(t->arg),
                  operand_name(t->arg2));
@@ -654,8 +679,10 @@ static int parse_thresh(struct parser *p, struct cw_rule *r)
     } else if (agg == CW_RA_SPAN) {
         snprintf(t->name, sizeof t->name, "span_s");
     }
-    if (agg == CW_RA_RECEIVED || t->arg == CW_RULE_OPND_RECEIVED ||
-        (agg == CW_RA_RATIO && t->arg2 == CW_RULE_OPND_RECEIVED))
+    /* t->arg is a distinct field for 'distinct' (CW_RD_CALLING has the value of
+     * CW_RULE_OPND_RECEIVED): only a ratio's operands name 'received' */
+    if (agg == CW_RA_RECEIVED || (agg == CW_RA_RATIO && (t->arg == CW_RULE_OPND_RECEIVED ||
+                                                         t->arg2 == CW_RULE_OPND_RECEIVED)))
         r->uses_received = 1;
     int op = tok_cmp(p);
     if (op == CW_RCMP_NONE)

@@ -129,11 +129,13 @@ static void fx_open_text(struct fixture *f, const char *text)
     fx_open_rs(f, rs);
 }
 
+/* The real-name rules of the default ruleset (rules/default.rules; the usage rules of
+ * rules/usage.rules have their own tests and are scored by tests/e2e/score.sh). */
 static void fx_open_default(struct fixture *f)
 {
     struct cw_ruleset *rs = NULL;
     char err[512] = "";
-    int rc = cw_rules_load(CW_SOURCE_DIR "/rules", &rs, err, sizeof err);
+    int rc = cw_rules_load(CW_SOURCE_DIR "/rules/default.rules", &rs, err, sizeof err);
     if (rc)
         fprintf(stderr, "unexpected load error: %s\n", err);
     assert_int_equal(rc, 0);
@@ -186,11 +188,25 @@ static void test_default_ruleset(void **state)
     (void)state;
     struct cw_ruleset *rs = NULL;
     char err[512] = "";
+    /* the whole directory: default.rules first, then usage.rules (name order) */
     assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules", &rs, err, sizeof err), 0);
     assert_string_equal(err, "");
-    assert_int_equal(cw_rules_count(rs), 2);
+    assert_true(cw_rules_count(rs) > 2);
     assert_string_equal(cw_rules_name(rs, 0), "black_card_active");
     assert_string_equal(cw_rules_name(rs, 1), "over_quota_active");
+    static const char *const cats[] = {"spam",         "fraud_content", "simbox",
+                                       "imei_hopping", "agent_batch",   "wangiri"};
+    for (size_t k = 0; k < sizeof cats / sizeof cats[0]; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < rs->n; i++)
+            n += strcmp(rs->rules[i].category, cats[k]) == 0;
+        if (!n)
+            fail_msg("no default rule of category %s", cats[k]);
+    }
+    cw_rules_free(rs);
+    rs = NULL;
+    assert_int_equal(cw_rules_load(CW_SOURCE_DIR "/rules/default.rules", &rs, err, sizeof err), 0);
+    assert_int_equal(cw_rules_count(rs), 2);
     assert_null(cw_rules_name(rs, 2));
     const struct cw_rule *r = &rs->rules[0];
     assert_string_equal(r->category, "black_card");
@@ -357,7 +373,7 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "    threshold events >= 1\n    when card.colour == red\n}\n", 6, 10,
                  "expected a field (kind, proto, card.status, card.province, card.home, "
                  "card.registered, card.verified, card.has_id, card.id_valid, event.has_text, "
-                 "direction, card.range_province, person.province, card.outlet, card.age, "
+                 "event.has_imei, event.has_cell, direction, card.range_province, person.province, card.outlet, card.age, "
                  "person.cards_in_province, person.cards_total, text, calling, called, imei), "
                  "got 'card.colour'");
     /* unknown kind, unknown proto, unknown status */
