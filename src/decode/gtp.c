@@ -1,8 +1,9 @@
 /* gtp.c - GTP-C decoder: data sessions (Create Session / Modify Bearer / Create PDP Context).
  *
  * Implements the control-plane headers and information elements of GTPv2-C, 3GPP TS 29.274
- * (5.1 header, 5.5 piggybacking, 8.2 IE format, 8.3 IMSI, 8.10 MEI, 8.11 MSISDN) and of
- * GTPv1-C, TS 29.060 (6 header, 6.1 extension headers, 7.7 IEs, table 37 TV lengths), and of
+ * (5.1 header, 5.5 piggybacking, 8.2 IE format, 8.3 IMSI, 8.10 MEI, 8.11 MSISDN, 8.21 User
+ * Location Information) and of GTPv1-C, TS 29.060 (6 header, 6.1 extension headers, 7.7 IEs,
+ * table 37 TV lengths, 7.7.51 User Location Information), and of
  * GTPv0, GSM 09.60 release 97/98 (Create PDP Context Request: the IMSI is in the TID):
  *
  *   GTPv2-C                                 GTPv1-C
@@ -21,6 +22,7 @@
  */
 #include "decode/gtp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/cursor.h"
@@ -38,6 +40,7 @@
 #define GTP2_IE_IMSI 1u
 #define GTP2_IE_MEI 75u
 #define GTP2_IE_MSISDN 76u
+#define GTP2_IE_ULI 86u
 
 /* GTPv1 (TS 29.060 table 1, 7.7). */
 #define GTP1_FLAG_PT 0x10u
@@ -49,6 +52,7 @@
 #define GTP1_IE_IMSI 2u
 #define GTP1_IE_MSISDN 134u
 #define GTP1_IE_IMEISV 154u
+#define GTP1_IE_ULI 152u
 
 /* ISDN-AddressString first octet (TS 29.002 17.7.8): ext(1) TON(3) NPI(4). */
 #define TON_INTERNATIONAL 1u
@@ -94,8 +98,16 @@ static size_t v0_tv_len(uint8_t type)
     case 17: return 2; /* Flow Label Signalling */
     case 18: return 3; /* Flow Label Data II */
     case 19: return 1; /* MS Not Reachable Reason */
-    case 20: case 21: case 22: case 23: case 24: case 25: case 26: case 27: case 28: case 29:
-        return 0; /* GTPv1 only */
+    case 20:
+    case 21:
+    case 22:
+    case 23:
+    case 24:
+    case 25:
+    case 26:
+    case 27:
+    case 28:
+    case 29: return 0; /* GTPv1 only */
     default: return tv_len[type];
     }
 }
@@ -108,11 +120,13 @@ struct gtp_ctx {
     int bad; /* an anomaly was counted: the datagram's result is CW_PARSE_ERROR */
 };
 
-/* The identity IEs of one message (first one of each wins), and the MSISDN's TON. */
+/* The identity IEs of one message (first one of each wins), the MSISDN's TON, and the User
+ * Location Information (GTPv2's, or GTPv1's when uli_v1). */
 struct gtp_ids {
-    struct cw_slice imsi, msisdn, mei;
-    int has_imsi, has_msisdn, has_mei;
+    struct cw_slice imsi, msisdn, mei, uli;
+    int has_imsi, has_msisdn, has_mei, has_uli;
     int msisdn_intl;
+    int uli_v1;
 };
 
 static void note(struct gtp_ctx *x, enum cw_decode_anomaly a)
@@ -134,6 +148,96 @@ static void set_first(struct cw_slice *dst, int *has, struct cw_slice v)
         *dst = v;
         *has = 1;
     }
+}
+
+/* ---- User Location Information: the serving cell ---- */
+
+/* MCC and MNC of a 3-octet PLMN identity (TS 24.008 10.5.1.3): MCC2 MCC1 | MNC3 MCC3 |
+ * MNC2 MNC1, MNC3 0xF for a two-digit MNC. Writes the 5 or 6 digits and returns 0, or -1
+ * when a digit is not decimal. */
+static int plmn_digits(const uint8_t *p, char out[7])
+{
+    const uint8_t nib[6] = {p[0] & 15u, p[0] >> 4, p[1] & 15u, p[2] & 15u, p[2] >> 4, p[1] >> 4};
+    int n = nib[5] == 0x0f ? 5 : 6;
+    for (int i = 0; i < n; i++) {
+        if (nib[i] > 9)
+            return -1;
+        out[i] = (char)('0' + nib[i]);
+    }
+    out[n] = 0;
+    return 0;
+}
+
+/* "<MCC><MNC>-<ECI>" from an ECGI (TS 29.274 8.21.5: PLMN, 4 spare bits, 28-bit ECI): the
+ * string SIP's P-Access-Network-Info gives for the same cell. */
+static int ecgi_cell(const uint8_t *p, char cell[CW_CELL_MAX])
+{
+    char plmn[7];
+    if (plmn_digits(p, plmn) != 0)
+        return -1;
+    unsigned long eci = (unsigned long)(p[3] & 0x0fu) << 24 | (unsigned long)p[4] << 16 |
+                        (unsigned long)p[5] << 8 | p[6];
+    snprintf(cell, CW_CELL_MAX, "%s-%07lx", plmn, eci);
+    return 0;
+}
+
+/* "<MCC><MNC>-<LAC>-<CI>" from a CGI or SAI (PLMN, LAC, CI or SAC: 7 octets), or with
+ * @p id_len 1 "<MCC><MNC>-<LAC>-<RAC>" from a RAI (TS 29.060 7.7.51). */
+static int lac_cell(const uint8_t *p, size_t id_len, char cell[CW_CELL_MAX])
+{
+    char plmn[7];
+    if (plmn_digits(p, plmn) != 0)
+        return -1;
+    unsigned lac = (unsigned)p[3] << 8 | p[4];
+    if (id_len == 1)
+        snprintf(cell, CW_CELL_MAX, "%s-%04x-%02x", plmn, lac, (unsigned)p[5]);
+    else
+        snprintf(cell, CW_CELL_MAX, "%s-%04x-%04x", plmn, lac, (unsigned)p[5] << 8 | p[6]);
+    return 0;
+}
+
+/* GTPv2 ULI (TS 29.274 8.21): a flags octet, then for each flag set, in this order, CGI(7)
+ * SAI(7) RAI(7) TAI(5) ECGI(7) LAI(5) macro eNodeB ID(6) extended macro eNodeB ID(6); what a
+ * later release adds after them is not read. The cell: the ECGI, else the CGI, else the SAI.
+ * Returns 0 (the cell may be empty: no such part), or -1 when the IE is malformed. */
+static int v2_uli_cell(struct cw_slice v, char cell[CW_CELL_MAX])
+{
+    static const uint8_t part_len[8] = {7, 7, 7, 5, 7, 5, 6, 6};
+    const uint8_t *part[8] = {NULL};
+    struct cw_cursor c = cw_cur_make(v.p, v.len);
+    uint8_t flags = cw_cur_u8(&c);
+    if (c.err)
+        return -1;
+    for (unsigned i = 0; i < 8; i++) {
+        if (!(flags & (1u << i)))
+            continue;
+        if (part_len[i] > cw_cur_left(&c))
+            return -1;
+        part[i] = cw_cur_take(&c, part_len[i]).p;
+    }
+    if (part[4])
+        return ecgi_cell(part[4], cell);
+    if (part[0])
+        return lac_cell(part[0], 2, cell);
+    if (part[1])
+        return lac_cell(part[1], 2, cell);
+    return 0;
+}
+
+/* GTPv1 ULI (TS 29.060 7.7.51): Geographic Location Type, then 0 CGI, 1 SAI (PLMN, LAC,
+ * CI / SAC: 7 octets) or 2 RAI (PLMN, LAC, RAC; the octet after the RAC is not read). Other
+ * types have no cell. Returns 0, or -1 when the IE is malformed. */
+static int v1_uli_cell(struct cw_slice v, char cell[CW_CELL_MAX])
+{
+    if (v.len < 1)
+        return -1;
+    uint8_t type = v.p[0];
+    if (type > 2)
+        return 0;
+    size_t need = type == 2 ? 6 : 7;
+    if (need > v.len - 1)
+        return -1;
+    return lac_cell(v.p + 1, type == 2 ? 1 : 2, cell);
 }
 
 /* Identities into an event; emits it when at least one is valid. */
@@ -171,6 +275,12 @@ static void emit_ids(struct gtp_ctx *x, const struct gtp_ids *ids)
             note(x, CW_DA_GTP_BAD_VALUE);
         }
     }
+    if (ids->has_uli &&
+        (ids->uli_v1 ? v1_uli_cell(ids->uli, ev.cell) : v2_uli_cell(ids->uli, ev.cell)) != 0) {
+        ev.cell[0] = 0;
+        note(x, CW_DA_GTP_BAD_VALUE);
+    }
+    /* The cell alone names no card: no event without an identity. */
     if (!ev.imsi[0] && !ev.calling[0] && !ev.imei[0])
         return;
     if (x->sink && x->sink->emit)
@@ -200,17 +310,11 @@ static void v2_walk(struct gtp_ctx *x, struct cw_slice body, struct gtp_ids *ids
         if (instance != 0)
             continue; /* TS 29.274 7.7.8: an unexpected instance is an unknown IE */
         switch (type) {
-        case GTP2_IE_IMSI:
-            set_first(&ids->imsi, &ids->has_imsi, v);
-            break;
-        case GTP2_IE_MSISDN:
-            set_first(&ids->msisdn, &ids->has_msisdn, v);
-            break;
-        case GTP2_IE_MEI:
-            set_first(&ids->mei, &ids->has_mei, v);
-            break;
-        default:
-            break;
+        case GTP2_IE_IMSI: set_first(&ids->imsi, &ids->has_imsi, v); break;
+        case GTP2_IE_MSISDN: set_first(&ids->msisdn, &ids->has_msisdn, v); break;
+        case GTP2_IE_MEI: set_first(&ids->mei, &ids->has_mei, v); break;
+        case GTP2_IE_ULI: set_first(&ids->uli, &ids->has_uli, v); break;
+        default: break;
         }
     }
 }
@@ -291,9 +395,7 @@ static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids,
         }
         struct cw_slice v = cw_cur_take(c, len);
         switch (type) {
-        case GTP1_IE_IMSI:
-            set_first(&ids->imsi, &ids->has_imsi, v);
-            break;
+        case GTP1_IE_IMSI: set_first(&ids->imsi, &ids->has_imsi, v); break;
         case GTP1_IE_MSISDN:
             if (!ids->has_msisdn && v.len >= 1) {
                 /* AddressString: ext/TON/NPI octet, then the TBCD digits */
@@ -303,11 +405,12 @@ static void v1_walk(struct gtp_ctx *x, struct cw_cursor *c, struct gtp_ids *ids,
             }
             set_first(&ids->msisdn, &ids->has_msisdn, v);
             break;
-        case GTP1_IE_IMEISV:
-            set_first(&ids->mei, &ids->has_mei, v);
+        case GTP1_IE_IMEISV: set_first(&ids->mei, &ids->has_mei, v); break;
+        case GTP1_IE_ULI:
+            set_first(&ids->uli, &ids->has_uli, v);
+            ids->uli_v1 = 1;
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -423,8 +526,8 @@ static void v0_datagram(struct gtp_ctx *x, struct cw_slice data)
 }
 
 int cw_gtp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
-                  const struct cw_event_sink *sink, struct cw_decode_stats *st,
-                  size_t *consumed, size_t *needed)
+                  const struct cw_event_sink *sink, struct cw_decode_stats *st, size_t *consumed,
+                  size_t *needed)
 {
     struct gtp_ctx x = {meta, sink, st, 0};
     if (!data.p)
@@ -438,18 +541,10 @@ int cw_gtp_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
         return CW_PARSE_ERROR;
     }
     switch (data.p[0] >> 5) {
-    case 2:
-        v2_datagram(&x, data);
-        break;
-    case 1:
-        v1_datagram(&x, data);
-        break;
-    case 0:
-        v0_datagram(&x, data);
-        break;
-    default:
-        note(&x, CW_DA_GTP_BAD_VERSION);
-        break;
+    case 2: v2_datagram(&x, data); break;
+    case 1: v1_datagram(&x, data); break;
+    case 0: v0_datagram(&x, data); break;
+    default: note(&x, CW_DA_GTP_BAD_VERSION); break;
     }
     return x.bad ? CW_PARSE_ERROR : CW_PARSE_OK;
 }

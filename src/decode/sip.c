@@ -1,7 +1,9 @@
 /* sip.c - SIP message parser and call / SMS / registration event extraction.
  *
  * Implements the message syntax of RFC 3261 (sections 7, 18.3, 20, 25), tel: URIs of
- * RFC 3966 and the P-Asserted-Identity header of RFC 3325.
+ * RFC 3966, the P-Asserted-Identity header of RFC 3325, the P-Access-Network-Info header of
+ * RFC 7315 with the cell identities of 3GPP TS 24.229 7.2A.4, and the device's IMEI as a
+ * Contact +sip.instance (RFC 5626 4.1, RFC 7254 / 7255 urn:gsma:imei).
  *
  *   INVITE sip:+8613800000000@ims.example.net SIP/2.0    start line: method SP Request-URI
  *   v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK77        SP SIP/2.0 (or "SIP/2.0 200 OK")
@@ -10,6 +12,10 @@
  *   P-Asserted-Identity: <sip:x@ex.net>,                 starting with SP/HT continues
  *     <tel:+8613900000000>                               the header before it
  *   l: 4                                                 Content-Length frames the body
+ *   P-Access-Network-Info: 3GPP-E-UTRAN-FDD;             the sending device's cell:
+ *     utran-cell-id-3gpp=4600012340c3d4e5                MCC MNC TAC ECI (hex)
+ *   m: <sip:a@10.0.0.1>;+sip.instance=                   Contact: the device's IMEI
+ *     "<urn:gsma:imei:35332510-123456-0>"
  *                                                        empty line ends the headers
  *   body                                                 Content-Length bytes
  *
@@ -22,6 +28,8 @@
 #include "decode/sms_tpdu.h"
 
 #include <string.h>
+
+#include "util/imei.h"
 
 /* Longest method token accepted (the real ones are at most 9 characters). */
 #define SIP_METHOD_MAX 32
@@ -221,7 +229,9 @@ static int uri_is_tel(struct cw_slice uri)
 struct hdr_state {
     int pai_is_tel;
     int cl_bad;
-    int noted; /* the current header has been counted as bad already */
+    int pani_found;     /* msg->pani_* are set: later access-net-specs are not looked at */
+    int instance_found; /* msg->sip_instance is set */
+    int noted;          /* the current header has been counted as bad already */
 };
 
 /* Count a malformed header once, however many things are wrong with it. */
@@ -230,6 +240,95 @@ static void header_bad(struct hdr_state *hs, struct pending *pd)
     if (!hs->noted)
         note(pd, CW_DA_SIP_BAD_HEADER);
     hs->noted = 1;
+}
+
+/* Where the ';' parameters of one header element [p, e) start: after the URI's '>' in
+ * name-addr form, else at the first ';' (RFC 3261 20.10: a URI holding ';' is written in <>);
+ * e when there are none. Quoted strings are skipped whole. */
+static const uint8_t *params_start(const uint8_t *p, const uint8_t *e)
+{
+    while (p < e && *p != ';') {
+        if (*p == '"') {
+            p = skip_quoted(p, e);
+            if (!p)
+                return e;
+        } else if (*p == '<') {
+            const uint8_t *gt = memchr(p, '>', (size_t)(e - p));
+            if (!gt)
+                return e;
+            p = gt + 1;
+        } else {
+            p++;
+        }
+    }
+    return p;
+}
+
+/* The value of the parameter @p name (case-insensitive) among the ';' parameters at p (a ';'
+ * or e), without the double quotes of a quoted-string. Returns 1 when it is there with a
+ * value, else 0 (also when a quoted-string is not closed). */
+static int find_param(const uint8_t *p, const uint8_t *e, const char *name, struct cw_slice *val)
+{
+    while (p < e) {
+        const uint8_t *s = ++p; /* past the ';' */
+        while (p < e && *p != ';') {
+            if (*p == '"') {
+                p = skip_quoted(p, e);
+                if (!p)
+                    return 0;
+            } else {
+                p++;
+            }
+        }
+        struct cw_slice prm = trim_lws(span(s, p));
+        const uint8_t *eq = prm.len ? memchr(prm.p, '=', prm.len) : NULL;
+        if (!eq || !cw_slice_ieq(trim_lws(span(prm.p, eq)), name))
+            continue;
+        struct cw_slice v = trim_lws(span(eq + 1, prm.p + prm.len));
+        if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
+            v.p++;
+            v.len -= 2;
+        }
+        *val = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* P-Access-Network-Info (RFC 7315 5.4): access-net-spec *(COMMA access-net-spec), each an
+ * access-type then parameters; the first that names a cell is kept. */
+static void on_pani(struct cw_slice value, struct cw_sip_msg *msg, struct hdr_state *hs)
+{
+    static const char *const cell_params[] = {"utran-cell-id-3gpp", "cgi-3gpp", "nrcgi"};
+    const uint8_t *p = value.p, *vend = value.p + value.len;
+    int n = 0;
+    while (p < vend && !hs->pani_found && n++ < 16) {
+        const uint8_t *next = next_element(p, vend);
+        const uint8_t *ps = params_start(p, next);
+        for (size_t i = 0; i < sizeof cell_params / sizeof cell_params[0]; i++) {
+            struct cw_slice id;
+            if (find_param(ps, next, cell_params[i], &id)) {
+                msg->pani_access = trim_lws(span(p, ps));
+                msg->pani_cell_id = id;
+                hs->pani_found = 1;
+                break;
+            }
+        }
+        p = next < vend ? next + 1 : vend;
+    }
+}
+
+/* Contact: the first contact with a +sip.instance parameter (RFC 5626 4.1). */
+static void on_contact(struct cw_slice value, struct cw_sip_msg *msg, struct hdr_state *hs)
+{
+    const uint8_t *p = value.p, *vend = value.p + value.len;
+    int n = 0;
+    while (p < vend && !hs->instance_found && n++ < 16) {
+        const uint8_t *next = next_element(p, vend);
+        if (find_param(params_start(p, next), next, "+sip.instance", &msg->sip_instance))
+            hs->instance_found = 1;
+        p = next < vend ? next + 1 : vend;
+    }
 }
 
 static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip_msg *msg,
@@ -262,6 +361,10 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
             }
             p = next < vend ? next + 1 : vend;
         }
+    } else if (cw_slice_ieq(name, "p-access-network-info")) {
+        on_pani(value, msg, hs);
+    } else if (cw_slice_ieq(name, "contact") || cw_slice_ieq(name, "m")) {
+        on_contact(value, msg, hs);
     } else if (cw_slice_ieq(name, "call-id") || cw_slice_ieq(name, "i")) {
         if (msg->call_id.len == 0)
             msg->call_id = trim_lws(value);
@@ -545,7 +648,8 @@ int cw_sip_parse(const uint8_t *data, size_t len, int is_stream, struct cw_sip_m
         return finish(CW_PARSE_ERROR, &pd, st);
     }
 
-    struct hdr_state hs = {0, 0, 0};
+    struct hdr_state hs;
+    memset(&hs, 0, sizeof hs);
     size_t sl_len = (size_t)(nl - data) + 1;
     parse_headers(data + sl_len, data + sect, msg, &hs, &pd);
 
@@ -748,6 +852,95 @@ static int pick(const struct cw_slice *cand, int n, char dst[CW_NUM_MAX], uint8_
     return raw_i;
 }
 
+static int all_hex(struct cw_slice s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (hexval(s.p[i]) < 0)
+            return 0;
+    return 1;
+}
+
+static void copy_lower(char *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)lower(src[i]);
+    dst[n] = 0;
+}
+
+/*
+ * The cell of a P-Access-Network-Info cell identity (3GPP TS 24.229 7.2A.4), written as
+ * docs/decoders.md says (the same string GTP's ECGI gives):
+ *   3GPP-E-UTRAN-*  MCC MNC(2-3) TAC(4 hex) ECI(7 hex)   ->  "<MCC><MNC>-<ECI>"
+ *   3GPP-NR-*       MCC MNC(2-3) TAC(6 hex) NCI(9 hex)   ->  "<MCC><MNC>-<NCI>"
+ *   3GPP-UTRAN-*, 3GPP-GERAN                             ->  the value as it is
+ * hex lowercased. Anything else (another access type, a wrong length, a non-hex digit, an
+ * MCC/MNC that is not decimal) leaves @p out empty.
+ */
+static void pani_cell(struct cw_slice access, struct cw_slice id, char out[CW_CELL_MAX])
+{
+    size_t tail, keep; /* hex digits after the MCC and MNC; the last of them kept */
+    out[0] = 0;
+    if (!all_hex(id))
+        return;
+    if (cw_slice_istarts(access, "3gpp-e-utran")) {
+        tail = 4 + 7;
+        keep = 7;
+    } else if (cw_slice_istarts(access, "3gpp-nr")) {
+        tail = 6 + 9;
+        keep = 9;
+    } else if (cw_slice_istarts(access, "3gpp-utran") || cw_slice_istarts(access, "3gpp-geran")) {
+        if (id.len < 5 || id.len >= CW_CELL_MAX)
+            return;
+        for (size_t i = 0; i < 5; i++) /* MCC and the MNC's first two digits */
+            if (!is_digit(id.p[i]))
+                return;
+        copy_lower(out, id.p, id.len);
+        return;
+    } else {
+        return;
+    }
+    if (id.len < tail + 5 || id.len > tail + 6)
+        return;
+    size_t plmn = id.len - tail;
+    for (size_t i = 0; i < plmn; i++)
+        if (!is_digit(id.p[i]))
+            return;
+    memcpy(out, id.p, plmn);
+    out[plmn] = '-';
+    copy_lower(out + plmn + 1, id.p + id.len - keep, keep);
+}
+
+/* A +sip.instance that is an IMEI URN (RFC 7254: urn:gsma:imei:TAC(8)-SNR(6)-CD(1), maybe
+ * ";svn=NN"; RFC 7255 puts it in <>) as the 15-digit IMEI with its Luhn digit; else empty. */
+static void instance_imei(struct cw_slice v, char out[CW_IMEI_MAX])
+{
+    static const char urn[] = "urn:gsma:imei:", shape[] = "dddddddd-dddddd-d";
+    out[0] = 0;
+    v = trim_lws(v);
+    if (v.len >= 2 && v.p[0] == '<' && v.p[v.len - 1] == '>') {
+        v.p++;
+        v.len -= 2;
+    }
+    if (!cw_slice_istarts(v, urn))
+        return;
+    const uint8_t *p = v.p + sizeof urn - 1, *e = v.p + v.len;
+    const uint8_t *semi = memchr(p, ';', (size_t)(e - p));
+    if (semi)
+        e = semi;
+    if ((size_t)(e - p) != sizeof shape - 1)
+        return;
+    char d[15];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        if (shape[i] == '-' ? p[i] != '-' : !is_digit(p[i]))
+            return;
+        if (shape[i] == 'd')
+            d[n++] = (char)p[i];
+    }
+    if (cw_imei_normalize(d, n, out) != 0)
+        out[0] = 0;
+}
+
 static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *meta,
                        const struct cw_event_sink *sink, struct cw_decode_stats *st)
 {
@@ -759,6 +952,8 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
         ev.kind = CW_EV_SMS_MO;
     else if (cw_slice_eq(msg->method, "INVITE"))
         ev.kind = CW_EV_CALL;
+    else if (cw_slice_eq(msg->method, "CANCEL"))
+        ev.kind = CW_EV_CALL_CANCEL; /* the parties as for the INVITE it cancels */
     else if (cw_slice_eq(msg->method, "REGISTER"))
         ev.kind = CW_EV_REGISTER;
     else
@@ -767,6 +962,8 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
     ev.frame = meta->frame;
     ev.file_idx = meta->file_idx;
     ev.proto = CW_PROTO_SIP;
+    pani_cell(msg->pani_access, msg->pani_cell_id, ev.cell);
+    instance_imei(msg->sip_instance, ev.imei);
 
     if (ev.kind == CW_EV_REGISTER) {
         /* The address of record being registered is in To (From is the same or the one
@@ -836,13 +1033,13 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
                 st->anomalies[CW_DA_SIP_BAD_SMS_PDU]++;
         } else if (t.mti == CW_TPDU_SUBMIT) {
             memcpy(ev.called, t.addr, sizeof ev.called);
-            ev.flags &= (uint8_t)~(CW_EVF_CALLED_ALNUM | CW_EVF_CALLED_INTL);
+            ev.flags &= (uint8_t) ~(CW_EVF_CALLED_ALNUM | CW_EVF_CALLED_INTL);
             ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLED_ALNUM : 0) |
                                   (t.addr_intl ? CW_EVF_CALLED_INTL : 0));
         } else {
             ev.kind = CW_EV_SMS_MT;
             memcpy(ev.calling, t.addr, sizeof ev.calling);
-            ev.flags &= (uint8_t)~(CW_EVF_CALLING_ALNUM | CW_EVF_CALLING_INTL);
+            ev.flags &= (uint8_t) ~(CW_EVF_CALLING_ALNUM | CW_EVF_CALLING_INTL);
             ev.flags |= (uint8_t)((t.addr_alnum ? CW_EVF_CALLING_ALNUM : 0) |
                                   (t.addr_intl ? CW_EVF_CALLING_INTL : 0));
         }
@@ -925,8 +1122,8 @@ int cw_sip_probe(struct cw_slice data)
 /* The methods a resynchronising stream picks up again on (RFC 3261 and its extensions). An
  * unknown token is not enough: the rest of a cut request line ("NVITE sip:...") is one. */
 static const char *const RESYNC_METHODS[] = {
-    "INVITE", "ACK",  "BYE",   "CANCEL",  "OPTIONS", "REGISTER", "PRACK",
-    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE",
+    "INVITE",    "ACK",    "BYE",     "CANCEL", "OPTIONS", "REGISTER", "PRACK",
+    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO",   "REFER",   "MESSAGE",  "UPDATE",
 };
 #define N_RESYNC_METHODS (sizeof RESYNC_METHODS / sizeof RESYNC_METHODS[0])
 

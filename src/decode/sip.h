@@ -15,11 +15,19 @@ struct cw_sip_msg {
     struct cw_slice request_uri; /* requests only */
     struct cw_slice from_uri;    /* the URI inside From (name-addr or addr-spec), no params */
     struct cw_slice to_uri;
-    struct cw_slice pai_uri;     /* first P-Asserted-Identity URI (prefers a tel: one) */
+    struct cw_slice pai_uri; /* first P-Asserted-Identity URI (prefers a tel: one) */
     struct cw_slice call_id;
     struct cw_slice cseq_method;
     struct cw_slice content_type; /* media type only, without parameters */
     struct cw_slice body;
+    /* The first P-Access-Network-Info access-net-spec carrying a cell identity (RFC 7315,
+     * 3GPP TS 24.229 7.2A.4): its access-type ("3GPP-E-UTRAN-FDD") and the value of its
+     * utran-cell-id-3gpp / cgi-3gpp / nrcgi parameter, without quotes; empty when none. */
+    struct cw_slice pani_access;
+    struct cw_slice pani_cell_id;
+    /* The first Contact's +sip.instance value (RFC 5626 4.1), without its double quotes:
+     * "<urn:gsma:imei:35332510-123456-0>" (RFC 7255) or another instance id; empty when none. */
+    struct cw_slice sip_instance;
     int has_content_length;
     size_t content_length;
 };
@@ -46,14 +54,17 @@ int cw_sip_uri_user(struct cw_slice uri, char *out, size_t outsz);
 
 /**
  * Decode SIP from @p data (datagram or stream bytes of one direction), emitting an event for
- * each MESSAGE (sms_mo, with its text/plain body as text), INVITE (call) and REGISTER
- * (register) request. The calling party is the P-Asserted-Identity when present, else From;
- * the called party is the Request-URI user when it is a number, else To.
+ * each MESSAGE (sms_mo, with its text/plain body as text), INVITE (call), CANCEL (call_cancel)
+ * and REGISTER (register) request. The calling party is the P-Asserted-Identity when present,
+ * else From; the called party is the Request-URI user when it is a number, else To (CANCEL as
+ * INVITE). Every event also carries the sending device's cell (P-Access-Network-Info, written
+ * as docs/decoders.md says) and IMEI (Contact +sip.instance urn:gsma:imei, 15 digits with its
+ * Luhn digit) when the request has them; a malformed one leaves the field empty.
  * Contract as in decode.h.
  */
 int cw_sip_decode(struct cw_slice data, const struct cw_pkt_meta *meta,
-                  const struct cw_event_sink *sink, struct cw_decode_stats *st,
-                  size_t *consumed, size_t *needed);
+                  const struct cw_event_sink *sink, struct cw_decode_stats *st, size_t *consumed,
+                  size_t *needed);
 
 /** Does this payload start like a SIP message (request line or "SIP/2.0 ")? Cheap heuristic. */
 int cw_sip_probe(struct cw_slice data);

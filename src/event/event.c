@@ -68,6 +68,8 @@ void cw_event_json_fields(struct cw_json *j, const struct cw_event *ev, const ch
         cw_json_str(j, "imsi", ev->imsi);
     if (ev->imei[0])
         cw_json_str(j, "imei", ev->imei);
+    if (ev->cell[0])
+        cw_json_strn(j, "cell", ev->cell, strnlen(ev->cell, sizeof ev->cell));
     if (ev->text.len)
         cw_json_strn(j, "text", (const char *)ev->text.p, ev->text.len);
     if (ev->account[0])

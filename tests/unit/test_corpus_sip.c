@@ -1,12 +1,13 @@
 /* test_corpus_sip.c - differential test against tshark on the real SIP/IMS captures of the
  * shared corpus (CW_CORPUS_DIR, see its MANIFEST.md): `cardwatch decode --quiet FILE` must give
- * one event for each INVITE (call), MESSAGE (sms_mo) and REGISTER (register) request that
- * tshark shows in expected/FILE.tsv, at the same frame, with the same calling and called party,
- * and no other event. What we do not decode yet is listed in KNOWN_GAPS below and reported as
- * "known gap:" lines; a gap that starts to decode fails the test, so the list only shrinks.
+ * one event for each INVITE (call), CANCEL (call_cancel), MESSAGE (sms_mo) and REGISTER
+ * (register) request that tshark shows in expected/FILE.tsv, at the same frame, with the same
+ * calling and called party, and no other event. What we do not decode yet is listed in KNOWN_GAPS
+ * below and reported as "known gap:" lines; a gap that starts to decode fails the test, so the list
+ * only shrinks.
  *
  * Expected values from tshark's columns (the rules cw_sip_decode follows):
- *   INVITE, MESSAGE:
+ *   INVITE, CANCEL, MESSAGE:
  *     calling = P-Asserted-Identity user when present and a number (a tel: one preferred),
  *               else the From user (for tel: URIs the number in sip.from.addr: tshark leaves
  *               sip.from.user empty for them), else a P-Asserted-Identity user that is not a
@@ -21,6 +22,12 @@
  *     called  = none.
  *   Numbers are digits only: '+' and visual separators dropped. A user part that is not a
  *   number is kept as it is, cut to CW_NUM_MAX - 1 bytes.
+ *
+ * The device's cell and IMEI (test_cell_imei) are compared with tshark run here, on the files
+ * of CELL_FILES (the MANIFEST's columns do not have them): every event's cell must be what
+ * sip.P-Access-Network-Info.access-type and .utran-cell-id-3gpp give (E-UTRAN: MCC MNC "-"
+ * ECI, the TAC dropped; other access types are not in the corpus), its IMEI the urn:gsma:imei
+ * of the +sip.instance among sip.contact.parameter (14 digits and the Luhn digit).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +39,10 @@
 
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <dirent.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "event/event.h"
 #include "corpus.h"
@@ -105,6 +115,8 @@ static const char *kind_of_method(const char *m)
 {
     if (!strcmp(m, "INVITE"))
         return "call";
+    if (!strcmp(m, "CANCEL"))
+        return "call_cancel";
     if (!strcmp(m, "MESSAGE"))
         return "sms_mo";
     if (!strcmp(m, "REGISTER"))
@@ -251,15 +263,16 @@ static void met_print(const struct met *m, const char *name)
 /* One field of one event: 1 when equal to tshark; 0 when not (a problem, unless it is a
  * listed bug with exactly the listed value). */
 static int check_field(struct report *rep, struct met *met, const char *name, uint64_t frame,
-                       const char *method, const char *field, const char *ours,
-                       const char *want)
+                       const char *method, const char *field, const char *ours, const char *want)
 {
     const struct sip_gap *bug = bug_at(name, frame, field);
     if (!strcmp(ours, want)) {
         if (bug)
-            corpus_problem(rep, "%s frame %llu: %s listed in KNOWN_GAPS as a bug but right now (\"%s\"): "
-                    "remove it from the list",
-                    name, (unsigned long long)frame, field, ours);
+            corpus_problem(
+                rep,
+                "%s frame %llu: %s listed in KNOWN_GAPS as a bug but right now (\"%s\"): "
+                "remove it from the list",
+                name, (unsigned long long)frame, field, ours);
         return 1;
     }
     if (bug && !strcmp(ours, bug->ours)) {
@@ -267,7 +280,7 @@ static int check_field(struct report *rep, struct met *met, const char *name, ui
         return 0; /* reported as a known gap, not counted as matched */
     }
     corpus_problem(rep, "%s frame %llu %s: %s ours \"%s\", tshark \"%s\"", name,
-            (unsigned long long)frame, method, field, ours, want);
+                   (unsigned long long)frame, method, field, ours, want);
     return 0;
 }
 
@@ -318,18 +331,20 @@ static void compare_file(const char *name)
         if (gap && gap->kind == GAP_EVENT) {
             if (ev) {
                 ev->matched = 1;
-                corpus_problem(&rep, "%s frame %llu: listed in KNOWN_GAPS (%s) but decoded now: remove "
-                        "it from the list",
-                        name, (unsigned long long)frame, gap->why);
+                corpus_problem(&rep,
+                               "%s frame %llu: listed in KNOWN_GAPS (%s) but decoded now: remove "
+                               "it from the list",
+                               name, (unsigned long long)frame, gap->why);
             }
             met_add(&met, gap, frame);
             continue;
         }
         compared++;
         if (!ev) {
-            corpus_problem(&rep, "%s frame %llu: tshark shows %s (calling \"%s\", called \"%s\"), we "
-                    "give no %s event",
-                    name, (unsigned long long)frame, method, w.calling, w.called, kind);
+            corpus_problem(&rep,
+                           "%s frame %llu: tshark shows %s (calling \"%s\", called \"%s\"), we "
+                           "give no %s event",
+                           name, (unsigned long long)frame, method, w.calling, w.called, kind);
             continue;
         }
         ev->matched = 1;
@@ -338,33 +353,36 @@ static void compare_file(const char *name)
         ok &= check_field(&rep, &met, name, frame, method, "imsi", ev->imsi, w.imsi);
         if (gap && gap->kind == GAP_TEXT) {
             if (ev->text[0] && !strcmp(ev->text, want_text))
-                corpus_problem(&rep, "%s frame %llu: text listed in KNOWN_GAPS but decoded now "
-                        "(\"%s\"): remove it from the list",
-                        name, (unsigned long long)frame, ev->text);
+                corpus_problem(&rep,
+                               "%s frame %llu: text listed in KNOWN_GAPS but decoded now "
+                               "(\"%s\"): remove it from the list",
+                               name, (unsigned long long)frame, ev->text);
             else if (ev->text[0])
                 corpus_problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
-                        (unsigned long long)frame, ev->text, want_text);
+                               (unsigned long long)frame, ev->text, want_text);
             met_add(&met, gap, frame);
         } else if (want_text[0] && strcmp(ev->text, want_text) != 0) {
             corpus_problem(&rep, "%s frame %llu: text ours \"%s\", tshark \"%s\"", name,
-                    (unsigned long long)frame, ev->text, want_text);
+                           (unsigned long long)frame, ev->text, want_text);
             ok = 0;
         } else if (!want_text[0] && ev->text[0] && strcmp(kind, "sms_mo") != 0) {
             corpus_problem(&rep, "%s frame %llu: a %s event with text \"%s\"", name,
-                    (unsigned long long)frame, kind, ev->text);
+                           (unsigned long long)frame, kind, ev->text);
             ok = 0;
         }
         matched += ok;
     }
     for (size_t i = 0; i < nev; i++)
         if (!evs[i].matched)
-            corpus_problem(&rep, "%s frame %llu: we give a %s event (calling \"%s\", called \"%s\") "
-                    "where tshark shows no INVITE, MESSAGE or REGISTER",
-                    name, (unsigned long long)evs[i].frame, evs[i].kind, evs[i].calling,
-                    evs[i].called);
+            corpus_problem(&rep,
+                           "%s frame %llu: we give a %s event (calling \"%s\", called \"%s\") "
+                           "where tshark shows no INVITE, CANCEL, MESSAGE or "
+                           "REGISTER",
+                           name, (unsigned long long)evs[i].frame, evs[i].kind, evs[i].calling,
+                           evs[i].called);
 
-    print_message("%s: %d requests compared, %d matched, %zu events, %zu known-gap frames\n",
-                  name, compared, matched, nev, met.n);
+    print_message("%s: %d requests compared, %d matched, %zu events, %zu known-gap frames\n", name,
+                  compared, matched, nev, met.n);
     met_print(&met, name);
     free(evs);
     tsv_free(&t);
@@ -422,6 +440,140 @@ static void test_corpus_complete(void **state)
     }
 }
 
+/* ---- cell and IMEI ---- */
+
+/* The captures with P-Access-Network-Info, +sip.instance (urn:gsma:imei and urn:uuid) or
+ * CANCEL requests. */
+static const char *const CELL_FILES[] = {
+    "ims-sip-message-sms-over-gtpu-ipv6-sll.pcap",
+    "sip-tcp-register-retrans-sll.pcap",
+    "sip-udp-register-invite-cancel.pcap",
+};
+
+/* The first of tshark's '|'-joined values of @p v, into @p out. */
+static void first_value(const char *v, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%.*s", (int)strcspn(v, "|"), v);
+}
+
+/* An E-UTRAN cell (3GPP TS 24.229 7.2A.4): MCC MNC TAC(4 hex) ECI(7 hex) -> "MCCMNC-eci". */
+static void want_cell(const char *type, const char *id, char *out, size_t outsz)
+{
+    char t[64], v[64];
+    first_value(type, t, sizeof t);
+    first_value(id, v, sizeof v);
+    out[0] = 0;
+    size_t n = strlen(v);
+    if (strncasecmp(t, "3GPP-E-UTRAN", 12) != 0 || (n != 16 && n != 17))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)v[i]) || (i < n - 11 && !isdigit((unsigned char)v[i])))
+            return;
+    snprintf(out, outsz, "%.*s-%s", (int)(n - 11), v, v + n - 7);
+    for (char *c = out; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+}
+
+/* The IMEI of a +sip.instance="<urn:gsma:imei:TAC-SNR-CD...>" among the contact parameters. */
+static void want_imei(const char *params, char *out, size_t outsz)
+{
+    static const char key[] = "+sip.instance=\"<urn:gsma:imei:";
+    const char *p = strstr(params, key);
+    char d[16];
+    size_t n = 0;
+    out[0] = 0;
+    if (!p)
+        return;
+    for (p += sizeof key - 1; *p && *p != '>' && *p != ';' && n < 15; p++)
+        if (isdigit((unsigned char)*p))
+            d[n++] = *p;
+    d[n] = 0;
+    if (n == 15)
+        tx_imei(out, outsz, d);
+}
+
+static void test_cell_imei(void **state)
+{
+    (void)state;
+    if (!corpus_present())
+        skip();
+    if (!tx_have_tshark()) {
+        print_message("tshark not installed: cell and IMEI comparison skipped\n");
+        skip();
+    }
+    int with_cell = 0, with_imei = 0, problems = 0;
+    for (size_t f = 0; f < sizeof CELL_FILES / sizeof CELL_FILES[0]; f++) {
+        char path[1024], cmd[2048];
+        snprintf(path, sizeof path, "%s/%s", CW_CORPUS_DIR, CELL_FILES[f]);
+        snprintf(cmd, sizeof cmd,
+                 "tshark -r '%s' -Y sip.Method -n -T fields -E header=y -E separator=/t "
+                 "-E occurrence=a -E aggregator='|' -E quote=n -e frame.number -e sip.Method "
+                 "-e sip.P-Access-Network-Info.access-type "
+                 "-e sip.P-Access-Network-Info.utran-cell-id-3gpp -e sip.contact.parameter "
+                 "2>/dev/null",
+                 path);
+        int st = -1;
+        char *tsvtext = tu_run(cmd, &st);
+        assert_int_equal(st, 0);
+        char tsvpath[] = "/tmp/cw_cell_imei_XXXXXX";
+        int fd = mkstemp(tsvpath);
+        assert_true(fd >= 0);
+        FILE *fp = fdopen(fd, "w");
+        assert_non_null(fp);
+        fputs(tsvtext, fp);
+        fclose(fp);
+        free(tsvtext);
+        struct tsv t;
+        tsv_read(tsvpath, &t);
+        unlink(tsvpath);
+
+        snprintf(cmd, sizeof cmd, "'%s' decode --quiet '%s'", CW_BINARY, path);
+        char *out = tu_run(cmd, &st);
+        assert_int_equal(st, 0);
+        int events = 0;
+        for (char *line = out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            if (nl)
+                *nl = 0;
+            char frame[32], cell[64] = "", imei[64] = "";
+            if (corpus_json_get(line, "frame", frame, sizeof frame) != 0)
+                continue;
+            corpus_json_get(line, "cell", cell, sizeof cell);
+            corpus_json_get(line, "imei", imei, sizeof imei);
+            events++;
+            int r = 0;
+            while (r < t.nrows && strcmp(tsv_cell(&t, r, tsv_col(&t, "frame.number")), frame))
+                r++;
+            if (r == t.nrows) {
+                print_message("%s frame %s: an event where tshark shows no request\n",
+                              CELL_FILES[f], frame);
+                problems++;
+                continue;
+            }
+            char wc[64], wi[64];
+            want_cell(tsv_cell(&t, r, tsv_col(&t, "sip.P-Access-Network-Info.access-type")),
+                      tsv_cell(&t, r, tsv_col(&t, "sip.P-Access-Network-Info.utran-cell-id-3gpp")),
+                      wc, sizeof wc);
+            want_imei(tsv_cell(&t, r, tsv_col(&t, "sip.contact.parameter")), wi, sizeof wi);
+            with_cell += wc[0] != 0;
+            with_imei += wi[0] != 0;
+            if (strcmp(cell, wc) || strcmp(imei, wi)) {
+                print_message("%s frame %s: cell ours \"%s\" tshark \"%s\", imei ours \"%s\" "
+                              "tshark \"%s\"\n",
+                              CELL_FILES[f], frame, cell, wc, imei, wi);
+                problems++;
+            }
+        }
+        print_message("%s: %d events, cell and IMEI compared\n", CELL_FILES[f], events);
+        free(out);
+        tsv_free(&t);
+    }
+    assert_int_equal(problems, 0);
+    /* the corpus has both: a comparison that saw none compared nothing */
+    assert_true(with_cell > 0);
+    assert_true(with_imei > 0);
+}
+
 /* The expected-value rules themselves, on tshark's spellings. */
 static void test_expected_rules(void **state)
 {
@@ -429,8 +581,8 @@ static void test_expected_rules(void **state)
     char out[64];
     size_t n;
     const char *u = tx_sip_pai_uri("<sip:9171969136@astrakhan.megafonvolga.ru;user=phone>,"
-                            "<tel:9171969136;phone-context=+7>",
-                            &n);
+                                   "<tel:9171969136;phone-context=+7>",
+                                   &n);
     assert_non_null(u);
     assert_int_equal(strncmp(u, "tel:9171969136", 14), 0);
     tx_sip_uri_user(u, n, out, sizeof out);
@@ -457,11 +609,12 @@ static void test_expected_rules(void **state)
     assert_int_equal(strlen(out), CW_NUM_MAX - 1);
 
     struct corpus_ev ev;
-    assert_int_equal(corpus_json_event("{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"proto\":\"sip\","
-                                "\"kind\":\"sms_mo\",\"calling\":\"1\",\"text\":\"a\\\"b\\u00e9\","
-                                "\"file\":\"f\",\"frame\":90}",
-                                &ev),
-                     0);
+    assert_int_equal(
+        corpus_json_event("{\"ts\":\"2026-01-01T00:00:00.000000Z\",\"proto\":\"sip\","
+                          "\"kind\":\"sms_mo\",\"calling\":\"1\",\"text\":\"a\\\"b\\u00e9\","
+                          "\"file\":\"f\",\"frame\":90}",
+                          &ev),
+        0);
     assert_string_equal(ev.kind, "sms_mo");
     assert_string_equal(ev.calling, "1");
     assert_string_equal(ev.called, "");
@@ -472,14 +625,15 @@ static void test_expected_rules(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NFILES + 2];
+    struct CMUnitTest tests[NFILES + 3];
     tests[0] = (struct CMUnitTest)cmocka_unit_test(test_expected_rules);
     tests[1] = (struct CMUnitTest)cmocka_unit_test(test_corpus_complete);
+    tests[2] = (struct CMUnitTest)cmocka_unit_test(test_cell_imei);
     for (size_t i = 0; i < NFILES; i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(test_file, (void *)FILES[i]);
         t.name = FILES[i];
-        tests[i + 2] = t;
+        tests[i + 3] = t;
     }
-    int rc = _cmocka_run_group_tests("test_corpus_sip", tests, NFILES + 2, NULL, NULL);
+    int rc = _cmocka_run_group_tests("test_corpus_sip", tests, NFILES + 3, NULL, NULL);
     return corpus_exit(rc);
 }

@@ -1,5 +1,7 @@
 /* test_gtp.c - the GTP-C decoder: GTPv2 Create Session / Modify Bearer and GTPv1 Create PDP
- * Context events on hand-built messages and on payloads from the shared corpus, piggybacked
+ * Context events on hand-built messages and on payloads from the shared corpus, the serving
+ * cell from the User Location Information (GTPv2 ECGI / CGI / SAI, GTPv1 CGI / SAI / RAI, cut
+ * and malformed ULIs), piggybacked
  * GTPv2 messages, GTPv1 optional header fields and extension headers, other messages counted
  * without events, and malformed input: lying lengths at every level, truncation at every
  * length in an exactly-sized buffer, odd TBCD fillers, oversized identity IEs, unknown and
@@ -151,10 +153,10 @@ static size_t build_csr(struct msgb *m)
     v2_ie_tbcd(m, 1, "460001234567890");
     v2_ie_tbcd(m, 76, "8613800138000");
     v2_ie_tbcd(m, 75, "4901542032375186");
-    v2_ie_hex(m, 86, 0, "18 64f600 2e18 64f600 01ce6621");     /* ULI */
-    v2_ie_hex(m, 82, 0, "06");                                 /* RAT type */
-    v2_ie_hex(m, 87, 0, "8a 00000007 0a010a0b");               /* F-TEID */
-    v2_ie_hex(m, 71, 0, "08 696e7465726e6574");                /* APN internet */
+    v2_ie_hex(m, 86, 0, "18 64f600 2e18 64f600 01ce6621");            /* ULI */
+    v2_ie_hex(m, 82, 0, "06");                                        /* RAT type */
+    v2_ie_hex(m, 87, 0, "8a 00000007 0a010a0b");                      /* F-TEID */
+    v2_ie_hex(m, 71, 0, "08 696e7465726e6574");                       /* APN internet */
     v2_ie_hex(m, 93, 0, "49000100 05 57000900 80 0c000000 0b01016c"); /* Bearer Context */
     v2_end(m, at);
     return m->len;
@@ -239,6 +241,7 @@ static void test_v2_create_session(void **state)
     assert_int_equal(run(m.b, n, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     assert_event(&c.ev[0], CSR_IMSI, CSR_MSISDN, CSR_IMEI, CW_EVF_CALLING_INTL);
+    assert_string_equal(c.ev[0].cell, "46600-1ce6621"); /* ULI TAI + ECGI */
     assert_int_equal(st.messages[CW_PROTO_GTP], 1);
     assert_int_equal(tu_anomalies(&st), 0);
 }
@@ -276,12 +279,14 @@ static void test_v2_corpus(void **state)
     /* tshark: MEI 436587092110203; its check digit is wrong, the Luhn digit is 4 */
     assert_event(&c.ev[0], "987654112233445", "896745214365", "436587092110204",
                  CW_EVF_CALLING_INTL);
+    /* tshark: ECGI MCC 896 MNC 457, ECI 305419896 (0x12345678: it shows the 4 spare bits) */
+    assert_string_equal(c.ev[0].cell, "896457-2345678");
 
     assert_int_equal(run_hex(CORPUS_S11_CSR, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     /* tshark: MEI 3588110500000000 (IMEISV: 14 digits + SV 00) */
-    assert_event(&c.ev[0], "011234567891234", "4039400000", "358811050000007",
-                 CW_EVF_CALLING_INTL);
+    assert_event(&c.ev[0], "011234567891234", "4039400000", "358811050000007", CW_EVF_CALLING_INTL);
+    assert_string_equal(c.ev[0].cell, "40505-0000014"); /* tshark: MCC 405 MNC 05, ECI 20 */
 
     assert_int_equal(run_hex(CORPUS_S11_MBR, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 0);
@@ -290,6 +295,7 @@ static void test_v2_corpus(void **state)
     assert_int_equal(run_hex(CORPUS_PB_MBR, &c, &st), CW_PARSE_OK);
     assert_int_equal(c.n, 1);
     assert_event(&c.ev[0], "", "", "352098072716325", 0);
+    assert_string_equal(c.ev[0].cell, "46692-1ce6621"); /* tshark: 466 92, ECI 30303777 */
 
     /* Echo Request + piggybacked Create Session Response (IMSI, but a response): no event */
     assert_int_equal(run_hex(CORPUS_PB_ECHO_CSRSP, &c, &st), CW_PARSE_OK);
@@ -555,6 +561,73 @@ static void check_truncations(const uint8_t *msg, size_t n)
     }
 }
 
+/* The cell of a Create Session Request with an IMSI and a ULI of value @p uli_hex (instance
+ * @p inst); @p bad: the ULI is malformed (counted as bad_value). The event is always given. */
+static void check_v2_uli(const char *uli_hex, uint8_t inst, const char *cell, int bad)
+{
+    struct msgb m;
+    struct tu_cap c;
+    struct cw_decode_stats st;
+    m.len = 0;
+    size_t at = v2_begin(&m, 0x08, 32);
+    v2_ie_tbcd(&m, 1, CSR_IMSI);
+    v2_ie_hex(&m, 86, inst, uli_hex);
+    v2_ie_hex(&m, 82, 0, "06");
+    v2_end(&m, at);
+    assert_int_equal(run(m.b, m.len, &c, &st), bad ? CW_PARSE_ERROR : CW_PARSE_OK);
+    assert_int_equal(c.n, 1);
+    assert_event(&c.ev[0], CSR_IMSI, "", "", 0);
+    assert_string_equal(c.ev[0].cell, cell);
+    assert_int_equal(st.anomalies[CW_DA_GTP_BAD_VALUE], bad ? 1 : 0);
+    assert_int_equal(tu_anomalies(&st), bad ? 1 : 0);
+    check_truncations(m.b, m.len);
+}
+
+static void test_v2_uli(void **state)
+{
+    (void)state;
+    /* TAI + ECGI, three-digit MNC: the string P-Access-Network-Info 3GPP-E-UTRAN-FDD;
+     * utran-cell-id-3gpp=31041000011a2d001 gives (test_sip.c) */
+    check_v2_uli("18 130014 0001 130014 01a2d001", 0, "310410-1a2d001", 0);
+    check_v2_uli("18 130014 0001 130014 f1a2d001", 0, "310410-1a2d001", 0); /* spare bits */
+    check_v2_uli("10 64f000 0c3d4e5f", 0, "46000-c3d4e5f", 0);              /* ECGI only */
+    /* CGI only; SAI only: MCCMNC-LAC-CI/SAC */
+    check_v2_uli("01 64f000 1234 abcd", 0, "46000-1234-abcd", 0);
+    check_v2_uli("02 64f000 1234 00ef", 0, "46000-1234-00ef", 0);
+    /* CGI and SAI: the CGI; every part up to the LAI: the ECGI */
+    check_v2_uli("03 64f000 1234 abcd 64f000 1234 00ef", 0, "46000-1234-abcd", 0);
+    check_v2_uli("3f 64f000 1234 abcd 64f000 1234 00ef 64f000 1234 05ff 64f000 0001"
+                 " 130014 01a2d001 64f000 1234",
+                 0, "310410-1a2d001", 0);
+    /* macro eNodeB IDs after them, and octets a later release adds: not read */
+    check_v2_uli("d0 64f000 0c3d4e5f 64f000 012345 64f000 812345 aabb", 0, "46000-c3d4e5f", 0);
+    /* no cell in it (TAI, RAI, LAI, no flags), or another instance: empty, no anomaly */
+    check_v2_uli("08 64f000 0001", 0, "", 0);
+    check_v2_uli("24 64f000 1234 05ff 64f000 1234", 0, "", 0);
+    check_v2_uli("00", 0, "", 0);
+    check_v2_uli("10 64f000 0c3d4e5f", 1, "", 0);
+    /* malformed: bad_value, empty cell, the identities still reported */
+    check_v2_uli("", 0, "", 1);                             /* no flags octet */
+    check_v2_uli("18 130014 0001 130014 01a2d0", 0, "", 1); /* ECGI cut */
+    check_v2_uli("10", 0, "", 1);                           /* flag, no part */
+    check_v2_uli("01 64f000 1234 ab", 0, "", 1);            /* CGI cut */
+    check_v2_uli("10 6af000 0c3d4e5f", 0, "", 1);           /* MCC digit 0xa */
+    check_v2_uli("10 64fa00 0c3d4e5f", 0, "", 1);           /* MNC digit 0xa (not the filler) */
+    check_v2_uli("01 64f0f0 1234 abcd", 0, "", 1);          /* MNC filler in the middle */
+
+    /* a ULI alone names no card: no event (and no anomaly) */
+    struct msgb m;
+    struct tu_cap c;
+    struct cw_decode_stats st;
+    m.len = 0;
+    size_t at = v2_begin(&m, 0x08, 34);
+    v2_ie_hex(&m, 86, 0, "18 130014 0001 130014 01a2d001");
+    v2_end(&m, at);
+    assert_int_equal(run(m.b, m.len, &c, &st), CW_PARSE_OK);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(tu_anomalies(&st), 0);
+}
+
 static void test_truncated_every_length(void **state)
 {
     (void)state;
@@ -681,6 +754,44 @@ static void test_v1_create_pdp(void **state)
     check_truncations(m.b, m.len);
 }
 
+/* A Create PDP Context Request with a ULI IE (152) of value @p uli_hex: its cell; @p bad: the
+ * ULI is malformed (bad_value), the rest still reported. */
+static void check_v1_uli(const char *uli_hex, const char *cell, int bad)
+{
+    struct msgb m;
+    struct tu_cap c;
+    struct cw_decode_stats st;
+    size_t n;
+    uint8_t *v = tu_hex(uli_hex, &n);
+    v1_begin(&m, 0x02, 16, 0, NULL);
+    v1_cpdp_ies(&m, 0x91);
+    v1_tlv(&m, 152, v, n);
+    put_hex(&m, "9a 0008 0000000000000000"); /* MS Time Zone ... after it */
+    v1_end(&m);
+    free(v);
+    assert_int_equal(run(m.b, m.len, &c, &st), bad ? CW_PARSE_ERROR : CW_PARSE_OK);
+    assert_int_equal(c.n, 1);
+    assert_event(&c.ev[0], CSR_IMSI, CSR_MSISDN, CSR_IMEI, CW_EVF_CALLING_INTL);
+    assert_string_equal(c.ev[0].cell, cell);
+    assert_int_equal(st.anomalies[CW_DA_GTP_BAD_VALUE], bad ? 1 : 0);
+    assert_int_equal(tu_anomalies(&st), bad ? 1 : 0);
+    check_truncations(m.b, m.len);
+}
+
+static void test_v1_uli(void **state)
+{
+    (void)state;
+    check_v1_uli("00 64f000 1234 abcd", "46000-1234-abcd", 0);  /* CGI */
+    check_v1_uli("01 130014 fffe 0001", "310410-fffe-0001", 0); /* SAI */
+    check_v1_uli("02 64f000 1234 55ff", "46000-1234-55", 0);    /* RAI: LAC, RAC */
+    check_v1_uli("02 64f000 1234 55", "46000-1234-55", 0);      /* RAI without the last octet */
+    check_v1_uli("80 64f000 0001", "", 0);                      /* another type: no cell */
+    check_v1_uli("", "", 1);
+    check_v1_uli("00 64f000 1234 ab", "", 1); /* CGI cut */
+    check_v1_uli("02 64f000 12", "", 1);      /* RAI cut */
+    check_v1_uli("00 64fb00 1234 abcd", "", 1);
+}
+
 static void test_v1_corpus(void **state)
 {
     (void)state;
@@ -704,12 +815,20 @@ static void test_v1_corpus(void **state)
 /* GTPv0 Create PDP Context Request (GSM 09.60): the IMSI from the TID (NSAPI 5 in its last
  * nibble), the MSISDN IE after v0's TV IEs (QoS Profile 3 octets, flow labels 2). */
 static const char V0_CPDP_HEAD[] = "1e10"; /* v0, PT 1, spare 111; type 16; length follows */
-static const char V0_CPDP_REST[] =
-    "0001" "0000" "ff" "ffffff" /* sequence, flow label, SNDCP N-PDU, spare */
-    "%s"                        /* TID */
-    "060b921f" "0e04" "0f01" "100001" "110001" /* QoS, recovery, selection, flow labels */
-    "800002f121" "8300080770726976617465" /* end user address, APN */
-    "8500040a000001" "86000791683108214365"; /* GSN address, MSISDN +861380123456 */
+static const char V0_CPDP_REST[] = "0001"
+                                   "0000"
+                                   "ff"
+                                   "ffffff" /* sequence, flow label, SNDCP N-PDU, spare */
+                                   "%s"     /* TID */
+                                   "060b921f"
+                                   "0e04"
+                                   "0f01"
+                                   "100001"
+                                   "110001" /* QoS, recovery, selection, flow labels */
+                                   "800002f121"
+                                   "8300080770726976617465" /* end user address, APN */
+                                   "8500040a000001"
+                                   "86000791683108214365"; /* GSN address, MSISDN +861380123456 */
 
 static int run_v0(const char *tid, int cut, struct tu_cap *c, struct cw_decode_stats *st)
 {
@@ -916,11 +1035,13 @@ int main(void)
         cmocka_unit_test(test_v2_piggyback),
         cmocka_unit_test(test_v2_other_messages),
         cmocka_unit_test(test_v2_ies),
+        cmocka_unit_test(test_v2_uli),
         cmocka_unit_test(test_v2_bad_values),
         cmocka_unit_test(test_v2_lying_lengths),
         cmocka_unit_test(test_v2_trailing_and_versions),
         cmocka_unit_test(test_truncated_every_length),
         cmocka_unit_test(test_v1_create_pdp),
+        cmocka_unit_test(test_v1_uli),
         cmocka_unit_test(test_v1_corpus),
         cmocka_unit_test(test_v1_not_gtpc),
         cmocka_unit_test(test_v0_create_pdp),

@@ -1,6 +1,7 @@
 /* test_sip.c - the SIP decoder: start lines, headers (compact, folded, quoted display names),
- * identities (P-Asserted-Identity, tel:, separators, alphanumeric users), framing by
- * Content-Length on streams and datagrams, and hostile input truncated at every length. */
+ * identities (P-Asserted-Identity, tel:, separators, alphanumeric users), the device's cell
+ * (P-Access-Network-Info) and IMEI (Contact +sip.instance), CANCEL, framing by Content-Length
+ * on streams and datagrams, and hostile input truncated at every length. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "decode/sip.h"
 #include "testutil.h"
+#include "util/json_out.h"
 
 #define CRLF "\r\n"
 #define MAX_EV 8
@@ -71,8 +73,8 @@ static uint64_t anomalies(const struct cw_decode_stats *st)
     return n;
 }
 
-static int parse(const char *msg, size_t len, int is_stream, struct cw_sip_msg *m,
-                 size_t *consumed, size_t *needed, struct cw_decode_stats *st)
+static int parse(const char *msg, size_t len, int is_stream, struct cw_sip_msg *m, size_t *consumed,
+                 size_t *needed, struct cw_decode_stats *st)
 {
     return cw_sip_parse((const uint8_t *)msg, len, is_stream, m, consumed, needed, st);
 }
@@ -88,17 +90,12 @@ static void assert_slice(struct cw_slice s, const char *want)
 
 static const char INVITE_FULL[] =
     "INVITE sip:+86-138-0000-0000@ims.example.net;user=phone SIP/2.0" CRLF
-    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds" CRLF
-    "Max-Forwards: 70" CRLF
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds" CRLF "Max-Forwards: 70" CRLF
     "To: \"Bob\" <sip:+8613800000000@ims.example.net;user=phone>" CRLF
     "From: \"Alice Li\" <sip:+8613900000001@ims.example.net;user=phone>;tag=1928301774" CRLF
-    "Call-ID: a84b4c76e66710@pc33.example.net" CRLF
-    "CSeq: 314159 INVITE" CRLF
-    "Contact: <sip:alice@10.0.0.1:5060>" CRLF
-    "Content-Type: application/sdp" CRLF
-    "Content-Length: 10" CRLF
-    CRLF
-    "v=0" CRLF "o=x" CRLF;
+    "Call-ID: a84b4c76e66710@pc33.example.net" CRLF "CSeq: 314159 INVITE" CRLF
+    "Contact: <sip:alice@10.0.0.1:5060>" CRLF "Content-Type: application/sdp" CRLF
+    "Content-Length: 10" CRLF CRLF "v=0" CRLF "o=x" CRLF;
 
 static void test_invite_full(void **state)
 {
@@ -144,9 +141,9 @@ static void test_invite_full(void **state)
     assert_int_equal(anomalies(&st), 0);
 
     /* Only MESSAGE carries SMS text: a text/plain INVITE body is not one. */
-    static const char textinv[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                                  "From: sip:8613900000001;npdi@h;tag=1" CRLF
-                                  "c: text/plain" CRLF "l: 2" CRLF CRLF "hi";
+    static const char textinv[] =
+        "INVITE sip:8613800000000@h SIP/2.0" CRLF "From: sip:8613900000001;npdi@h;tag=1" CRLF
+        "c: text/plain" CRLF "l: 2" CRLF CRLF "hi";
     memset(&c, 0, sizeof c);
     dgram_ok(textinv, sizeof textinv - 1, &c, &st);
     assert_int_equal(c.n, 1);
@@ -159,19 +156,17 @@ static void test_invite_full(void **state)
 }
 
 /* "你好，世界 123" in UTF-8 */
-#define ZH_TEXT "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c" " 123"
+#define ZH_TEXT                                                                                    \
+    "\xe4\xbd\xa0\xe5\xa5\xbd\xef\xbc\x8c\xe4\xb8\x96\xe7\x95\x8c"                                 \
+    " 123"
 
 static const char MESSAGE_ZH[] =
     "MESSAGE sip:+8613800000000@sms.example.net SIP/2.0" CRLF
     "Via: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKm1" CRLF
     "From: <sip:+8613900000001@sms.example.net>;tag=49583" CRLF
-    "To: <sip:+8613800000000@sms.example.net>" CRLF
-    "Call-ID: m1@10.0.0.1" CRLF
-    "CSeq: 1 MESSAGE" CRLF
-    "Content-Type: text/plain;charset=UTF-8" CRLF
-    "Content-Length: 19" CRLF
-    CRLF
-    ZH_TEXT;
+    "To: <sip:+8613800000000@sms.example.net>" CRLF "Call-ID: m1@10.0.0.1" CRLF
+    "CSeq: 1 MESSAGE" CRLF "Content-Type: text/plain;charset=UTF-8" CRLF
+    "Content-Length: 19" CRLF CRLF ZH_TEXT;
 
 static void test_message_utf8_text(void **state)
 {
@@ -202,11 +197,11 @@ static void test_message_utf8_text(void **state)
 
     /* SMS over IP (TS 24.341): RP-DATA with an SMS-SUBMIT; the recipient is the TPDU's TP-DA
      * (122), not the SMS centre of the Request-URI (7); GSM 7-bit text "test". */
-    static const char sms3gpp[] = "MESSAGE tel:+7 SIP/2.0" CRLF
-                                  "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
-                                  "c: application/vnd.3gpp.sms" CRLF "l: 20" CRLF CRLF
-                                  "\x00\x02\x00\x02\x91\xf7\x0d\x01\x00\x03\x81\x21\xf2"
-                                  "\x00\x00\x04\xf4\xf2\x9c\x0e";
+    static const char sms3gpp[] =
+        "MESSAGE tel:+7 SIP/2.0" CRLF "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
+        "c: application/vnd.3gpp.sms" CRLF "l: 20" CRLF CRLF
+        "\x00\x02\x00\x02\x91\xf7\x0d\x01\x00\x03\x81\x21\xf2"
+        "\x00\x00\x04\xf4\xf2\x9c\x0e";
     memset(&c, 0, sizeof c);
     dgram_ok(sms3gpp, sizeof sms3gpp - 1, &c, &st);
     assert_int_equal(c.n, 1);
@@ -219,10 +214,9 @@ static void test_message_utf8_text(void **state)
     assert_int_equal(anomalies(&st), 0);
 
     /* A body that is not RP-DATA: counted; the event keeps what SIP says, without text. */
-    static const char badsms[] = "MESSAGE tel:+7 SIP/2.0" CRLF
-                                 "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
-                                 "c: application/vnd.3gpp.sms" CRLF "l: 3" CRLF CRLF
-                                 "\x01\x02\x03";
+    static const char badsms[] =
+        "MESSAGE tel:+7 SIP/2.0" CRLF "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
+        "c: application/vnd.3gpp.sms" CRLF "l: 3" CRLF CRLF "\x01\x02\x03";
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     dgram_ok(badsms, sizeof badsms - 1, &c, &st);
@@ -233,9 +227,9 @@ static void test_message_utf8_text(void **state)
     memset(&st, 0, sizeof st);
 
     /* RP-ACK (a delivery report, MTI 2): no message, no event */
-    static const char rpack[] = "MESSAGE tel:+7 SIP/2.0" CRLF
-                                "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
-                                "c: application/vnd.3gpp.sms" CRLF "l: 2" CRLF CRLF "\x02\x05";
+    static const char rpack[] =
+        "MESSAGE tel:+7 SIP/2.0" CRLF "f: <tel:+88270006>;tag=1" CRLF "t: <tel:+7>" CRLF
+        "c: application/vnd.3gpp.sms" CRLF "l: 2" CRLF CRLF "\x02\x05";
     memset(&c, 0, sizeof c);
     dgram_ok(rpack, sizeof rpack - 1, &c, &st);
     assert_int_equal(c.n, 0);
@@ -265,8 +259,7 @@ static void test_pai_overrides_from(void **state)
         "From: \"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=9" CRLF
         "To: <sip:+8613800000000@example.net>" CRLF
         "P-Asserted-Identity: \"Li, Alice\" <sip:+8613900000001@ims.example.net>, "
-        "<tel:+86-139-0000-0002>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+        "<tel:+86-139-0000-0002>" CRLF "Content-Length: 0" CRLF CRLF;
     assert_int_equal(parse(two, sizeof two - 1, 0, &m, &consumed, &needed, &st), CW_PARSE_OK);
     assert_slice(m.pai_uri, "tel:+86-139-0000-0002");
     memset(&c, 0, sizeof c);
@@ -277,13 +270,12 @@ static void test_pai_overrides_from(void **state)
     assert_int_equal(c.ev[0].flags, CW_EVF_CALLING_INTL | CW_EVF_CALLED_INTL);
 
     /* Several headers, no tel: one: the first identity. */
-    static const char sev[] =
-        "MESSAGE sip:+8613800000000@example.net SIP/2.0" CRLF
-        "From: <sip:+8613911111111@example.net>;tag=9" CRLF
-        "To: <sip:+8613800000000@example.net>" CRLF
-        "P-Asserted-Identity: <sip:+8613922222222@ims.example.net>" CRLF
-        "P-Asserted-Identity: <sip:+8613933333333@ims.example.net>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+    static const char sev[] = "MESSAGE sip:+8613800000000@example.net SIP/2.0" CRLF
+                              "From: <sip:+8613911111111@example.net>;tag=9" CRLF
+                              "To: <sip:+8613800000000@example.net>" CRLF
+                              "P-Asserted-Identity: <sip:+8613922222222@ims.example.net>" CRLF
+                              "P-Asserted-Identity: <sip:+8613933333333@ims.example.net>" CRLF
+                              "Content-Length: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     dgram_ok(sev, sizeof sev - 1, &c, &st);
     assert_string_equal(c.ev[0].calling, "8613922222222");
@@ -293,8 +285,7 @@ static void test_pai_overrides_from(void **state)
         "INVITE sip:+8613800000000@example.net SIP/2.0" CRLF
         "From: <sip:+8613911111111@example.net>;tag=9" CRLF
         "P-Asserted-Identity: <sip:+8613922222222@ims.example.net>" CRLF
-        "P-Asserted-Identity: tel:+8613944444444" CRLF
-        "Content-Length: 0" CRLF CRLF;
+        "P-Asserted-Identity: tel:+8613944444444" CRLF "Content-Length: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     dgram_ok(later, sizeof later - 1, &c, &st);
     assert_string_equal(c.ev[0].calling, "8613944444444");
@@ -303,8 +294,7 @@ static void test_pai_overrides_from(void **state)
     static const char alpha[] =
         "INVITE sip:+8613800000000@example.net SIP/2.0" CRLF
         "From: <sip:+8613911111111@example.net>;tag=9" CRLF
-        "P-Asserted-Identity: <sip:alice@ims.example.net>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+        "P-Asserted-Identity: <sip:alice@ims.example.net>" CRLF "Content-Length: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     dgram_ok(alpha, sizeof alpha - 1, &c, &st);
     assert_string_equal(c.ev[0].calling, "8613911111111");
@@ -315,11 +305,9 @@ static void test_pai_overrides_from(void **state)
 static void test_tel_uris(void **state)
 {
     (void)state;
-    static const char msg[] =
-        "INVITE tel:+86-138-0000-0000;phone-context=+86 SIP/2.0" CRLF
-        "From: <tel:+86-139-0000-0001;isub=1>;tag=a" CRLF
-        "To: tel:+86-138-0000-0000;tag=b" CRLF
-        "Content-Length: 0" CRLF CRLF;
+    static const char msg[] = "INVITE tel:+86-138-0000-0000;phone-context=+86 SIP/2.0" CRLF
+                              "From: <tel:+86-139-0000-0001;isub=1>;tag=a" CRLF
+                              "To: tel:+86-138-0000-0000;tag=b" CRLF "Content-Length: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     struct cw_sip_msg m;
@@ -344,8 +332,7 @@ static void test_plus86_and_separators(void **state)
     static const char msg[] =
         "INVITE sip:+86(138)0000.0000@example.net;user=phone SIP/2.0" CRLF
         "From: \"x\" <sip:+86-139-0000-0001;npdi;rn=+8613999@example.net>;tag=a" CRLF
-        "To: <sip:+86-138-0000-0000@example.net>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+        "To: <sip:+86-138-0000-0000@example.net>" CRLF "Content-Length: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     memset(&c, 0, sizeof c);
@@ -360,8 +347,7 @@ static void test_plus86_and_separators(void **state)
     /* national numbers (and an escaped '+', %2B) */
     static const char nat[] =
         "MESSAGE sip:13800000000@example.net SIP/2.0" CRLF
-        "From: <sip:%2B12025550142@example.net>;tag=a" CRLF
-        "To: <sip:13800000000@example.net>" CRLF
+        "From: <sip:%2B12025550142@example.net>;tag=a" CRLF "To: <sip:13800000000@example.net>" CRLF
         "Content-Length: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     dgram_ok(nat, sizeof nat - 1, &c, &st);
@@ -375,17 +361,10 @@ static void test_plus86_and_separators(void **state)
 static const char COMPACT[] =
     "INVITE sip:97239287044@voip.example.net SIP/2.0" CRLF
     "v: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK1" CRLF
-    "f: \"Ja \\\"the <best>\\\" ne\" <sip:816666@voip.example.net>;tag=7" CRLF
-    "t :" CRLF
-    "   <sip:97239287044@voip.example.net>" CRLF
-    "i: 105090259-446faf7a@192.168.1.2" CRLF
-    "m: <sip:816666@192.168.1.2:5060>" CRLF
-    "CSEQ: 2 INVITE" CRLF
-    "c: application/sdp ; charset=x" CRLF
-    "l:" CRLF
-    "\t4" CRLF
-    CRLF
-    "abcd";
+    "f: \"Ja \\\"the <best>\\\" ne\" <sip:816666@voip.example.net>;tag=7" CRLF "t :" CRLF
+    "   <sip:97239287044@voip.example.net>" CRLF "i: 105090259-446faf7a@192.168.1.2" CRLF
+    "m: <sip:816666@192.168.1.2:5060>" CRLF "CSEQ: 2 INVITE" CRLF
+    "c: application/sdp ; charset=x" CRLF "l:" CRLF "\t4" CRLF CRLF "abcd";
 
 static void test_compact_and_folded_headers(void **state)
 {
@@ -444,11 +423,9 @@ static void test_compact_and_folded_headers(void **state)
 static void test_alnum_users_flagged(void **state)
 {
     (void)state;
-    static const char msg[] =
-        "INVITE sip:voi18063@example.net SIP/2.0" CRLF
-        "From: Alice <sip:alice@example.net>;tag=1" CRLF
-        "To: <sip:voi18063@example.net>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+    static const char msg[] = "INVITE sip:voi18063@example.net SIP/2.0" CRLF
+                              "From: Alice <sip:alice@example.net>;tag=1" CRLF
+                              "To: <sip:voi18063@example.net>" CRLF "Content-Length: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     memset(&c, 0, sizeof c);
@@ -477,11 +454,9 @@ static void test_responses_no_event(void **state)
 {
     (void)state;
     static const char msg[] =
-        "SIP/2.0 200 OK" CRLF
-        "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1" CRLF
+        "SIP/2.0 200 OK" CRLF "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1" CRLF
         "From: <sip:+8613900000001@example.net>;tag=1" CRLF
-        "To: <sip:+8613800000000@example.net>;tag=2" CRLF
-        "CSeq: 1 INVITE" CRLF
+        "To: <sip:+8613800000000@example.net>;tag=2" CRLF "CSeq: 1 INVITE" CRLF
         "Content-Length: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
@@ -517,13 +492,10 @@ static void test_responses_no_event(void **state)
 static void test_register(void **state)
 {
     (void)state;
-    static const char reg[] =
-        "REGISTER sip:ims.example.net SIP/2.0" CRLF
-        "From: <sip:+8613800000000@ims.example.net>;tag=1" CRLF
-        "To: <sip:+8613800000000@ims.example.net>" CRLF
-        "Call-ID: r1" CRLF
-        "CSeq: 1 REGISTER" CRLF
-        "Content-Length: 0" CRLF CRLF;
+    static const char reg[] = "REGISTER sip:ims.example.net SIP/2.0" CRLF
+                              "From: <sip:+8613800000000@ims.example.net>;tag=1" CRLF
+                              "To: <sip:+8613800000000@ims.example.net>" CRLF "Call-ID: r1" CRLF
+                              "CSeq: 1 REGISTER" CRLF "Content-Length: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     memset(&c, 0, sizeof c);
@@ -538,9 +510,7 @@ static void test_register(void **state)
     /* IMS: the Request-URI is an IMSI-derived identity, the public identity a tel: URI. */
     static const char ims[] =
         "REGISTER sip:310410010001002@ims.mnc410.mcc310.3gppnetwork.org SIP/2.0" CRLF
-        "From: <tel:263734>;tag=1" CRLF
-        "To: <tel:263734>" CRLF
-        "Content-Length: 0" CRLF CRLF;
+        "From: <tel:263734>;tag=1" CRLF "To: <tel:263734>" CRLF "Content-Length: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     dgram_ok(ims, sizeof ims - 1, &c, &st);
     assert_int_equal(c.n, 1);
@@ -597,8 +567,7 @@ static void test_two_messages_one_stream_slice(void **state)
     memcpy(buf + n, INVITE_FULL, 30);
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
-    assert_int_equal(run(buf, n + 30, &STREAM, &c, &st, &consumed, &needed),
-                     CW_PARSE_INCOMPLETE);
+    assert_int_equal(run(buf, n + 30, &STREAM, &c, &st, &consumed, &needed), CW_PARSE_INCOMPLETE);
     assert_int_equal(consumed, n);
     assert_true(needed >= 1 && needed <= b - 30);
     assert_int_equal(c.n, 2);
@@ -608,8 +577,7 @@ static void test_two_messages_one_stream_slice(void **state)
     static const char nocl[] = "OPTIONS sip:h SIP/2.0" CRLF "From: <sip:1@h>" CRLF CRLF
                                "SIP/2.0 200 OK" CRLF "l: 0" CRLF CRLF;
     memset(&st, 0, sizeof st);
-    assert_int_equal(run(nocl, sizeof nocl - 1, &STREAM, &c, &st, &consumed, &needed),
-                     CW_PARSE_OK);
+    assert_int_equal(run(nocl, sizeof nocl - 1, &STREAM, &c, &st, &consumed, &needed), CW_PARSE_OK);
     assert_int_equal(consumed, sizeof nocl - 1);
     assert_int_equal(st.messages[CW_PROTO_SIP], 2);
 }
@@ -656,12 +624,10 @@ static void test_stream_split_every_offset(void **state)
                               "f: <sip:2@h>" CRLF "l: 4" CRLF CRLF "abcd";
     memset(&st, 0, sizeof st);
     for (size_t k = 1; k < sizeof bad - 1; k++) {
-        assert_int_equal(run(bad, k, &STREAM, &c, &st, &consumed, &needed),
-                         CW_PARSE_INCOMPLETE);
+        assert_int_equal(run(bad, k, &STREAM, &c, &st, &consumed, &needed), CW_PARSE_INCOMPLETE);
     }
     assert_int_equal(anomalies(&st), 0);
-    assert_int_equal(run(bad, sizeof bad - 1, &STREAM, &c, &st, &consumed, &needed),
-                     CW_PARSE_OK);
+    assert_int_equal(run(bad, sizeof bad - 1, &STREAM, &c, &st, &consumed, &needed), CW_PARSE_OK);
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
     assert_int_equal(anomalies(&st), 1);
 }
@@ -713,9 +679,9 @@ static void test_truncated_at_every_length(void **state)
     const char *cut = strstr(INVITE_FULL, "+86139000");
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
-    assert_int_equal(run(INVITE_FULL, (size_t)(cut - INVITE_FULL) + 9, &DGRAM, &c, &st, &consumed,
-                         &needed),
-                     CW_PARSE_ERROR);
+    assert_int_equal(
+        run(INVITE_FULL, (size_t)(cut - INVITE_FULL) + 9, &DGRAM, &c, &st, &consumed, &needed),
+        CW_PARSE_ERROR);
     assert_int_equal(c.n, 0);
     assert_int_equal(st.anomalies[CW_DA_SIP_TRUNCATED_HEADERS], 1);
 }
@@ -726,8 +692,9 @@ static void test_lying_content_length(void **state)
     struct cap c;
     struct cw_decode_stats st;
     size_t consumed, needed;
-#define HEAD "MESSAGE sip:8613800000000@h SIP/2.0" CRLF "f: <sip:8613900000001@h>" CRLF \
-             "c: text/plain" CRLF
+#define HEAD                                                                                       \
+    "MESSAGE sip:8613800000000@h SIP/2.0" CRLF "f: <sip:8613900000001@h>" CRLF "c: "               \
+                                                                               "text/plain" CRLF
     /* Too big on a datagram: counted, body cut to what is there, event still emitted. */
     static const char big[] = HEAD "l: 100" CRLF CRLF "hello";
     memset(&c, 0, sizeof c);
@@ -766,11 +733,10 @@ static void test_lying_content_length(void **state)
 
     /* Not a number, negative, huge: counted; a stream cannot be framed (ERROR), a datagram
      * keeps the rest of the datagram as body. */
-    static const char *const bad[] = {HEAD "l: abc" CRLF CRLF "hello",
-                                      HEAD "l: -5" CRLF CRLF "hello",
-                                      HEAD "l: 99999999999999999999999" CRLF CRLF "hello",
-                                      HEAD "l: 65536" CRLF CRLF "hello",
-                                      HEAD "l: 5" CRLF "Content-Length: 4" CRLF CRLF "hello"};
+    static const char *const bad[] = {
+        HEAD "l: abc" CRLF CRLF "hello", HEAD "l: -5" CRLF CRLF "hello",
+        HEAD "l: 99999999999999999999999" CRLF CRLF "hello", HEAD "l: 65536" CRLF CRLF "hello",
+        HEAD "l: 5" CRLF "Content-Length: 4" CRLF CRLF "hello"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t n = strlen(bad[i]);
         memset(&c, 0, sizeof c);
@@ -839,8 +805,7 @@ static void test_binary_junk(void **state)
     for (int s = 0; s < 2; s++) {
         memset(&c, 0, sizeof c);
         memset(&st, 0, sizeof st);
-        assert_int_equal(run(junk, sizeof junk, s ? &STREAM : &DGRAM, &c, &st, &consumed,
-                             &needed),
+        assert_int_equal(run(junk, sizeof junk, s ? &STREAM : &DGRAM, &c, &st, &consumed, &needed),
                          CW_PARSE_ERROR);
         assert_int_equal(consumed, 0);
         assert_int_equal(c.n, 0);
@@ -873,9 +838,8 @@ static void test_nul_bytes(void **state)
 {
     (void)state;
     /* A NUL in the From line: that line is dropped (counted), no identity from it. */
-    static const char msg[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                              "From: <sip:86139\0" "00000001@h>" CRLF
-                              "To: <sip:8613800000000@h>" CRLF "l: 0" CRLF CRLF;
+    static const char msg[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF "From: <sip:86139\0"
+                              "00000001@h>" CRLF "To: <sip:8613800000000@h>" CRLF "l: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     size_t consumed, needed;
@@ -890,10 +854,9 @@ static void test_nul_bytes(void **state)
 
     /* Control bytes after the URI (a real PBX puts them in its To tag): the URI is still read,
      * the header counted once. */
-    static const char tag[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                              "From: <sip:8613900000001@h>" CRLF
-                              "To: sip:20008909@192.168.1.191:5060;tag=5af571e&Sy\x18\x01" CRLF
-                              "l: 0" CRLF CRLF;
+    static const char tag[] =
+        "INVITE sip:8613800000000@h SIP/2.0" CRLF "From: <sip:8613900000001@h>" CRLF
+        "To: sip:20008909@192.168.1.191:5060;tag=5af571e&Sy\x18\x01" CRLF "l: 0" CRLF CRLF;
     struct cw_sip_msg m;
     memset(&st, 0, sizeof st);
     assert_int_equal(parse(tag, sizeof tag - 1, 0, &m, &consumed, &needed, &st), CW_PARSE_OK);
@@ -905,8 +868,7 @@ static void test_nul_bytes(void **state)
     static const char sl[] = "INVITE sip:86138\0@h SIP/2.0" CRLF "l: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
-    assert_int_equal(run(sl, sizeof sl - 1, &DGRAM, &c, &st, &consumed, &needed),
-                     CW_PARSE_ERROR);
+    assert_int_equal(run(sl, sizeof sl - 1, &DGRAM, &c, &st, &consumed, &needed), CW_PARSE_ERROR);
     assert_int_equal(c.n, 0);
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_START_LINE], 1);
 
@@ -924,8 +886,8 @@ static void test_nul_bytes(void **state)
 static void test_long_header_lines(void **state)
 {
     (void)state;
-    static const char head[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                               "From: <sip:8613900000001@h>" CRLF "X-Long: ";
+    static const char head[] =
+        "INVITE sip:8613800000000@h SIP/2.0" CRLF "From: <sip:8613900000001@h>" CRLF "X-Long: ";
     static const char tail[] = CRLF "l: 0" CRLF CRLF;
     size_t cap = CW_SIP_MAX_MSG + 4096;
     char *buf = malloc(cap);
@@ -974,13 +936,10 @@ static void test_long_header_lines(void **state)
 static void test_header_without_colon(void **state)
 {
     (void)state;
-    static const char msg[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                              "this line has no colon" CRLF
-                              " and a continuation of it: ignored" CRLF
-                              "From: <sip:8613900000001@h>" CRLF
-                              ": empty name" CRLF
-                              "Bad Name: x" CRLF
-                              "To: <sip:8613800000000@h>" CRLF "l: 0" CRLF CRLF;
+    static const char msg[] =
+        "INVITE sip:8613800000000@h SIP/2.0" CRLF "this line has no colon" CRLF
+        " and a continuation of it: ignored" CRLF "From: <sip:8613900000001@h>" CRLF
+        ": empty name" CRLF "Bad Name: x" CRLF "To: <sip:8613800000000@h>" CRLF "l: 0" CRLF CRLF;
     struct cap c;
     struct cw_decode_stats st;
     memset(&c, 0, sizeof c);
@@ -1020,9 +979,9 @@ static void test_header_without_colon(void **state)
     assert_int_equal(st.anomalies[CW_DA_SIP_BAD_HEADER], 1);
 
     /* A From that is not an address at all: counted; To and the R-URI still give the called. */
-    static const char noaddr[] = "INVITE sip:8613800000000@h SIP/2.0" CRLF
-                                 "From: \"Bob\" bob-at-home" CRLF "To: Bob <bob>" CRLF
-                                 "l: 0" CRLF CRLF;
+    static const char noaddr[] =
+        "INVITE sip:8613800000000@h SIP/2.0" CRLF "From: \"Bob\" bob-at-home" CRLF
+        "To: Bob <bob>" CRLF "l: 0" CRLF CRLF;
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     dgram_ok(noaddr, sizeof noaddr - 1, &c, &st);
@@ -1074,6 +1033,254 @@ static void check_user(const char *uri, int want_rc, const char *want)
     if (rc != want_rc)
         fail_msg("%s: rc %d, want %d", uri, rc, want_rc);
     assert_string_equal(out, want);
+}
+
+/* ---- cell, IMEI, CANCEL ---- */
+
+/* The one event of a @p method request with the @p extra header lines (each ending in CRLF);
+ * no anomaly may be counted. */
+static struct cw_event one_event(const char *method, const char *extra)
+{
+    char msg[2048];
+    int n = snprintf(msg, sizeof msg,
+                     "%s sip:+8613800000000@ims.example.net SIP/2.0" CRLF
+                     "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1" CRLF
+                     "From: <sip:+8613900000001@ims.example.net>;tag=1" CRLF
+                     "To: <sip:+8613800000000@ims.example.net>" CRLF "Call-ID: c1" CRLF
+                     "CSeq: 1 %s" CRLF "%s"
+                     "Content-Length: 0" CRLF CRLF,
+                     method, method, extra);
+    assert_true(n > 0 && (size_t)n < sizeof msg);
+    struct cap c;
+    struct cw_decode_stats st;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    dgram_ok(msg, (size_t)n, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(anomalies(&st), 0);
+    check_every_length(msg, (size_t)n);
+    return c.ev[0];
+}
+
+/* The cell an INVITE with this P-Access-Network-Info header value gives. */
+static const char *cell_of(const char *pani)
+{
+    static struct cw_event ev;
+    char hdr[512];
+    snprintf(hdr, sizeof hdr, "P-Access-Network-Info: %s" CRLF, pani);
+    ev = one_event("INVITE", hdr);
+    return ev.cell;
+}
+
+static void test_pani_cell(void **state)
+{
+    (void)state;
+    /* E-UTRAN: MCC MNC TAC(4) ECI(7) -> MCCMNC-ECI (3GPP TS 24.229 7.2A.4) */
+    assert_string_equal(cell_of("3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=4600012340c3d4e5"),
+                        "46000-0c3d4e5");
+    assert_string_equal(cell_of("3GPP-E-UTRAN-TDD;utran-cell-id-3gpp=31041000011A2D001"),
+                        "310410-1a2d001"); /* three-digit MNC; hex lowercased */
+    assert_string_equal(cell_of("3gpp-e-utran-fdd;UTRAN-CELL-ID-3GPP=\"4600012340C3D4E5\""),
+                        "46000-0c3d4e5"); /* quoted; names in any case */
+    assert_string_equal(cell_of("3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=\"4600012340c3d4e5\";"
+                                "network-provided"),
+                        "46000-0c3d4e5");
+    assert_string_equal(cell_of("3GPP-E-UTRAN-FDD ; network-provided ; utran-cell-id-3gpp = "
+                                "4600012340c3d4e5"),
+                        "46000-0c3d4e5");
+    /* several access-net-specs: the first that names a cell */
+    assert_string_equal(cell_of("IEEE-802.11;i-wlan-node-id=ffffff0000ff, "
+                                "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=46001ABCD1234567"),
+                        "46001-1234567");
+    assert_string_equal(cell_of("3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4e5,"
+                                "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=46001ABCD1234567;"
+                                "network-provided"),
+                        "46000-0c3d4e5");
+    /* NR: MCC MNC TAC(6) NCI(9) -> MCCMNC-NCI */
+    assert_string_equal(cell_of("3GPP-NR-FDD;utran-cell-id-3gpp=46000123456ABCDEF012"),
+                        "46000-abcdef012");
+    assert_string_equal(cell_of("3GPP-NR-TDD;nrcgi=\"31041000000100000abcd\""), "310410-00000abcd");
+    /* UTRAN, GERAN: the value as it is, lowercased */
+    assert_string_equal(cell_of("3GPP-UTRAN-FDD;utran-cell-id-3gpp=234151D0FCE11"),
+                        "234151d0fce11");
+    assert_string_equal(cell_of("3GPP-GERAN;cgi-3gpp=46000ABCD1234"), "46000abcd1234");
+
+    /* malformed or not ours: empty, not an anomaly */
+    static const char *const bad[] = {
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4",         /* too short */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=460001234000c3d4e5",     /* too long */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4eX",       /* not hex */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=46A0012340c3d4e5",       /* MNC not decimal */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=\"4600012340c3d4e5",     /* quote not closed */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=",                       /* empty */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp",                        /* no value */
+        "3GPP-E-UTRAN-FDD;network-provided",                          /* no cell */
+        "IEEE-802.11;utran-cell-id-3gpp=4600012340c3d4e5",            /* not a 3GPP cell */
+        "3GPP-NR-FDD;utran-cell-id-3gpp=4600012340c3d4e5",            /* NR of E-UTRAN length */
+        "3GPP-UTRAN-FDD;utran-cell-id-3gpp=234151D0FCE11234151D0FCE", /* 24: does not fit */
+        "3GPP-GERAN;cgi-3gpp=4A000ABCD1234",                          /* MCC not decimal */
+        "3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4e5\"x\"",  /* junk after it */
+        "",
+        ";;;,,,",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(cell_of(bad[i]), "");
+
+    /* the first header naming a cell; the cell of a MESSAGE and of a REGISTER */
+    struct cw_event ev = one_event("MESSAGE", "P-Access-Network-Info: 3GPP-E-UTRAN-FDD" CRLF
+                                              "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;"
+                                              "utran-cell-id-3gpp=4600012340c3d4e5" CRLF
+                                              "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;"
+                                              "utran-cell-id-3gpp=46001ABCD1234567" CRLF);
+    assert_int_equal(ev.kind, CW_EV_SMS_MO);
+    assert_string_equal(ev.cell, "46000-0c3d4e5");
+    ev = one_event("REGISTER", "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;"
+                               "utran-cell-id-3gpp=4600012340c3d4e5" CRLF);
+    assert_int_equal(ev.kind, CW_EV_REGISTER);
+    assert_string_equal(ev.cell, "46000-0c3d4e5");
+    /* a folded header */
+    ev = one_event("INVITE", "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;" CRLF
+                             "  utran-cell-id-3gpp=4600012340c3d4e5" CRLF);
+    assert_string_equal(ev.cell, "46000-0c3d4e5");
+}
+
+/* The IMEI an INVITE with this Contact header value gives. */
+static const char *imei_of(const char *contact)
+{
+    static struct cw_event ev;
+    char hdr[512];
+    snprintf(hdr, sizeof hdr, "Contact: %s" CRLF, contact);
+    ev = one_event("INVITE", hdr);
+    return ev.imei;
+}
+
+static void test_instance_imei(void **state)
+{
+    (void)state;
+    /* RFC 7255: TAC-SNR-check digit; the check digit is recomputed (here 9, not 0) */
+    assert_string_equal(
+        imei_of("<sip:alice@10.0.0.1:5060>;+sip.instance=\"<urn:gsma:imei:35332510-123456-0>\""),
+        "353325101234569");
+    assert_string_equal(imei_of("<sip:alice@10.0.0.1:5060>;expires=600;"
+                                "+sip.instance=\"<urn:gsma:imei:35332510-123456-9;svn=12>\";"
+                                "reg-id=1"),
+                        "353325101234569");
+    assert_string_equal(imei_of("\"A; <b>\" <sip:alice@10.0.0.1;transport=tcp>;+g.3gpp.smsip;"
+                                "+SIP.INSTANCE=\"<URN:GSMA:IMEI:35442706-323347-9>\""),
+                        "354427063233479");
+    /* addr-spec form; a second contact */
+    assert_string_equal(
+        imei_of("sip:alice@10.0.0.1;+sip.instance=\"<urn:gsma:imei:35332510-123456-9>\""),
+        "353325101234569");
+    assert_string_equal(imei_of("<sip:a@10.0.0.1>;expires=60, <sip:a@10.0.0.2>;"
+                                "+sip.instance=\"<urn:gsma:imei:35332510-123456-9>\""),
+                        "353325101234569");
+
+    static const char *const bad[] = {
+        "<sip:a@h>;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-00009314fa8a>\"",
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:3533251-123456-0>\"",   /* TAC 7 digits */
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:35332510123456-0>\"",   /* no '-' */
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:35332510-12345a-0>\"",  /* not digits */
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:35332510-123456-01>\"", /* too long */
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:35332510-123456-0>",    /* not closed */
+        "<sip:a@h>;+sip.instance=\"<urn:gsma:imei:>\"",
+        "<sip:a@h>;+sip.instance=",
+        "<sip:a@h;+sip.instance=\"<urn:gsma:imei:35332510-123456-0>\">", /* a URI param */
+        "<sip:a@h>;sip.instance=\"<urn:gsma:imei:35332510-123456-0>\"",
+        "*",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(imei_of(bad[i]), "");
+
+    /* compact "m:"; a REGISTER, with a cell too */
+    struct cw_event ev = one_event(
+        "REGISTER",
+        "m: <sip:a@10.0.0.1>;+sip.instance=\"<urn:gsma:imei:35332510-123456-9>\"" CRLF
+        "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4e5" CRLF);
+    assert_int_equal(ev.kind, CW_EV_REGISTER);
+    assert_string_equal(ev.imei, "353325101234569");
+    assert_string_equal(ev.cell, "46000-0c3d4e5");
+    assert_string_equal(ev.calling, "8613800000000");
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    static const char extra[] =
+        "P-Asserted-Identity: <tel:+8613911111111>" CRLF
+        "Contact: <sip:a@10.0.0.1>;+sip.instance=\"<urn:gsma:imei:35332510-123456-9>\"" CRLF
+        "P-Access-Network-Info: 3GPP-E-UTRAN-FDD;utran-cell-id-3gpp=4600012340c3d4e5" CRLF;
+    struct cw_event inv = one_event("INVITE", extra);
+    struct cw_event can = one_event("CANCEL", extra);
+    assert_int_equal(inv.kind, CW_EV_CALL);
+    assert_int_equal(can.kind, CW_EV_CALL_CANCEL);
+    assert_int_equal(can.proto, CW_PROTO_SIP);
+    assert_string_equal(can.calling, "8613911111111"); /* P-Asserted-Identity, as for INVITE */
+    assert_string_equal(can.called, "8613800000000");  /* Request-URI */
+    assert_string_equal(can.calling, inv.calling);
+    assert_string_equal(can.called, inv.called);
+    assert_int_equal(can.flags, inv.flags);
+    assert_string_equal(can.imei, "353325101234569");
+    assert_string_equal(can.cell, "46000-0c3d4e5");
+    assert_string_equal(cw_event_kind_name(CW_EV_CALL_CANCEL), "call_cancel");
+
+    /* From and To when there is no asserted identity and the Request-URI is no number */
+    static const char msg[] =
+        "CANCEL sip:bob@example.net SIP/2.0" CRLF
+        "From: <sip:+8613922222222@example.net>;tag=9" CRLF "To: <tel:+86-138-0000-0003>" CRLF
+        "CSeq: 5 CANCEL" CRLF "Content-Length: 0" CRLF CRLF;
+    struct cap c;
+    struct cw_decode_stats st;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    dgram_ok(msg, sizeof msg - 1, &c, &st);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.ev[0].kind, CW_EV_CALL_CANCEL);
+    assert_string_equal(c.ev[0].calling, "8613922222222");
+    assert_string_equal(c.ev[0].called, "8613800000003");
+    assert_string_equal(c.ev[0].cell, "");
+    assert_string_equal(c.ev[0].imei, "");
+
+    /* the response to a CANCEL is no event */
+    static const char ok[] =
+        "SIP/2.0 200 OK" CRLF "CSeq: 5 CANCEL" CRLF "Content-Length: 0" CRLF CRLF;
+    memset(&c, 0, sizeof c);
+    dgram_ok(ok, sizeof ok - 1, &c, &st);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(anomalies(&st), 0);
+}
+
+/* The cell is written next to the IMEI in an event's JSON (event.c). */
+static void test_cell_json(void **state)
+{
+    (void)state;
+    struct cw_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = CW_EV_CALL_CANCEL;
+    ev.proto = CW_PROTO_SIP;
+    strcpy(ev.imei, "353325101234569");
+    strcpy(ev.cell, "46000-0c3d4e5");
+    ev.frame = 7;
+    struct cw_json j;
+    memset(&j, 0, sizeof j);
+    cw_json_reset(&j);
+    cw_json_obj_begin(&j, NULL);
+    cw_event_json_fields(&j, &ev, NULL);
+    cw_json_obj_end(&j);
+    j.buf[j.len] = 0;
+    assert_string_equal(j.buf, "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"sip\","
+                               "\"kind\":\"call_cancel\",\"imei\":\"353325101234569\","
+                               "\"cell\":\"46000-0c3d4e5\",\"frame\":7}");
+    /* a cell of the most characters that fit (23) is written whole */
+    memset(ev.cell, 'a', sizeof ev.cell - 1);
+    ev.imei[0] = 0;
+    cw_json_reset(&j);
+    cw_json_obj_begin(&j, NULL);
+    cw_event_json_fields(&j, &ev, NULL);
+    cw_json_obj_end(&j);
+    j.buf[j.len] = 0;
+    assert_non_null(strstr(j.buf, "\"cell\":\"aaaaaaaaaaaaaaaaaaaaaaa\","));
+    cw_json_release(&j);
 }
 
 static void test_uri_user(void **state)
@@ -1173,6 +1380,10 @@ int main(void)
         cmocka_unit_test(test_long_header_lines),
         cmocka_unit_test(test_header_without_colon),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_pani_cell),
+        cmocka_unit_test(test_instance_imei),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_cell_json),
         cmocka_unit_test(test_uri_user),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_anomaly_names),

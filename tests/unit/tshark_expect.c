@@ -228,6 +228,31 @@ static void sip_called(const char *ruri, const char *to_addr, const char *to_use
 static void nth(const char *list, int n, char *out, size_t outsz);
 static int count_values(const char *list);
 
+/* The IMEI of the first +sip.instance among tshark's Contact parameters when it is an IMEI URN
+ * (RFC 7254: urn:gsma:imei:TAC(8)-SNR(6)-CD(1)), with @p all every such IMEI, comma-joined. */
+static void sip_imei(const char *params, int all, char *out, size_t outsz)
+{
+    static const char key[] = "+sip.instance=\"", urn[] = "<urn:gsma:imei:";
+    out[0] = 0;
+    for (const char *p = params; (p = strstr(p, key)) != NULL;) {
+        p += sizeof key - 1;
+        char d[16], one[32];
+        size_t n = 0, k = 0;
+        if (strncmp(p, urn, sizeof urn - 1) == 0)
+            for (k = sizeof urn - 1; p[k] && p[k] != '>' && p[k] != ';' && n < 15; k++)
+                if (p[k] != '-')
+                    d[n++] = p[k];
+        d[n] = 0;
+        if (n == 15 && tx_is_number(d) && (p[k] == '>' || p[k] == ';')) {
+            tx_imei(one, sizeof one, d);
+            size_t l = strlen(out);
+            snprintf(out + l, outsz - l, "%s%s", l ? "," : "", one);
+        }
+        if (!all)
+            return;
+    }
+}
+
 int expect_sip(const struct tsv *t, int r, struct want *w, int max)
 {
     const char *methods = cell(t, r, "sip.Method");
@@ -240,14 +265,17 @@ int expect_sip(const struct tsv *t, int r, struct want *w, int max)
     const char *pai = cell(t, r, "sip.P-Asserted-Identity");
     const char *tp_da = cell(t, r, "gsm_sms.tp-da"), *text = cell(t, r, "gsm_sms.sms_text");
     const char *from_hdr = cell_opt(t, r, "sip.From");
+    const char *contact = cell_opt(t, r, "sip.contact.parameter");
     if (nreq == 1) {
         const char *kind = !strcmp(methods, "INVITE")    ? "call"
+                           : !strcmp(methods, "CANCEL")  ? "call_cancel"
                            : !strcmp(methods, "MESSAGE") ? "sms_mo"
                                                          : NULL;
         if (!kind || max < 1)
             return 0;
         w->kind = kind;
         sip_calling(pai, from_addr, from_user, from_hdr, w->calling, sizeof w->calling);
+        sip_imei(contact, 0, w->imei, sizeof w->imei);
         if (tp_da[0])
             tx_party(w->called, sizeof w->called, tp_da);
         else
@@ -281,7 +309,10 @@ int expect_sip(const struct tsv *t, int r, struct want *w, int max)
     for (int i = 0; i < nreq && n < max; i++) {
         char m[16];
         nth(methods, i, m, sizeof m);
-        const char *kind = !strcmp(m, "INVITE") ? "call" : !strcmp(m, "MESSAGE") ? "sms_mo" : NULL;
+        const char *kind = !strcmp(m, "INVITE")    ? "call"
+                           : !strcmp(m, "CANCEL")  ? "call_cancel"
+                           : !strcmp(m, "MESSAGE") ? "sms_mo"
+                                                   : NULL;
         if (!kind)
             continue;
         struct want *x = &w[n++];
@@ -290,6 +321,7 @@ int expect_sip(const struct tsv *t, int r, struct want *w, int max)
         x->loose = 1; /* and no text: which message a text/plain body belongs to is unknown */
         set(x->calling, sizeof x->calling, callings);
         snprintf(x->called, sizeof x->called, "%s%s%s", calleds, tp_da[0] ? "," : "", tp_da);
+        sip_imei(contact, 1, x->imei, sizeof x->imei);
     }
     return n;
 }
@@ -576,11 +608,14 @@ static const char *map_kind(int comp, int op, const char *mti, int has_imsi)
         return NULL;
     switch (op) {
     case 44:
-    case 46:
-        return !strcmp(mti, "1") ? "sms_mo" : !strcmp(mti, "0") ? "sms_mt" : NULL;
-    case 45: case 22: case 71: return "lookup";
-    case 2: case 23: return "register";
-    case 56: case 43: return "auth";
+    case 46: return !strcmp(mti, "1") ? "sms_mo" : !strcmp(mti, "0") ? "sms_mt" : NULL;
+    case 45:
+    case 22:
+    case 71: return "lookup";
+    case 2:
+    case 23: return "register";
+    case 56:
+    case 43: return "auth";
     default: return NULL;
     }
 }
@@ -655,7 +690,8 @@ int expect_map(const struct tsv *t, int r, struct want *w, int max)
             nth(comps, i, c, sizeof c);
             if (atoi(c) == 4 || atoi(c) == 2 || atoi(c) == 7)
                 fail_msg("frame with components %s and values %s: which value is whose cannot "
-                         "be told", comps, ops);
+                         "be told",
+                         comps, ops);
         }
     int n = 0;
     for (int i = 0; i < ncomp && n < max; i++) {
@@ -665,9 +701,9 @@ int expect_map(const struct tsv *t, int r, struct want *w, int max)
         /* a bundled frame's TPDU types: any SUBMIT/DELIVER tshark saw */
         const char *kind = NULL;
         if (atoi(c) == 1 && (atoi(o) == 46 || atoi(o) == 44))
-            kind = strstr(mti, "1") && !strstr(mti, "0") ? "sms_mo"
+            kind = strstr(mti, "1") && !strstr(mti, "0")   ? "sms_mo"
                    : strstr(mti, "0") && !strstr(mti, "1") ? "sms_mt"
-                                                          : NULL;
+                                                           : NULL;
         else
             kind = map_kind(atoi(c), atoi(o), "", *imsi != 0);
         if (!kind)
@@ -689,8 +725,8 @@ int expect_map(const struct tsv *t, int r, struct want *w, int max)
 
 /* ---- the comparison ---- */
 
-static const struct known_gap *gap_at(const struct known_gap *gaps, size_t ngaps,
-                                      const char *file, uint64_t frame)
+static const struct known_gap *gap_at(const struct known_gap *gaps, size_t ngaps, const char *file,
+                                      uint64_t frame)
 {
     for (size_t i = 0; i < ngaps; i++)
         if (!strcmp(gaps[i].file, file) && gaps[i].frame == frame)
@@ -724,8 +760,8 @@ static void bmp_text(const char *in, char *out, size_t outsz)
     size_t o = 0;
     int last_repl = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < outsz;) {
-        int is_repl = (*p >= 0xf0) || !strncmp((const char *)p, repl, 3) ||
-                      (p[0] == 0xed && p[1] >= 0xa0);
+        int is_repl =
+            (*p >= 0xf0) || !strncmp((const char *)p, repl, 3) || (p[0] == 0xed && p[1] >= 0xa0);
         size_t len = *p >= 0xf0 ? 4 : is_repl ? 3 : 1;
         if (is_repl) {
             if (!last_repl) {
@@ -758,7 +794,7 @@ static void field(struct report *rep, const char *name, uint64_t frame, const ch
 static void known_difference(const char *label, uint64_t frame, const struct known_gap *gap,
                              struct want *w)
 {
-    char *f = !strcmp(gap->field, "calling") ? w->calling
+    char *f = !strcmp(gap->field, "calling")  ? w->calling
               : !strcmp(gap->field, "called") ? w->called
               : !strcmp(gap->field, "imsi")   ? w->imsi
                                               : w->imei;
@@ -818,8 +854,7 @@ void tx_compare_sources(const char *label, const char *pcap, const char *const *
                 expected++;
                 struct corpus_ev *ev = NULL;
                 for (size_t i = 0; i < nev && !ev; i++)
-                    if (evs[i].frame == frame && !evs[i].matched &&
-                        !strcmp(evs[i].kind, w->kind) &&
+                    if (evs[i].frame == frame && !evs[i].matched && !strcmp(evs[i].kind, w->kind) &&
                         (!src[s].events || !strcmp(evs[i].proto, src[s].events)))
                         ev = &evs[i];
                 const struct known_gap *gap = gap_at(gaps, ngaps, label, frame);
@@ -830,9 +865,10 @@ void tx_compare_sources(const char *label, const char *pcap, const char *const *
                 if (gap) {
                     expected--;
                     if (ev)
-                        corpus_problem(rep, "%s frame %llu: listed in KNOWN_GAPS but decoded "
-                                       "now: remove it from the list", label,
-                                       (unsigned long long)frame);
+                        corpus_problem(rep,
+                                       "%s frame %llu: listed in KNOWN_GAPS but decoded "
+                                       "now: remove it from the list",
+                                       label, (unsigned long long)frame);
                     else
                         print_message("known gap: %s frame %llu not compared: %s\n", label,
                                       (unsigned long long)frame, gap->why);
@@ -843,9 +879,10 @@ void tx_compare_sources(const char *label, const char *pcap, const char *const *
                     continue;
                 }
                 if (!ev) {
-                    corpus_problem(rep, "%s frame %llu: tshark shows a %s message (imsi \"%s\", "
-                                   "calling \"%s\", called \"%s\"), we give no %s event", label,
-                                   (unsigned long long)frame, w->kind, w->imsi, w->calling,
+                    corpus_problem(rep,
+                                   "%s frame %llu: tshark shows a %s message (imsi \"%s\", "
+                                   "calling \"%s\", called \"%s\"), we give no %s event",
+                                   label, (unsigned long long)frame, w->kind, w->imsi, w->calling,
                                    w->called, w->kind);
                     continue;
                 }
@@ -861,9 +898,10 @@ void tx_compare_sources(const char *label, const char *pcap, const char *const *
             continue; /* another protocol's: not what these outputs show */
         ours++;
         if (!evs[i].matched)
-            corpus_problem(rep, "%s frame %llu: we give a %s %s event (imsi \"%s\", calling "
-                           "\"%s\") where tshark shows no such message", label,
-                           (unsigned long long)evs[i].frame, evs[i].proto, evs[i].kind,
+            corpus_problem(rep,
+                           "%s frame %llu: we give a %s %s event (imsi \"%s\", calling "
+                           "\"%s\") where tshark shows no such message",
+                           label, (unsigned long long)evs[i].frame, evs[i].proto, evs[i].kind,
                            evs[i].imsi, evs[i].calling);
     }
     print_message("%s: %d messages with identities compared, %d matched, %zu events\n", label,
@@ -898,7 +936,7 @@ static const char *const FIELDS_SIP =
     "-e frame.number -e sip.Method -e sip.Status-Code -e sip.CSeq.method -e sip.Call-ID "
     "-e sip.r-uri -e sip.from.addr -e sip.to.addr -e sip.from.user -e sip.to.user "
     "-e sip.P-Asserted-Identity -e sip.auth.username -e sip.Content-Type -e gsm_sms.tp-oa "
-    "-e gsm_sms.tp-da -e gsm_sms.sms_text -e sip.From";
+    "-e gsm_sms.tp-da -e gsm_sms.sms_text -e sip.From -e sip.contact.parameter";
 
 struct tshark_cmd {
     const char *proto, *opts, *filter, *fields;
@@ -946,11 +984,10 @@ static const struct tshark_cmd CMDS[] = {
      NULL, NULL, NULL},
 };
 
-static void run_fields(const char *pcap, const char *opts, const char *filter,
-                       const char *fields, int header, const char *out)
+static void run_fields(const char *pcap, const char *opts, const char *filter, const char *fields,
+                       int header, const char *out)
 {
-    size_t need = strlen(pcap) + strlen(opts) + strlen(filter) + strlen(fields) + strlen(out) +
-                  256;
+    size_t need = strlen(pcap) + strlen(opts) + strlen(filter) + strlen(fields) + strlen(out) + 256;
     char *cmd = malloc(need);
     assert_non_null(cmd);
     snprintf(cmd, need,

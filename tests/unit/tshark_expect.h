@@ -65,10 +65,11 @@ int expect_diameter(const struct tsv *t, int r, struct want *w, int max);
 int expect_smpp(const struct tsv *t, int r, struct want *w, int max);
 int expect_map(const struct tsv *t, int r, struct want *w, int max);
 /* SIP (synth's captures; the corpus's test_corpus_sip.c has its own, with REGISTER):
- * INVITE call, MESSAGE sms_mo; calling = the P-Asserted-Identity user when a number (a tel:
- * URI preferred), else the From user, else the P-Asserted-Identity user; called = the
- * Request-URI user when a number, else the To user; SMS over IP: TP-DA and text. A segment
- * with several requests is compared loosely. */
+ * INVITE call, CANCEL call_cancel, MESSAGE sms_mo; imei = the first Contact +sip.instance
+ * (sip.contact.parameter) when it is urn:gsma:imei (Luhn digit recomputed); calling = the
+ * P-Asserted-Identity user when a number (a tel: URI preferred), else the From user, else the
+ * P-Asserted-Identity user; called = the Request-URI user when a number, else the To user; SMS over
+ * IP: TP-DA and text. A segment with several requests is compared loosely. */
 int expect_sip(const struct tsv *t, int r, struct want *w, int max);
 
 /* A frame whose message we know we do not decode yet (no event compared there), or, with
@@ -140,8 +141,8 @@ void tx_sip_party(const char *addr, const char *user, char *out, size_t outsz);
 int tx_is_number(const char *s);
 
 /* Helpers, exposed for their own test. */
-void tx_party(char *dst, size_t n, const char *v);      /* digits when a number, else as is */
-void tx_imei(char *dst, size_t n, const char *v);       /* 14 digits + Luhn */
+void tx_party(char *dst, size_t n, const char *v);           /* digits when a number, else as is */
+void tx_imei(char *dst, size_t n, const char *v);            /* 14 digits + Luhn */
 void tx_imsi_of_user(char *dst, size_t n, const char *user); /* "IMSI@realm" -> IMSI */
 
 #endif
