@@ -15,8 +15,11 @@
 
 static const char usage[] =
     "usage: cardwatch synth --seed N --cards N --packets N --out DIR [--black-rate F]\n"
-    "                       [--over-quota-rate F] [--national-rate F] [--protocols LIST]\n"
-    "                       [--plain]\n"
+    "                       [--over-quota-rate F] [--national-rate F] [--spam-rate F]\n"
+    "                       [--fraud-content-rate F] [--simbox-rate F] [--imei-hopping-rate F]\n"
+    "                       [--agent-batch-rate F] [--wangiri-rate F] [--newyear-rate F]\n"
+    "                       [--family-device-rate F] [--phone-change-rate F] [--caller-rate F]\n"
+    "                       [--protocols LIST] [--plain]\n"
     "\n"
     "Generate a synthetic, deterministic data set: a subscriber population with its real-name\n"
     "registry and outlets, the carrier's home number ranges, a capture of the signalling a\n"
@@ -44,6 +47,25 @@ static const char usage[] =
     "  --national-rate F fraction of the cards held by nationwide over-limit IDs, 0..1\n"
     "                    (default 0.004): IDs with 6 to 8 cards over 2 or 3 provinces, at most\n"
     "                    4 in any one (the nationwide limit is 5)\n"
+    "  scripted actors of the traffic, each a fraction of the cards, 0..1 (0: none); their\n"
+    "  packets are kept to a quarter of the capture (all counts scaled down alike); SIP is\n"
+    "  needed. Fraud (truth scope traffic):\n"
+    "  --spam-rate F     (0.001) 60-150 advertising SMS to distinct numbers in 5-10 minutes\n"
+    "  --fraud-content-rate F  (0.001) 3-8 SMS with fraud texts (prizes, loans, brushing\n"
+    "                    jobs, fake police or customs, code phishing, links)\n"
+    "  --simbox-rate F   (0.002) SIM boxes of 8-16 cards on one IMEI (half of them a gateway\n"
+    "                    TAC of rules/lists/simbox_tac.prefix) and one cell, 20-40 calls each\n"
+    "  --imei-hopping-rate F  (0.001) a card on 5-10 IMEIs within 10-20 minutes\n"
+    "  --agent-batch-rate F  (0.001) batches of 4-8 cards registered at one agent outlet\n"
+    "                    within minutes 1-3 days before the capture, active together, each\n"
+    "                    sending 3-6 SMS of the batch's text\n"
+    "  --wangiri-rate F  (0.001) 30-60 calls to distinct numbers in 5-15 minutes, each\n"
+    "                    cancelled 1-3 s later\n"
+    "  Normal people that look a little like them (truth scope normal):\n"
+    "  --newyear-rate F  (0.003) greetings to 15-35 friends at human speed, many replies\n"
+    "  --family-device-rate F  (0.002) families of 2-3 cards sharing one handset\n"
+    "  --phone-change-rate F  (0.002) a card moving to a new handset\n"
+    "  --caller-rate F   (0.002) 5-10 calls to 3-5 relatives (1-2 cancelled), called back\n"
     "  --protocols LIST  comma-separated protocols of the traffic: sip, smpp, map, diameter,\n"
     "                    gtp, radius (default: all, in a carrier tap's mix: about SIP 36%,\n"
     "                    MAP 24%, Diameter 14%, SMPP 10%, GTP-C 10%, RADIUS 6% of the\n"
@@ -72,7 +94,10 @@ static const char usage[] =
     "                 categories: black_card and over_quota (one row per card, scope\n"
     "                 traffic: the analyzer should alert them), over_national (one row per\n"
     "                 card) and agent_outlet (one row per bad outlet, no card), scope\n"
-    "                 registry: found by auditing the registry. id_number is the 18-character\n"
+    "                 registry: found by auditing the registry; the scripted actors' categories\n"
+    "                 (spam, fraud_content, simbox, imei_hopping, agent_batch, wangiri: scope\n"
+    "                 traffic; newyear, family_device, phone_change, caller: scope normal,\n"
+    "                 an alert on them is a false positive). id_number is the 18-character\n"
     "                 form. Cards not listed are normal\n"
     "  traffic.pcap   classic pcap, Ethernet (link type 1; some links 802.1Q-tagged, one\n"
     "                 QinQ), IPv4 and IPv6; packet times from 2026-03-01T00:00:00Z, a few ms\n"
@@ -164,8 +189,8 @@ static void on_progress(void *user, const char *what, uint64_t done, uint64_t to
         return;
     pg->last = now;
     double pct = total ? 100.0 * (double)done / (double)total : 100.0;
-    fprintf(stderr, "\rcardwatch: synth: %s %" PRIu64 " / %" PRIu64 " (%.0f%%)\033[K", what,
-            done, total, pct);
+    fprintf(stderr, "\rcardwatch: synth: %s %" PRIu64 " / %" PRIu64 " (%.0f%%)\033[K", what, done,
+            total, pct);
     fflush(stderr);
     pg->shown = 1;
 }
@@ -173,12 +198,26 @@ static void on_progress(void *user, const char *what, uint64_t done, uint64_t to
 int cw_cmd_synth(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"seed", required_argument, NULL, 's'},    {"cards", required_argument, NULL, 'c'},
-        {"packets", required_argument, NULL, 'p'}, {"out", required_argument, NULL, 'o'},
-        {"black-rate", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
-        {"protocols", required_argument, NULL, 'P'}, {"plain", no_argument, NULL, 'L'},
+        {"seed", required_argument, NULL, 's'},
+        {"cards", required_argument, NULL, 'c'},
+        {"packets", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'o'},
+        {"black-rate", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {"protocols", required_argument, NULL, 'P'},
+        {"plain", no_argument, NULL, 'L'},
         {"over-quota-rate", required_argument, NULL, 'q'},
         {"national-rate", required_argument, NULL, 'n'},
+        {"spam-rate", required_argument, NULL, 1000 + CW_SYNTH_A_SPAM},
+        {"fraud-content-rate", required_argument, NULL, 1000 + CW_SYNTH_A_FRAUD_CONTENT},
+        {"simbox-rate", required_argument, NULL, 1000 + CW_SYNTH_A_SIMBOX},
+        {"imei-hopping-rate", required_argument, NULL, 1000 + CW_SYNTH_A_IMEI_HOPPING},
+        {"agent-batch-rate", required_argument, NULL, 1000 + CW_SYNTH_A_AGENT_BATCH},
+        {"wangiri-rate", required_argument, NULL, 1000 + CW_SYNTH_A_WANGIRI},
+        {"newyear-rate", required_argument, NULL, 1000 + CW_SYNTH_A_NEWYEAR},
+        {"family-device-rate", required_argument, NULL, 1000 + CW_SYNTH_A_FAMILY_DEVICE},
+        {"phone-change-rate", required_argument, NULL, 1000 + CW_SYNTH_A_PHONE_CHANGE},
+        {"caller-rate", required_argument, NULL, 1000 + CW_SYNTH_A_CALLER},
         {NULL, 0, NULL, 0},
     };
     struct cw_synth_opts o;
@@ -186,6 +225,20 @@ int cw_cmd_synth(int argc, char **argv)
     o.black_rate = CW_SYNTH_DEFAULT_BLACK_RATE;
     o.over_quota_rate = CW_SYNTH_DEFAULT_OVER_QUOTA_RATE;
     o.national_rate = CW_SYNTH_DEFAULT_NATIONAL_RATE;
+    double *act_rate[CW_SYNTH_NACT] = {
+        &o.spam_rate,         &o.fraud_content_rate, &o.simbox_rate,  &o.imei_hopping_rate,
+        &o.agent_batch_rate,  &o.wangiri_rate,       &o.newyear_rate, &o.family_device_rate,
+        &o.phone_change_rate, &o.caller_rate,
+    };
+    static const double act_default[CW_SYNTH_NACT] = {
+        CW_SYNTH_DEFAULT_SPAM_RATE,         CW_SYNTH_DEFAULT_FRAUD_CONTENT_RATE,
+        CW_SYNTH_DEFAULT_SIMBOX_RATE,       CW_SYNTH_DEFAULT_IMEI_HOPPING_RATE,
+        CW_SYNTH_DEFAULT_AGENT_BATCH_RATE,  CW_SYNTH_DEFAULT_WANGIRI_RATE,
+        CW_SYNTH_DEFAULT_NEWYEAR_RATE,      CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE,
+        CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE, CW_SYNTH_DEFAULT_CALLER_RATE,
+    };
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++)
+        *act_rate[k] = act_default[k];
     int have_seed = 0, have_cards = 0, have_packets = 0;
     int ch;
     optind = 0; /* glibc: full re-initialisation (the command may run more than once) */
@@ -201,8 +254,8 @@ int cw_cmd_synth(int argc, char **argv)
             break;
         case 'c':
             if (parse_u64(optarg, CW_SYNTH_MAX_CARDS, &o.cards) || o.cards == 0) {
-                cw_cli_err("synth: --cards '%s': expected a number of cards from 1 to %llu",
-                           optarg, (unsigned long long)CW_SYNTH_MAX_CARDS);
+                cw_cli_err("synth: --cards '%s': expected a number of cards from 1 to %llu", optarg,
+                           (unsigned long long)CW_SYNTH_MAX_CARDS);
                 return 2;
             }
             have_cards = 1;
@@ -237,6 +290,25 @@ int cw_cmd_synth(int argc, char **argv)
             *(ch == 'b' ? &o.black_rate : ch == 'q' ? &o.over_quota_rate : &o.national_rate) = v;
             break;
         }
+        case 1000 + CW_SYNTH_A_SPAM:
+        case 1000 + CW_SYNTH_A_FRAUD_CONTENT:
+        case 1000 + CW_SYNTH_A_SIMBOX:
+        case 1000 + CW_SYNTH_A_IMEI_HOPPING:
+        case 1000 + CW_SYNTH_A_AGENT_BATCH:
+        case 1000 + CW_SYNTH_A_WANGIRI:
+        case 1000 + CW_SYNTH_A_NEWYEAR:
+        case 1000 + CW_SYNTH_A_FAMILY_DEVICE:
+        case 1000 + CW_SYNTH_A_PHONE_CHANGE:
+        case 1000 + CW_SYNTH_A_CALLER: {
+            double v;
+            if (parse_rate(optarg, &v)) {
+                cw_cli_err("synth: %s '%s': expected a fraction from 0 to 1 (0.001 is 0.1%%)",
+                           argv[optind - 1], optarg);
+                return 2;
+            }
+            *act_rate[ch - 1000] = v;
+            break;
+        }
         case 'P': {
             char perr[160];
             if (cw_synth_protocols_parse(optarg, &o.protocols, perr, sizeof perr)) {
@@ -247,12 +319,9 @@ int cw_cmd_synth(int argc, char **argv)
         }
         case 'L': o.plain = 1; break;
         case 'h': fputs(usage, stdout); return 0;
-        case ':':
-            cw_cli_err("synth: option '%s' needs a value", argv[optind - 1]);
-            return 2;
+        case ':': cw_cli_err("synth: option '%s' needs a value", argv[optind - 1]); return 2;
         default:
-            cw_cli_err("synth: unknown option '%s' (see cardwatch synth --help)",
-                       argv[optind - 1]);
+            cw_cli_err("synth: unknown option '%s' (see cardwatch synth --help)", argv[optind - 1]);
             return 2;
         }
     }
@@ -268,7 +337,8 @@ int cw_cmd_synth(int argc, char **argv)
     if (missing) {
         cw_cli_err("synth: %s is required\nusage: cardwatch synth --seed N --cards N "
                    "--packets N --out DIR [--black-rate F] [--over-quota-rate F]\n"
-                   "       [--national-rate F] [--protocols LIST] [--plain]",
+                   "       [--national-rate F] [--<actor>-rate F ...] [--protocols LIST] "
+                   "[--plain]",
                    missing);
         return 2;
     }
@@ -305,26 +375,42 @@ int cw_cmd_synth(int argc, char **argv)
         if (k > 0 && (size_t)k < sizeof per - pl)
             pl += (size_t)k;
     }
+    char acts[512] = "";
+    size_t al = 0;
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++) {
+        char grp[48] = "";
+        if (st.act_groups[k])
+            snprintf(grp, sizeof grp, " (%" PRIu64 " %s)", st.act_groups[k],
+                     k == CW_SYNTH_A_SIMBOX        ? "boxes"
+                     : k == CW_SYNTH_A_AGENT_BATCH ? "batches"
+                                                   : "families");
+        int n = snprintf(acts + al, sizeof acts - al, "%s%" PRIu64 " %s%s", k ? ", " : "",
+                         st.act_cards[k], cw_synth_act_name(k), grp);
+        if (n > 0 && (size_t)n < sizeof acts - al)
+            al += (size_t)n;
+    }
     fprintf(stderr,
             "cardwatch: synth: %" PRIu64 " cards (%" PRIu64 " black%s: %" PRIu64
             " unregistered, %" PRIu64 " unverified, %" PRIu64 " invalid ID; %" PRIu64
             " over-quota cards of %" PRIu64 " IDs%s; %" PRIu64
-            " nationwide over-limit cards of %" PRIu64 " IDs), %" PRIu64 " outlets (%" PRIu64
+            " nationwide over-limit cards of %" PRIu64 " IDs; scripted: %s; %" PRIu64
+            " business bursts, %" PRIu64 " roaming bursts), %" PRIu64 " outlets (%" PRIu64
             " bad), %" PRIu64 " 15-digit IDs, %" PRIu64 " registry rows, %" PRIu64
-            " packets (%s%s%" PRIu64 " requests: %" PRIu64 " SMS, %" PRIu64 " calls; %" PRIu64
-            " responses; awkward: %" PRIu64 " TCP-split messages, %" PRIu64
-            " multi-message segments, %" PRIu64 " IP-fragmented datagrams (%" PRIu64
-            " out of order), %" PRIu64 " SCTP bundles, %" PRIu64 " SCTP split messages, %" PRIu64
-            " VLAN-tagged (%" PRIu64 " QinQ), %" PRIu64 " IPv6; SMS texts: %" PRIu64
-            " UCS-2, %" PRIu64 " GSM 7-bit extension, %" PRIu64 " concatenated parts, %" PRIu64
+            " packets (%s%s%" PRIu64 " requests: %" PRIu64 " SMS, %" PRIu64 " calls, %" PRIu64
+            " CANCELs, %" PRIu64 " scripted; %" PRIu64 " responses; awkward: %" PRIu64
+            " TCP-split messages, %" PRIu64 " multi-message segments, %" PRIu64
+            " IP-fragmented datagrams (%" PRIu64 " out of order), %" PRIu64
+            " SCTP bundles, %" PRIu64 " SCTP split messages, %" PRIu64 " VLAN-tagged (%" PRIu64
+            " QinQ), %" PRIu64 " IPv6; SMS texts: %" PRIu64 " UCS-2, %" PRIu64
+            " GSM 7-bit extension, %" PRIu64 " concatenated parts, %" PRIu64
             " 3GPP over SIP), %u files written to %s in %.2f s\n",
             st.cards, st.black_cards, cap, st.black_unregistered, st.black_unverified,
             st.black_invalid_id, st.over_quota_cards, st.over_quota_ids, oq_cap, st.national_cards,
-            st.national_ids, st.outlets, st.bad_outlets, st.ids_15digit, st.registry_rows,
-            st.packets, per, pl ? "; " : "", st.requests, st.sms, st.calls, st.responses,
-            st.tcp_split, st.tcp_multi, st.ip_fragmented, st.ip_frag_ooo, st.sctp_bundled,
-            st.sctp_split, st.vlan_frames, st.qinq_frames, st.ipv6_frames, st.sms_ucs2,
-            st.sms_gsm7_ext, st.sms_concat, st.sip_3gpp_sms, st.files, o.out_dir,
-            now_seconds() - t0);
+            st.national_ids, acts, st.business_bursts, st.roamer_bursts, st.outlets, st.bad_outlets,
+            st.ids_15digit, st.registry_rows, st.packets, per, pl ? "; " : "", st.requests, st.sms,
+            st.calls, st.call_cancels, st.scripted_requests, st.responses, st.tcp_split,
+            st.tcp_multi, st.ip_fragmented, st.ip_frag_ooo, st.sctp_bundled, st.sctp_split,
+            st.vlan_frames, st.qinq_frames, st.ipv6_frames, st.sms_ucs2, st.sms_gsm7_ext,
+            st.sms_concat, st.sip_3gpp_sms, st.files, o.out_dir, now_seconds() - t0);
     return 0;
 }

@@ -73,6 +73,8 @@ static void fmt_iso(int64_t t, char out[24])
              (unsigned)(sec % 60));
 }
 
+#define RECENT (7 * 86400) /* "registered in the last week" */
+
 /* Birth dates 1950-01-01 .. 2006-12-31. */
 #define BIRTH_FIRST_DAY days_from_civil(1950, 1, 1)
 #define BIRTH_DAYS ((uint64_t)(days_from_civil(2007, 1, 1) - BIRTH_FIRST_DAY))
@@ -143,11 +145,33 @@ static const uint8_t nat_patterns[][5] = {
 static const struct grouping oq_grouping = {40, 5, 6, 10, 8, oq_patterns, 1};
 static const struct grouping nat_grouping = {21, 3, 6, 8, 7, nat_patterns, 2};
 
+/* The scripted actors' groups: SIM boxes of 8-16 cards (blocks of 24 split in two), agent
+ * batches of 4-8 (blocks of 12), families of 2-3 (blocks of 5). Their patterns hash under
+ * TAG_ACT (sub-tag in the grouping's sub + 0x80 marks it). */
+static const uint8_t box_patterns[][5] = {{8, 16},  {9, 15},  {10, 14}, {11, 13}, {12, 12},
+                                          {13, 11}, {14, 10}, {15, 9},  {16, 8}};
+static const uint8_t batch_patterns[][5] = {{4, 8}, {5, 7}, {6, 6}, {7, 5}, {8, 4}};
+static const uint8_t family_patterns[][5] = {{2, 3}, {3, 2}};
+static const struct grouping box_grouping = {24, 2, 8, 16, 9, box_patterns, 0x80 | A_SIMBOX_PAT};
+static const struct grouping batch_grouping = {12, 2, 4, 8, 5, batch_patterns, 0x80 | A_AGENT_PAT};
+static const struct grouping family_grouping = {
+    5, 2, 2, 3, 2, family_patterns, 0x80 | A_FAMILY_PAT};
+
+static const struct grouping *act_grouping(unsigned act)
+{
+    return act == CW_SYNTH_A_SIMBOX          ? &box_grouping
+           : act == CW_SYNTH_A_AGENT_BATCH   ? &batch_grouping
+           : act == CW_SYNTH_A_FAMILY_DEVICE ? &family_grouping
+                                             : NULL;
+}
+
 /* Hash sub-tags under TAG_GROUP. */
 enum { G_OQ_PAT = 1, G_NAT_PAT, G_OQ, G_OQ_TIME, G_NAT };
 
 static uint64_t ghash(const struct cw_synth_pop *p, unsigned sub, uint64_t idx)
 {
+    if (sub & 0x80)
+        return cw_synth_act_hash(p, sub & 0x7f, idx);
     return cw_hash3(p->seed, (uint64_t)TAG_GROUP << 8 | sub, idx);
 }
 
@@ -203,6 +227,85 @@ static uint64_t rate_count(double rate, uint64_t cards)
     return n > cards ? cards : n;
 }
 
+static const char *const act_names[CW_SYNTH_NACT] = {
+    "spam",    "fraud_content", "simbox",        "imei_hopping", "agent_batch",
+    "wangiri", "newyear",       "family_device", "phone_change", "caller",
+};
+
+/* The most packets (requests and responses) one actor of each category sends. */
+static const unsigned act_max_packets[CW_SYNTH_NACT] = {300, 16, 84, 40, 12, 300, 140, 16, 24, 50};
+
+const char *cw_synth_act_name(unsigned act)
+{
+    return act < CW_SYNTH_NACT ? act_names[act] : NULL;
+}
+
+static double act_rate(const struct cw_synth_opts *o, unsigned act)
+{
+    const double r[CW_SYNTH_NACT] = {
+        o->spam_rate,         o->fraud_content_rate, o->simbox_rate,  o->imei_hopping_rate,
+        o->agent_batch_rate,  o->wangiri_rate,       o->newyear_rate, o->family_device_rate,
+        o->phone_change_rate, o->caller_rate};
+    return r[act];
+}
+
+/* The scripted actors' counts: the rates, scaled down together so that their packets stay
+ * within a quarter of the capture, whole groups; none without SIP. */
+static void act_counts(struct cw_synth_pop *p, const struct cw_synth_opts *o, uint64_t used)
+{
+    uint64_t n[CW_SYNTH_NACT];
+    double need = 0;
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++) {
+        n[k] = rate_count(act_rate(o, k), o->cards);
+        need += (double)n[k] * act_max_packets[k];
+    }
+    double room = (double)(o->packets / 4), f = need > room ? room / need : 1.0;
+    uint64_t first = used;
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++) {
+        uint64_t c = (uint64_t)floor((double)n[k] * f);
+        if (!(cw_synth_protocols(o) & (1u << CW_SYNTH_SIP)))
+            c = 0;
+        if (c > o->cards - first)
+            c = o->cards - first;
+        const struct grouping *gr = act_grouping(k);
+        if (gr) {
+            c = grouping_fit(gr, c);
+            p->act_groups[k] = grouping_count(gr, c);
+        } else {
+            p->act_groups[k] = c;
+        }
+        p->act[k] = c;
+        p->act_first[k] = first;
+        first += c;
+    }
+    p->act_first[CW_SYNTH_NACT] = first;
+}
+
+void cw_synth_act_group(const struct cw_synth_pop *p, unsigned act, uint64_t off, uint64_t *g,
+                        unsigned *j, unsigned *size)
+{
+    const struct grouping *gr = act_grouping(act);
+    if (!gr) {
+        *g = off;
+        *j = 0;
+        *size = 1;
+        return;
+    }
+    grouping_at(p, gr, p->act[act], off, g, j, size);
+}
+
+int cw_synth_act_of_rank(const struct cw_synth_pop *p, uint64_t rank, unsigned *act, uint64_t *off)
+{
+    if (rank < p->act_first[0] || rank >= p->act_first[CW_SYNTH_NACT])
+        return 0;
+    unsigned k = 0;
+    while (rank >= p->act_first[k + 1])
+        k++;
+    *act = k;
+    *off = rank - p->act_first[k];
+    return 1;
+}
+
 int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o)
 {
     if (!p || !o || (o->protocols & ~CW_SYNTH_ALL) || o->cards < 1 ||
@@ -211,6 +314,9 @@ int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o)
         !(o->over_quota_rate >= 0.0 && o->over_quota_rate <= 1.0) ||
         !(o->national_rate >= 0.0 && o->national_rate <= 1.0))
         return CW_EINVAL;
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++)
+        if (!(act_rate(o, k) >= 0.0 && act_rate(o, k) <= 1.0))
+            return CW_EINVAL;
     memset(p, 0, sizeof *p);
     p->seed = o->seed;
     p->cards = o->cards;
@@ -238,6 +344,7 @@ int cw_synth_pop_init(struct cw_synth_pop *p, const struct cw_synth_opts *o)
         nat = o->cards - black - p->over_quota;
     p->national = grouping_fit(&nat_grouping, nat);
     p->national_ids = grouping_count(&nat_grouping, p->national);
+    act_counts(p, o, black + p->over_quota + p->national);
     uint64_t outlets = o->cards / 3100;
     p->outlets = outlets < 5 ? 5 : outlets > 9999 ? 9999 : outlets;
     p->bad_outlets = p->outlets / 16 ? p->outlets / 16 : 1;
@@ -308,7 +415,7 @@ void cw_synth_msisdn(const struct cw_synth_pop *p, uint64_t index, char out[16])
 int cw_synth_suspended(const struct cw_synth_pop *p, uint64_t index)
 {
     uint64_t rank = cw_perm_fwd(&p->black_perm, index);
-    if (rank < p->black + p->over_quota + p->national) /* planted cards are all active */
+    if (rank < p->act_first[CW_SYNTH_NACT]) /* planted cards are all active */
         return 0;
     return cw_hash_unit(cw_hash3(p->seed, TAG_STATUS, index)) < 0.004;
 }
@@ -393,11 +500,17 @@ static int64_t adult_from(int64_t birth)
     return adult > lo ? adult : lo;
 }
 
-/* An ordinary registration time: between adult_from() and the end of 2026-02-28. */
+/* An ordinary registration time: between adult_from() and a week before the capture; 4 cards
+ * in 10,000 in that last week (new cards are rare: a batch of them at one outlet stands out). */
 static int64_t ordinary_time(const struct cw_synth_pop *p, uint64_t index, int64_t birth)
 {
-    int64_t lo = adult_from(birth), hi = (int64_t)CW_SYNTH_T0 - 1;
-    return lo + (int64_t)(cw_hash3(p->seed, TAG_REGTIME, index) % (uint64_t)(hi - lo + 1));
+    int64_t lo = adult_from(birth), hi = (int64_t)CW_SYNTH_T0 - 1 - RECENT;
+    uint64_t h = cw_hash3(p->seed, TAG_REGTIME, index);
+    if (cw_hash_unit(cw_mix64(h)) < 0.0004)
+        return hi + 1 + (int64_t)(h % RECENT);
+    if (lo > hi)
+        lo = hi;
+    return lo + (int64_t)(h % (uint64_t)(hi - lo + 1));
 }
 
 /* 1 when a card of black rank @p rank would be registered in the old 15-digit form if its
@@ -406,7 +519,7 @@ static int old_form_rank(const struct cw_synth_pop *p, uint64_t rank)
 {
     if (rank < p->black)
         return rank % 3 == CW_SYNTH_BLACK_UNVERIFIED;
-    return rank >= p->black + p->over_quota + p->national;
+    return rank >= p->act_first[CW_SYNTH_NACT];
 }
 
 /* A card of an over-quota ID: the ID's own province, most cards at one bad outlet (where the
@@ -468,10 +581,45 @@ static void national_card(const struct cw_synth_pop *p, uint64_t off, uint64_t i
     fmt_iso(ordinary_time(p, index, birth), c->registered_at);
 }
 
+/* A scripted actor: an ordinary card of an ordinary person, except an agent batch's, registered
+ * at one agent outlet of the batch's province (not a bad one when the province has others)
+ * within a few minutes, 1 to 3 days before the capture. */
+static void actor_card(const struct cw_synth_pop *p, unsigned act, uint64_t off, uint64_t index,
+                       struct cw_synth_card *c)
+{
+    unsigned j, size;
+    c->kind = CW_SYNTH_ACTOR;
+    c->act = (int)act;
+    cw_synth_act_group(p, act, off, &c->group, &j, &size);
+    if (act != CW_SYNTH_A_AGENT_BATCH)
+        return;
+    uint64_t h = cw_synth_act_hash(p, A_AGENT_REG, c->group);
+    memcpy(c->province, cw_province_code_at((size_t)(h % mainland_count())), 2);
+    unsigned first = (unsigned)((h >> 16) % p->outlets), outlet = first + 1, any = 0;
+    for (unsigned i = 0; i < p->outlets; i++) {
+        unsigned o = (first + i) % (unsigned)p->outlets + 1;
+        if (!outlet_agent(p, c->province, o))
+            continue;
+        if (!any)
+            any = o;
+        if (!cw_synth_outlet_bad(p, c->province, o)) {
+            any = o;
+            break;
+        }
+    }
+    if (any)
+        outlet = any;
+    set_outlet(c, outlet);
+    int64_t base = (int64_t)CW_SYNTH_T0 - 86400 - (int64_t)((h >> 32) % (2 * 86400 - 1800));
+    uint64_t ht = cw_synth_act_hash(p, A_AGENT_TIME, index);
+    fmt_iso(base + (int64_t)j * 25 + (int64_t)(ht % 20), c->registered_at);
+}
+
 void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c)
 {
     memset(c, 0, sizeof *c);
     c->index = index;
+    c->act = -1;
     uint64_t rank = cw_perm_fwd(&p->black_perm, index);
     cw_synth_msisdn(p, index, c->msisdn);
     snprintf(c->imsi, sizeof c->imsi, "46000%010llu",
@@ -517,6 +665,10 @@ void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_s
         }
         set_outlet(c, outlet);
         fmt_iso(ordinary_time(p, index, birth), c->registered_at);
+        unsigned act;
+        uint64_t off;
+        if (!c->black && cw_synth_act_of_rank(p, rank, &act, &off))
+            actor_card(p, act, off, index, c);
         /* Some people born before 1980 still have their old 15-digit ID number on file (on
          * their cards, and on a black card registered unverified to their ID). */
         int y;
@@ -683,6 +835,20 @@ static const char *category_name(int kind)
     }
 }
 
+static const char *card_category(const struct cw_synth_card *c)
+{
+    return c->kind == CW_SYNTH_ACTOR ? cw_synth_act_name((unsigned)c->act) : category_name(c->kind);
+}
+
+static const char *card_scope(const struct cw_synth_card *c)
+{
+    if (c->kind == CW_SYNTH_NATIONAL)
+        return "registry";
+    if (c->kind == CW_SYNTH_ACTOR && c->act >= CW_SYNTH_A_FIRST_NORMAL)
+        return "normal";
+    return "traffic";
+}
+
 static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
                           const char *dir, struct cw_synth_stats *st, char *err, size_t errlen)
 {
@@ -702,11 +868,12 @@ static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_op
         if (o->progress && (i & 0xffff) == 0xffff)
             o->progress(o->progress_user, "cards", i, p->cards);
         cw_synth_card_get(p, i, &c);
-        const char *cat = category_name(c.kind);
+        const char *cat = card_category(&c);
         if (cat)
-            fprintf(truth.f, "%s,%s,%s,%s,%s,%s\n", c.msisdn, c.imsi, cat,
-                    c.kind == CW_SYNTH_NATIONAL ? "registry" : "traffic",
+            fprintf(truth.f, "%s,%s,%s,%s,%s,%s\n", c.msisdn, c.imsi, cat, card_scope(&c),
                     c.registered ? c.id_number : "", c.registered ? c.outlet : "");
+        if (c.kind == CW_SYNTH_ACTOR)
+            st->act_cards[c.act]++;
         if (c.black) {
             st->black_cards++;
             if (c.black_kind == CW_SYNTH_BLACK_UNREGISTERED)
@@ -742,6 +909,8 @@ static int write_registry(const struct cw_synth_pop *p, const struct cw_synth_op
     }
     st->over_quota_ids = p->over_quota_ids;
     st->national_ids = p->national_ids;
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++)
+        st->act_groups[k] = act_grouping(k) ? p->act_groups[k] : 0;
     rc = out_close(&reg, 1, err, errlen);
     if (rc) {
         out_close(&truth, 0, NULL, 0);

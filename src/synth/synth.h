@@ -28,7 +28,18 @@
 #define CW_SYNTH_DEFAULT_BLACK_RATE 0.02
 #define CW_SYNTH_DEFAULT_OVER_QUOTA_RATE 0.01
 #define CW_SYNTH_DEFAULT_NATIONAL_RATE 0.004
-#define CW_SYNTH_MAX_CARDS 1000000000ull     /* the number plan holds 1.9e9 home numbers */
+/* The scripted actors of the traffic (docs/synth.md), per card of the population. */
+#define CW_SYNTH_DEFAULT_SPAM_RATE 0.001
+#define CW_SYNTH_DEFAULT_FRAUD_CONTENT_RATE 0.001
+#define CW_SYNTH_DEFAULT_SIMBOX_RATE 0.002
+#define CW_SYNTH_DEFAULT_IMEI_HOPPING_RATE 0.001
+#define CW_SYNTH_DEFAULT_AGENT_BATCH_RATE 0.001
+#define CW_SYNTH_DEFAULT_WANGIRI_RATE 0.001
+#define CW_SYNTH_DEFAULT_NEWYEAR_RATE 0.003
+#define CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE 0.002
+#define CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE 0.002
+#define CW_SYNTH_DEFAULT_CALLER_RATE 0.002
+#define CW_SYNTH_MAX_CARDS 1000000000ull /* the number plan holds 1.9e9 home numbers */
 #define CW_SYNTH_MAX_PACKETS 10000000000ull
 
 /* The protocols of the traffic (bit 1 << CW_SYNTH_<P> of cw_synth_opts.protocols). */
@@ -44,8 +55,8 @@ enum cw_synth_proto {
 #define CW_SYNTH_ALL ((1u << CW_SYNTH_NPROTO) - 1)
 /* The protocols that carry SMS or calls: with none of them no black card can be seen sending,
  * so none is planted. */
-#define CW_SYNTH_SENDING                                                                     \
-    ((1u << CW_SYNTH_SIP) | (1u << CW_SYNTH_SMPP) | (1u << CW_SYNTH_MAP) |                  \
+#define CW_SYNTH_SENDING                                                                           \
+    ((1u << CW_SYNTH_SIP) | (1u << CW_SYNTH_SMPP) | (1u << CW_SYNTH_MAP) |                         \
      (1u << CW_SYNTH_DIAMETER))
 
 /* Where the capture's clock starts: 2026-03-01T00:00:00Z, in seconds since the epoch. */
@@ -73,7 +84,38 @@ struct cw_synth_opts {
     /* Fraction of the cards held by nationwide over-limit IDs (6-8 cards each over 2-3
      * provinces, at most 4 in any one), 0..1; 0: none. */
     double national_rate;
+    /* Fractions of the cards planted as scripted actors of the traffic, 0..1 each; 0: none
+     * (docs/synth.md says what each does). The first six are fraud (truth scope traffic), the
+     * last four normal people whose behaviour looks a little like it (scope normal). All of
+     * them need SIP; together their packets are capped to a quarter of the capture (every
+     * count scaled down alike). */
+    double spam_rate;          /* spam: 60-150 ads to distinct numbers in 5-10 minutes */
+    double fraud_content_rate; /* fraud_content: 3-8 fraud texts to distinct numbers */
+    double simbox_rate;        /* simbox: boxes of 8-16 cards on one IMEI and one cell */
+    double imei_hopping_rate;  /* imei_hopping: 5-10 IMEIs within 10-20 minutes */
+    double agent_batch_rate;   /* agent_batch: batches of 4-8 cards of one agent outlet */
+    double wangiri_rate;       /* wangiri: 30-60 calls cancelled after 1-3 s */
+    double newyear_rate;       /* newyear: 15-35 greetings at human speed, many replies */
+    double family_device_rate; /* family_device: 2-3 cards sharing one handset */
+    double phone_change_rate;  /* phone_change: a card on two handsets */
+    double caller_rate;        /* caller: 5-10 calls to 3-5 relatives, some cancelled */
 };
+
+/* The scripted actors, in truth.csv's order of categories. */
+enum cw_synth_act {
+    CW_SYNTH_A_SPAM,
+    CW_SYNTH_A_FRAUD_CONTENT,
+    CW_SYNTH_A_SIMBOX,
+    CW_SYNTH_A_IMEI_HOPPING,
+    CW_SYNTH_A_AGENT_BATCH,
+    CW_SYNTH_A_WANGIRI,
+    CW_SYNTH_A_NEWYEAR, /* the first normal one */
+    CW_SYNTH_A_FAMILY_DEVICE,
+    CW_SYNTH_A_PHONE_CHANGE,
+    CW_SYNTH_A_CALLER,
+    CW_SYNTH_NACT
+};
+#define CW_SYNTH_A_FIRST_NORMAL CW_SYNTH_A_NEWYEAR
 
 struct cw_synth_stats {
     uint64_t cards;              /* population */
@@ -91,11 +133,11 @@ struct cw_synth_stats {
     uint64_t ids_15digit;        /* ID numbers written in the old 15-digit form in registry.csv */
     uint64_t suspended;          /* normal cards with status suspended */
     uint64_t registry_rows;
-    uint64_t packets;   /* frames in traffic.pcap */
-    uint64_t sms;       /* SMS messages (each part of a long one), any protocol, MO and MT */
-    uint64_t calls;     /* SIP INVITE requests */
-    uint64_t requests;  /* requests of every protocol (including SMS and calls) */
-    uint64_t responses; /* responses and answers of every protocol */
+    uint64_t packets;          /* frames in traffic.pcap */
+    uint64_t sms;              /* SMS messages (each part of a long one), any protocol, MO and MT */
+    uint64_t calls;            /* SIP INVITE requests */
+    uint64_t requests;         /* requests of every protocol (including SMS and calls) */
+    uint64_t responses;        /* responses and answers of every protocol */
     uint64_t black_requests;   /* SMS and calls sent by black cards */
     uint64_t offnet_requests;  /* SMS and calls sent by other operators' numbers */
     uint64_t foreign_requests; /* SMS and calls sent by foreign (roaming) numbers */
@@ -103,22 +145,31 @@ struct cw_synth_stats {
     uint64_t proto_messages[CW_SYNTH_NPROTO]; /* application messages per protocol (requests,
                                                * responses, binds, handshakes' messages) */
     /* The awkward cases (docs/synth.md): */
-    uint64_t tcp_split;      /* messages split across TCP segments */
-    uint64_t tcp_multi;      /* TCP segments holding several whole messages */
-    uint64_t ip_fragmented;  /* datagrams sent as IP fragments */
-    uint64_t ip_frag_ooo;    /* ... of them with the fragments out of order */
-    uint64_t ip_fragments;   /* fragment frames */
-    uint64_t sctp_bundled;   /* SCTP packets with several DATA chunks */
-    uint64_t sctp_split;     /* user messages split into two DATA chunks (B, E) */
-    uint64_t vlan_frames;    /* frames with an 802.1Q tag (QinQ included) */
-    uint64_t qinq_frames;    /* frames with two tags */
+    uint64_t tcp_split;     /* messages split across TCP segments */
+    uint64_t tcp_multi;     /* TCP segments holding several whole messages */
+    uint64_t ip_fragmented; /* datagrams sent as IP fragments */
+    uint64_t ip_frag_ooo;   /* ... of them with the fragments out of order */
+    uint64_t ip_fragments;  /* fragment frames */
+    uint64_t sctp_bundled;  /* SCTP packets with several DATA chunks */
+    uint64_t sctp_split;    /* user messages split into two DATA chunks (B, E) */
+    uint64_t vlan_frames;   /* frames with an 802.1Q tag (QinQ included) */
+    uint64_t qinq_frames;   /* frames with two tags */
     uint64_t ipv6_frames;
-    uint64_t sms_gsm7_ext;   /* SMS texts with GSM 7-bit extension characters (e.g. the euro) */
-    uint64_t sms_ucs2;       /* SMS texts in UCS-2 */
-    uint64_t sms_concat;     /* parts of long (concatenated) SMS */
-    uint64_t sip_3gpp_sms;   /* SIP MESSAGEs with an application/vnd.3gpp.sms body */
+    uint64_t sms_gsm7_ext; /* SMS texts with GSM 7-bit extension characters (e.g. the euro) */
+    uint64_t sms_ucs2;     /* SMS texts in UCS-2 */
+    uint64_t sms_concat;   /* parts of long (concatenated) SMS */
+    uint64_t sip_3gpp_sms; /* SIP MESSAGEs with an application/vnd.3gpp.sms body */
+    /* The scripted actors: cards per category (enum cw_synth_act; all listed in truth.csv)
+     * and, for simbox, agent_batch and family_device, their boxes, batches and families. */
+    uint64_t act_cards[CW_SYNTH_NACT];
+    uint64_t act_groups[CW_SYNTH_NACT];
+    uint64_t scripted_requests;       /* requests (SMS, calls, CANCELs, Create Sessions) they sent,
+                                       * with the bursts below */
+    uint64_t call_cancels;            /* SIP CANCEL requests */
+    uint64_t business_bursts;         /* SMPP businesses' bursts to many numbers (not in truth) */
+    uint64_t roamer_bursts;           /* foreign visitors sending many SMS (not in truth) */
     uint64_t first_ts_us, last_ts_us; /* capture time span */
-    unsigned files; /* files written */
+    unsigned files;                   /* files written */
 };
 
 /**
@@ -135,7 +186,11 @@ enum cw_synth_kind {
     CW_SYNTH_BLACK,      /* black_card */
     CW_SYNTH_OVER_QUOTA, /* over_quota: a card of an ID holding 6-10 cards in one province */
     CW_SYNTH_NATIONAL,   /* over_national: a card of an ID holding 6-8 cards nationwide */
+    CW_SYNTH_ACTOR,      /* a scripted actor of the traffic: category act */
 };
+
+/** truth.csv's category of actor category @p act ("spam", ...), NULL when out of range. */
+const char *cw_synth_act_name(unsigned act);
 
 /* The three kinds of black cards (by black rank modulo 3). */
 enum cw_synth_black_kind {
@@ -163,7 +218,9 @@ struct cw_synth_card {
     int verified;
     int suspended;
     int bad_outlet; /* 1: registered at a planted bad outlet */
-    uint64_t group; /* over-quota and national cards: the group (ID) number, from 0 */
+    uint64_t group; /* over-quota and national cards: the group (ID) number, from 0; actors
+                     * of simbox, agent_batch, family_device: their box, batch or family */
+    int act;        /* kind CW_SYNTH_ACTOR: enum cw_synth_act; else -1 */
 };
 
 /* A population: the sizes and keyed permutations derived from the options (a value type,
@@ -172,10 +229,14 @@ struct cw_synth_pop {
     uint64_t seed, cards, black;
     uint64_t over_quota, over_quota_ids; /* over-quota cards (ranks black..) and their IDs */
     uint64_t national, national_ids;     /* national cards (ranks black + over_quota..), IDs */
-    uint64_t outlets;                    /* outlets per province */
-    uint64_t bad_outlets;                /* planted bad outlets a province: max(1, outlets/16) */
+    /* scripted actors: act[k] cards of category k at ranks act_first[k].. (after the national
+     * cards; act_first[CW_SYNTH_NACT] ends them), in act_groups[k] groups */
+    uint64_t act[CW_SYNTH_NACT], act_first[CW_SYNTH_NACT + 1], act_groups[CW_SYNTH_NACT];
+    uint64_t outlets;           /* outlets per province */
+    uint64_t bad_outlets;       /* planted bad outlets a province: max(1, outlets/16) */
     struct cw_perm black_perm;  /* card index -> rank; rank < black: a black card; then
-                                 * over_quota over-quota cards, then national national cards */
+                                 * over_quota over-quota cards, then national national cards,
+                                 * then the scripted actors */
     struct cw_perm msisdn_perm; /* card index -> slot in the home number plan */
     struct cw_perm imsi_perm;   /* card index -> MSIN */
     struct cw_perm person_perm; /* card index -> position among the persons' card slots */

@@ -27,7 +27,13 @@ enum {
     TAG_OUTKIND,  /* own shop or agent */
     TAG_ID15,     /* persons whose ID is registered in the old 15-digit form */
     TAG_BLACKREG, /* black cards: invalid check character, outlet */
+    TAG_CELL,     /* the cells a card is seen in */
+    TAG_SCRIPT,   /* the scripted actors' traffic: times, recipients, texts, handsets */
+    TAG_ACT,      /* the scripted actors' groups: sizes, outlets, registration times */
 };
+
+/* Hash sub-tags under TAG_ACT. */
+enum { A_SIMBOX_PAT = 1, A_AGENT_PAT, A_FAMILY_PAT, A_AGENT_REG, A_AGENT_TIME };
 
 /** 1 when card @p index is black (*rank: its black rank). */
 int cw_synth_is_black(const struct cw_synth_pop *p, uint64_t index, uint64_t *rank);
@@ -42,12 +48,29 @@ static inline uint64_t cw_synth_senders(const struct cw_synth_pop *p)
 /** 1 when card @p index is a suspended normal card (it sends nothing). */
 int cw_synth_suspended(const struct cw_synth_pop *p, uint64_t index);
 
+/** 1 when the card of black rank @p rank is a scripted actor: *act its category, *off its
+ *  offset among them. */
+int cw_synth_act_of_rank(const struct cw_synth_pop *p, uint64_t rank, unsigned *act, uint64_t *off);
+/** The group of actor @p off (< p->act[act]) of category @p act: its number, the actor's
+ *  position in it and its size (1 and 0 for the categories without groups). */
+void cw_synth_act_group(const struct cw_synth_pop *p, unsigned act, uint64_t off, uint64_t *g,
+                        unsigned *j, unsigned *size);
+/** The card index of actor @p off of category @p act. */
+static inline uint64_t cw_synth_act_card(const struct cw_synth_pop *p, unsigned act, uint64_t off)
+{
+    return cw_perm_inv(&p->black_perm, p->act_first[act] + off);
+}
+/** A hash of the scripted actors' groups (TAG_ACT, sub-tag @p sub). */
+static inline uint64_t cw_synth_act_hash(const struct cw_synth_pop *p, unsigned sub, uint64_t v)
+{
+    return cw_hash3(p->seed, (uint64_t)TAG_ACT << 8 | sub, v);
+}
 void cw_synth_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /** Write traffic.pcap (through @p tmp, renamed to @p path when complete). */
 int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
-                           const char *path, const char *tmp, struct cw_synth_stats *st,
-                           char *err, size_t errlen);
+                           const char *path, const char *tmp, struct cw_synth_stats *st, char *err,
+                           size_t errlen);
 
 #endif

@@ -31,13 +31,19 @@
 #include "util/error.h"
 
 /* Shorter names for the protocols. */
-enum { P_SIP = CW_SYNTH_SIP, P_SMPP = CW_SYNTH_SMPP, P_MAP = CW_SYNTH_MAP,
-       P_DIA = CW_SYNTH_DIAMETER, P_GTP = CW_SYNTH_GTP, P_RADIUS = CW_SYNTH_RADIUS };
+enum {
+    P_SIP = CW_SYNTH_SIP,
+    P_SMPP = CW_SYNTH_SMPP,
+    P_MAP = CW_SYNTH_MAP,
+    P_DIA = CW_SYNTH_DIAMETER,
+    P_GTP = CW_SYNTH_GTP,
+    P_RADIUS = CW_SYNTH_RADIUS
+};
 
 /* The default mix: share of new exchanges per protocol (SIP and MAP carry most SMS and calls). */
 static const double proto_weight[CW_SYNTH_NPROTO] = {
-    [P_SIP] = 0.36, [P_SMPP] = 0.10, [P_MAP] = 0.24, [P_DIA] = 0.14, [P_GTP] = 0.10,
-    [P_RADIUS] = 0.06,
+    [P_SIP] = 0.36, [P_SMPP] = 0.10, [P_MAP] = 0.24,
+    [P_DIA] = 0.14, [P_GTP] = 0.10,  [P_RADIUS] = 0.06,
 };
 
 /* Rates of the awkward cases (0 with --plain). */
@@ -57,22 +63,40 @@ static const struct rates default_rates = {0.15, 0.15, 0.12, 0.35, 0.12, 0.06, 0
 enum party_kind { PK_HOME, PK_OFFNET, PK_FOREIGN, PK_NAME, PK_SERVICE };
 
 struct party {
-    char num[20];   /* international digits, no '+'; a sender name for PK_NAME */
-    uint8_t kind;   /* enum party_kind */
-    uint8_t op;     /* 0 home carrier, 1 Unicom, 2 Telecom, 3 foreign */
-    uint8_t node;   /* the network element it is attached to */
+    char num[20]; /* international digits, no '+'; a sender name for PK_NAME */
+    uint8_t kind; /* enum party_kind */
+    uint8_t op;   /* 0 home carrier, 1 Unicom, 2 Telecom, 3 foreign */
+    uint8_t node; /* the network element it is attached to */
     uint8_t black;
     uint64_t index; /* card index (PK_HOME), else UINT64_MAX */
 };
 
-/* A SIP request and what its 200 OK repeats. */
+/* A SIP request and what its responses repeat. */
 struct txn {
     uint64_t from_tag, to_tag, call_id, branch, sess;
     uint32_t cseq, text_arg;
     uint16_t media_port, text;
     uint8_t invite, ruri_form, from_form, to_form, pai, style, from_dn, to_dn, spam;
     uint8_t tcp, ipv6, sms3gpp;
+    uint8_t cancel; /* the request is the CANCEL of this INVITE */
+    uint8_t pani;   /* P-Access-Network-Info with the cell below */
+    uint16_t tac;
+    uint32_t eci;
+    char imei[16];     /* +sip.instance in the Contact: 15 digits, "" none */
+    const char *ftext; /* a scripted text (else text and text_arg) */
     struct party from, to;
+};
+
+/* What a scripted step forces on the exchange it makes (docs/synth.md, "Scripted actors"). */
+struct force {
+    const struct party *to; /* the receiver */
+    const char *text;       /* the SMS text */
+    const char *imeisv;     /* the handset (16 digits), NULL: the card's own */
+    int cell;               /* 1: the cell below, 0: one of the card's own */
+    uint16_t tac;
+    uint32_t eci;
+    int invite; /* SIP: a call, not an SMS */
+    int answer; /* 1 answered, 0 rings and is not answered */
 };
 
 /* Long-lived TCP connections and SCTP associations. */
@@ -83,14 +107,14 @@ struct txn {
 enum { CS_CLOSED, CS_OPEN };
 
 struct conn {
-    uint8_t sctp;     /* 0 TCP, 1 SCTP */
-    uint8_t proto;    /* P_* */
+    uint8_t sctp;  /* 0 TCP, 1 SCTP */
+    uint8_t proto; /* P_* */
     uint8_t state;
-    uint8_t sub;      /* which link of its protocol */
-    uint64_t ready;   /* packet number from which the link is up (set-up done) */
+    uint8_t sub;          /* which link of its protocol */
+    uint64_t ready;       /* packet number from which the link is up (set-up done) */
     struct cw_pkt_addr a; /* client to server */
-    uint32_t seq[2];  /* TCP next sequence number / SCTP next TSN, per direction */
-    uint32_t vtag[2]; /* SCTP: the verification tag each direction's packets carry */
+    uint32_t seq[2];      /* TCP next sequence number / SCTP next TSN, per direction */
+    uint32_t vtag[2];     /* SCTP: the verification tag each direction's packets carry */
     uint16_t ssn[2][4];
     uint32_t app_seq; /* SMPP sequence number, Diameter hop-by-hop */
     uint32_t peer_tsn_seen[2];
@@ -146,6 +170,8 @@ struct traffic {
      * due at packet floor(k * W / senders) */
     uint64_t senders, next_black, bq, br, bacc, next_black_pkt;
     double p_black;
+    const struct force *force; /* set during a scripted step */
+    struct script *script;     /* the scripted actors (NULL: none) */
     struct conn conn[N_CONN];
     unsigned nconn;
     int conn_of[CW_SYNTH_NPROTO][8]; /* the links of each protocol */
@@ -171,8 +197,9 @@ static const char *const domains[] = {
 /* Display names: none, quoted, quoted UTF-8, a token, an escaped quote, an empty string.
  * Placeholder names only (Xiao Ming and Li Hua are the textbook stand-ins). */
 static const char *const display_names[] = {
-    "", "\"Xiao Ming\" ", "\"\xe5\xb0\x8f\xe6\x98\x8e\" ", "\"Li Hua\" ", "Alice ",
-    "\"Office Phone\" ", "\"Ming \\\"Mike\\\" Li\" ", "\"\xe6\x9d\x8e\xe5\x8d\x8e\" ", "\"\" ",
+    "",       "\"Xiao Ming\" ",    "\"\xe5\xb0\x8f\xe6\x98\x8e\" ", "\"Li Hua\" ",
+    "Alice ", "\"Office Phone\" ", "\"Ming \\\"Mike\\\" Li\" ",     "\"\xe6\x9d\x8e\xe5\x8d\x8e\" ",
+    "\"\" ",
 };
 #define N_DN (sizeof display_names / sizeof display_names[0])
 
@@ -201,6 +228,69 @@ static const char *const normal_texts[] = {
 };
 #define N_NORMAL_TEXTS (sizeof normal_texts / sizeof normal_texts[0])
 
+/* What the scripted actors send (docs/synth.md). Advertising: no word of the fraud lists
+ * (rules/lists/fraud_*.kw), no link. */
+static const char *const ad_texts[] = {
+    "Grand opening! 30%% off all noodles at Lucky Star Kitchen, No. %u Park Road, this "
+    "weekend. Reply TD to unsubscribe",
+    "New arrivals at Harbour Mall: buy 2 shirts, get the third at half price until Sunday. "
+    "Reply TD to unsubscribe",
+    "Spring sale at Green Leaf Furniture: sofas from 1999 yuan, showroom open 9-21 daily. "
+    "Reply TD to unsubscribe",
+    "【优选超市】新店开业，全场水果8折，周末还有试吃活动，欢迎光临！回T退订",
+    "【美发沙龙】会员日烫染7折，欢迎预约，地址：人民路%u号。回T退订",
+    "【健身中心】春季办卡优惠，年卡立减500元，详询前台。回T退订",
+    "【家电城】以旧换新，空调冰箱满3000减300，活动到本月底。回T退订",
+};
+#define N_AD_TEXTS (sizeof ad_texts / sizeof ad_texts[0])
+
+/* Fraud: each hits rules/lists/fraud_zh.kw or fraud_en.kw, most also links.re (links to
+ * made-up hosts under the reserved .example and .test). */
+static const char *const fraud_texts[] = {
+    "恭喜您的号码中奖，获得%u元现金，请点击 http://lucky-draw.example/c/%u 领取奖金。",
+    "无抵押贷款，秒批到账，额度最高%u万，征信修复一对一服务，加微信咨询。",
+    "兼职刷单，在家动动手指，佣金日结%u元，点赞返现，详情加QQ。",
+    "【海关】您有一个包裹涉嫌洗钱，请将资金转入安全账户配合核查，编号%u。",
+    "公安局通知：您名下银行卡涉案需冻结账户，案件号%u，请勿挂机等待民警联系。",
+    "您好，我刚给您发了一个验证码，是发错了，麻烦把验证码发我一下，谢谢！",
+    "您的快递理赔%u元已受理，请点击 http://refund-center.test/p/%u 办理退款。",
+    "Congratulations, you have won %u USD in our lucky draw! Claim your prize at "
+    "http://winner-%u.example",
+    "Instant loan, no credit check, pre-approved up to %u0000 yuan. Reply YES now.",
+    "Work from home! Daily commission of %u USD for liking videos. Add us on WhatsApp.",
+    "Customs notice: parcel %u is held, customs clearance fee unpaid. Pay at "
+    "http://customs-pay.test/%u",
+    "Hi, I sent you a verification code by mistake, can you send me the code please?",
+    "Your account suspended due to a police case. Verify at http://secure-verify.example/%u "
+    "within 24h.",
+    "Your one-time password was requested. If this was not you, send the OTP to this number.",
+};
+#define N_FRAUD_TEXTS (sizeof fraud_texts / sizeof fraud_texts[0])
+
+/* An agent batch's cards all send one of these (the same one). */
+static const char *const batch_texts[] = {
+    "您好，我是城东新盘置业顾问小王，特价房源本周开放看房，有需要随时联系。",
+    "Hi, new flats at River Garden from 8000 yuan/m2, call Mr Wang for a viewing.",
+    "您好，本店新到一批二手车，价格实惠，欢迎来电咨询看车。",
+    "Hello, we repair phones and laptops at Station Road %u, same-day service.",
+};
+#define N_BATCH_TEXTS (sizeof batch_texts / sizeof batch_texts[0])
+
+static const char *const newyear_texts[] = {
+    "新年快乐，万事如意！",
+    "Happy New Year! Wishing you and your family all the best.",
+    "春节快乐，身体健康，阖家幸福！🧧",
+    "新春快乐！马年大吉🐎",
+    "Happy Spring Festival! 新年快乐!",
+};
+#define N_NEWYEAR_TEXTS (sizeof newyear_texts / sizeof newyear_texts[0])
+
+static const char *const reply_texts[] = {
+    "谢谢，你也新年快乐！", "Thanks, happy new year to you too!", "同乐同乐🎉",
+    "新年好！改天聚聚",     "Thank you! Same to you 😊",
+};
+#define N_REPLY_TEXTS (sizeof reply_texts / sizeof reply_texts[0])
+
 /* What black cards send: synthetic spam and fraud lures (links use reserved domains). */
 static const char *const spam_texts[] = {
     "恭喜您获得%u元补贴，请点击链接领取：http://example.com/r/%u",
@@ -216,8 +306,8 @@ static const char *const spam_texts[] = {
 /* What businesses send through SMPP (A2P): codes, notices, offers; some need Latin-1, some
  * the GSM 7-bit extension table, some UCS-2; the last ones are longer than one SMS. */
 static const char *const business_texts[] = {
-    "Your verification code is %u. Do not share it with anyone.",
-    "【ExampleBank】您的验证码是%u，5分钟内有效，请勿泄露。",
+    "Your ExampleBank sign-in number is %u, valid for 5 minutes.",
+    "【ExampleBank】您的登录口令为%u，5分钟内有效，请勿告诉他人。",
     "Your parcel %u is out for delivery today.",
     "Payment of 25€ received. Thank you! {ref %u}",
     "Réservation confirmée à l'hôtel, chambre %u. À bientôt !",
@@ -235,8 +325,8 @@ static const char *const business_texts[] = {
 #define N_BUSINESS_TEXTS (sizeof business_texts / sizeof business_texts[0])
 
 /* Alphanumeric A2P sender names (TON 5), all invented. */
-static const char *const business_names[] = {"ExampleBank", "ShopMall", "FastPost", "CityGas",
-                                             "TaxiGo", "Airline-X"};
+static const char *const business_names[] = {"ExampleBank", "ShopMall", "FastPost",
+                                             "CityGas",     "TaxiGo",   "Airline-X"};
 #define N_BUSINESS (sizeof business_names / sizeof business_names[0])
 
 static const char *const foreign_prefixes[] = {
@@ -249,8 +339,15 @@ static const char *const unicom_segments[] = {"130", "131", "132", "155", "156",
 static const char *const telecom_segments[] = {"133", "153", "180", "181", "189"};
 
 /* Type allocation codes of the handsets (8 digits each, invented). */
-static const char *const tacs[] = {"35332510", "86891203", "35875908", "86769504", "35693803",
-                                   "86446503", "35120612", "86019704"};
+static const char *const tacs[] = {"35332510", "86891203", "35875908", "86769504",
+                                   "35693803", "86446503", "35120612", "86019704"};
+#define N_TACS (sizeof tacs / sizeof tacs[0])
+
+/* The SIM-box gateways' type allocation codes: rules/lists/simbox_tac.prefix lists the same
+ * (invented; none of tacs[]). */
+static const char *const gateway_tacs[] = {"35210001", "35210118", "35467302", "35467319",
+                                           "35788204", "35788221", "35902506", "35902513"};
+#define N_GATEWAY_TACS (sizeof gateway_tacs / sizeof gateway_tacs[0])
 
 static const char *const apns[] = {"cmnet", "cmwap", "ims", "internet.example.com"};
 
@@ -338,13 +435,25 @@ static void party_name(struct traffic *t, struct party *pa)
     pa->index = UINT64_MAX;
 }
 
+/* 1 when card @p index takes part in ordinary traffic: not black, not suspended, not a scripted
+ * actor (those do only what their script says: docs/synth.md). */
+static int card_ordinary(const struct cw_synth_pop *p, uint64_t index)
+{
+    uint64_t rank;
+    if (cw_synth_is_black(p, index, &rank))
+        return 0;
+    if (rank >= p->act_first[0] && rank < p->act_first[CW_SYNTH_NACT])
+        return 0;
+    return !cw_synth_suspended(p, index);
+}
+
 /* A random active normal (registered, verified, not suspended) card other than @p not;
  * 0 when a few tries find none (a population of almost only black cards). */
 static int pick_normal(struct traffic *t, uint64_t not, uint64_t *index)
 {
     for (int tries = 0; tries < 16; tries++) {
-        uint64_t i = rng_below(t, t->pop->cards), rank;
-        if (i == not || cw_synth_is_black(t->pop, i, &rank) || cw_synth_suspended(t->pop, i))
+        uint64_t i = rng_below(t, t->pop->cards);
+        if (i == not || !card_ordinary(t->pop, i))
             continue;
         *index = i;
         return 1;
@@ -414,6 +523,40 @@ static void card_imeisv(struct traffic *t, uint64_t index, char out[17])
     uint64_t h = cw_hash3(t->pop->seed, TAG_IMEI, index);
     snprintf(out, 17, "%s%06u%02u", tacs[h % 8], (unsigned)((h >> 8) % 1000000),
              (unsigned)((h >> 40) % 100));
+}
+
+/* Another handset, from a hash: an ordinary TAC, or a SIM-box gateway's with @p gateway. */
+static void hash_imeisv(uint64_t h, int gateway, char out[17])
+{
+    const char *tac = gateway ? gateway_tacs[h % N_GATEWAY_TACS] : tacs[h % N_TACS];
+    snprintf(out, 17, "%s%06u%02u", tac, (unsigned)((h >> 8) % 1000000),
+             (unsigned)((h >> 40) % 100));
+}
+
+/* The 15-digit IMEI of an IMEISV: TAC, serial number, Luhn check digit (TS 23.003 B.2). */
+static void imei_of(const char *imeisv, char out[16])
+{
+    unsigned sum = 0;
+    for (int i = 0; i < 14; i++) {
+        unsigned d = (unsigned)(imeisv[i] - '0');
+        if (i & 1) {
+            d *= 2;
+            d = d > 9 ? d - 9 : d;
+        }
+        sum += d;
+        out[i] = imeisv[i];
+    }
+    out[14] = (char)('0' + (10 - sum % 10) % 10);
+    out[15] = 0;
+}
+
+/* Cell @p k (0..2) of the few a card is seen in: a tracking area and an E-UTRAN cell
+ * identity (28 bits) near each other. */
+static void card_cell(struct traffic *t, uint64_t index, unsigned k, uint16_t *tac, uint32_t *eci)
+{
+    uint64_t h = cw_hash3(t->pop->seed, TAG_CELL, index);
+    *tac = (uint16_t)(0x1000 + (h >> 40) % 0x1000);
+    *eci = (uint32_t)((h & 0x0fffff00u) | (((h >> 32) + k * 37u) & 0xffu));
 }
 
 static void count_sms(struct traffic *t, const struct party *from)
@@ -776,8 +919,7 @@ static int sctp_send(struct traffic *t, struct conn *c, int dir, unsigned n,
         c->peer_tsn_seen[dir] = c->seq[!dir];
     }
     uint32_t ppid = conn_ppid(c);
-    if (n == 1 && may_split && lens[0] > 32 && jobs_free(t) > 2 &&
-        chance(t, t->r.sctp_split)) {
+    if (n == 1 && may_split && lens[0] > 32 && jobs_free(t) > 2 && chance(t, t->r.sctp_split)) {
         size_t first = lens[0] / 2;
         uint16_t s = streams[0];
         uint16_t ssn = c->ssn[dir][s & 3]++;
@@ -809,8 +951,8 @@ static int sctp_send(struct traffic *t, struct conn *c, int dir, unsigned n,
     return b.err ? CW_EFULL : sctp_packet(t, c, dir, t->scratch, b.len);
 }
 
-static void queue_sctp(struct traffic *t, struct conn *c, int dir, const uint8_t *data,
-                       size_t n, uint16_t stream, uint64_t due, unsigned nreq, unsigned nresp)
+static void queue_sctp(struct traffic *t, struct conn *c, int dir, const uint8_t *data, size_t n,
+                       uint16_t stream, uint64_t due, unsigned nreq, unsigned nresp)
 {
     if (n > JOB_DATA)
         return;
@@ -859,19 +1001,17 @@ static const uint32_t esme_bind[4] = {CW_SMPP_BIND_TRANSMITTER, CW_SMPP_BIND_TRA
 
 /* Diameter links: sub 0 S6a TCP (MME 1), 1 S6a SCTP (MME 2), 2 Gx TCP, 3 SGd SCTP (MME 1),
  * 4 SGd TCP (MME 2). */
-static const char *const dia_client[5] = {"mme01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "mme02.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "pgw01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "mme01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "mme02.epc.mnc000.mcc460.3gppnetwork.org"};
-static const char *const dia_server[5] = {"hss01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "hss01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "pcrf01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "smsiwf01.epc.mnc000.mcc460.3gppnetwork.org",
-                                          "smsiwf01.epc.mnc000.mcc460.3gppnetwork.org"};
+static const char *const dia_client[5] = {
+    "mme01.epc.mnc000.mcc460.3gppnetwork.org", "mme02.epc.mnc000.mcc460.3gppnetwork.org",
+    "pgw01.epc.mnc000.mcc460.3gppnetwork.org", "mme01.epc.mnc000.mcc460.3gppnetwork.org",
+    "mme02.epc.mnc000.mcc460.3gppnetwork.org"};
+static const char *const dia_server[5] = {
+    "hss01.epc.mnc000.mcc460.3gppnetwork.org", "hss01.epc.mnc000.mcc460.3gppnetwork.org",
+    "pcrf01.epc.mnc000.mcc460.3gppnetwork.org", "smsiwf01.epc.mnc000.mcc460.3gppnetwork.org",
+    "smsiwf01.epc.mnc000.mcc460.3gppnetwork.org"};
 #define DIA_REALM "epc.mnc000.mcc460.3gppnetwork.org"
-static const uint32_t dia_app[5] = {CW_DIA_APP_S6A, CW_DIA_APP_S6A, CW_DIA_APP_GX,
-                                    CW_DIA_APP_SGD, CW_DIA_APP_SGD};
+static const uint32_t dia_app[5] = {CW_DIA_APP_S6A, CW_DIA_APP_S6A, CW_DIA_APP_GX, CW_DIA_APP_SGD,
+                                    CW_DIA_APP_SGD};
 
 static struct conn *add_conn(struct traffic *t, unsigned proto, int sctp, unsigned sub)
 {
@@ -1061,9 +1201,7 @@ static int run_job(struct traffic *t, struct job *j)
         count_msgs(t, j->proto, j->nreq, j->nresp);
         rc = send_udp(t, j->proto, &j->a, j->data, j->len, 0);
         break;
-    case J_FRAME:
-        rc = write_frame(t, j->proto, &j->a, j->data, j->len);
-        break;
+    case J_FRAME: rc = write_frame(t, j->proto, &j->a, j->data, j->len); break;
     case J_TCP:
         count_msgs(t, j->proto, j->nreq, j->nresp);
         rc = tcp_send(t, c, j->dir, j->data, j->len, j->multi, !j->nosplit);
@@ -1101,9 +1239,7 @@ static int run_job(struct traffic *t, struct job *j)
         rc = sctp_packet(t, c, j->dir, t->scratch, b.len);
         break;
     }
-    default:
-        rc = CW_EFULL;
-        break;
+    default: rc = CW_EFULL; break;
     }
     job_release(t, j);
     return rc;
@@ -1158,7 +1294,19 @@ static void sb_hex(struct sbuf *b, uint64_t v, int digits)
     sb_mem(b, t, (size_t)digits);
 }
 
-enum hdr { H_VIA, H_FROM, H_TO, H_CALLID, H_CSEQ, H_CTYPE, H_CLEN, H_CONTACT, H_MAXFWD, H_PAI };
+enum hdr {
+    H_VIA,
+    H_FROM,
+    H_TO,
+    H_CALLID,
+    H_CSEQ,
+    H_CTYPE,
+    H_CLEN,
+    H_CONTACT,
+    H_MAXFWD,
+    H_PAI,
+    H_PANI
+};
 
 /* Header names in the three styles: full, compact (RFC 3261 section 7.3.3), lower case. */
 static const char *const hdr_names[][3] = {
@@ -1172,6 +1320,7 @@ static const char *const hdr_names[][3] = {
     [H_CONTACT] = {"Contact", "m", "contact"},
     [H_MAXFWD] = {"Max-Forwards", "Max-Forwards", "max-forwards"},
     [H_PAI] = {"P-Asserted-Identity", "P-Asserted-Identity", "p-asserted-identity"},
+    [H_PANI] = {"P-Access-Network-Info", "P-Access-Network-Info", "p-access-network-info"},
 };
 
 static void sb_hdr(struct sbuf *b, const struct txn *x, enum hdr h)
@@ -1234,12 +1383,12 @@ static void host_text(const struct cw_pkt_addr *a, int src, char out[48])
         snprintf(out, 48, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
 }
 
-static void sb_common(struct sbuf *b, const struct txn *x, const char *via_host, int response)
+/* Via, Max-Forwards, From, To (with its tag in a response), Call-ID, CSeq (of @p method). */
+static void sb_common(struct sbuf *b, const struct txn *x, const char *via_host, int response,
+                      const char *method)
 {
-    const char *method = x->invite ? "INVITE" : "MESSAGE";
     sb_hdr(b, x, H_VIA);
-    sb_cat(b, x->tcp ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", via_host, ":5060;branch=z9hG4bK",
-           NULL);
+    sb_cat(b, x->tcp ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", via_host, ":5060;branch=z9hG4bK", NULL);
     sb_hex(b, x->branch, 16);
     sb_cat(b, "\r\n", NULL);
     if (!response) {
@@ -1247,8 +1396,7 @@ static void sb_common(struct sbuf *b, const struct txn *x, const char *via_host,
         sb_cat(b, "70\r\n", NULL);
     }
     sb_hdr(b, x, H_FROM);
-    int bare_tel = x->from_dn == 0 && x->from_form >= 9 && x->from_form <= 12 &&
-                   (x->from_tag & 1);
+    int bare_tel = x->from_dn == 0 && x->from_form >= 9 && x->from_form <= 12 && (x->from_tag & 1);
     if (bare_tel) { /* addr-spec form: the ;tag is a header parameter */
         sb_uri(b, &x->from, x->from_form);
     } else {
@@ -1345,9 +1493,13 @@ static size_t sms3gpp_body(struct traffic *t, const struct txn *x, const char *t
                           sizeof t->body);
 }
 
-/* The request or its 200 OK as SIP text in t->payload; returns its length (0: no room). */
-static size_t sip_text(struct traffic *t, const struct txn *x, int response)
+/* The request (@p status 0; the CANCEL when x->cancel) or a response (200, and for an INVITE
+ * 180 or 487; a 200 to a cancelled INVITE's txn answers the CANCEL) as SIP text in
+ * t->payload; returns its length (0: no room). */
+static size_t sip_text(struct traffic *t, const struct txn *x, int status)
 {
+    int response = status != 0;
+    int sdp = x->invite && !x->cancel && (status == 0 || status == 200);
     struct cw_pkt_addr a;
     char src[48], dst[48];
     sip_addr(x, &a);
@@ -1355,13 +1507,14 @@ static size_t sip_text(struct traffic *t, const struct txn *x, int response)
     host_text(&a, 0, dst);
     size_t blen = 0;
     const char *ctype = NULL;
-    if (x->invite) {
+    if (sdp) {
         blen = sdp_body(t->body, sizeof t->body, x, response);
         ctype = "application/sdp";
-    } else if (!response) {
+    } else if (!x->invite && !response) {
         const char *tmpl = x->spam ? spam_texts[x->text] : normal_texts[x->text];
         char text[512];
-        int n = snprintf(text, sizeof text, tmpl, x->text_arg, x->text_arg * 7919u);
+        int n = x->ftext ? snprintf(text, sizeof text, "%s", x->ftext)
+                         : snprintf(text, sizeof text, tmpl, x->text_arg, x->text_arg * 7919u);
         size_t tl = n < 0 || (size_t)n >= sizeof text ? 0 : (size_t)n;
         if (x->sms3gpp) {
             blen = sms3gpp_body(t, x, text, tl);
@@ -1373,25 +1526,52 @@ static size_t sip_text(struct traffic *t, const struct txn *x, int response)
         }
     }
     struct sbuf b = {t->payload, 0, sizeof t->payload};
+    const char *method = x->invite ? "INVITE" : "MESSAGE";
     if (response) {
-        sb_cat(&b, "SIP/2.0 200 OK\r\n", NULL);
+        sb_cat(&b,
+               status == 180   ? "SIP/2.0 180 Ringing\r\n"
+               : status == 487 ? "SIP/2.0 487 Request Terminated\r\n"
+                               : "SIP/2.0 200 OK\r\n",
+               NULL);
+        if (x->cancel && status == 200)
+            method = "CANCEL";
     } else {
-        sb_cat(&b, x->invite ? "INVITE " : "MESSAGE ", NULL);
+        if (x->cancel)
+            method = "CANCEL";
+        sb_cat(&b, method, " ", NULL);
         if (x->sms3gpp) /* SMS over IP goes to the SMS centre; the TPDU names the recipient */
             sb_cat(&b, "sip:+", SC_ADDR, "@", domains[0], ";user=phone", NULL);
         else
             sb_uri(&b, &x->to, x->ruri_form);
         sb_cat(&b, " SIP/2.0\r\n", NULL);
     }
-    sb_common(&b, x, src, response);
-    if (!response)
+    sb_common(&b, x, src, response, method);
+    if (!response) {
         sb_pai(&b, x);
-    if (x->invite) {
+        if (x->pani) { /* TS 24.229 7.2A.4: MCC, MNC, TAC (4 hex), ECI (7 hex) */
+            sb_hdr(&b, x, H_PANI);
+            sb_cat(&b, "3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=460", "00", NULL);
+            sb_hex(&b, x->tac, 4);
+            sb_hex(&b, x->eci, 7);
+            sb_cat(&b, "\r\n", NULL);
+        }
+    }
+    int contact =
+        (x->invite && !x->cancel && status != 487) || (!response && !x->invite && x->imei[0]);
+    if (contact) {
         sb_hdr(&b, x, H_CONTACT);
         if (response)
-            sb_cat(&b, "<sip:+", x->to.num, "@", dst, ":5060>\r\n", NULL);
+            sb_cat(&b, "<sip:+", x->to.num, "@", dst, ":5060>", NULL);
         else
-            sb_cat(&b, "<sip:+", x->from.num, "@", src, ":5060>\r\n", NULL);
+            sb_cat(&b, "<sip:+", x->from.num, "@", src, ":5060>", NULL);
+        if (!response && x->imei[0]) { /* RFC 7255: the IMEI URN as the instance ID */
+            char urn[32];
+            snprintf(urn, sizeof urn, "%.8s-%.6s-%c", x->imei, x->imei + 8, x->imei[14]);
+            sb_cat(&b, ";+sip.instance=\"<urn:gsma:imei:", urn, ">\"", NULL);
+        }
+        sb_cat(&b, "\r\n", NULL);
+    }
+    if (x->invite && !x->cancel && status != 487) {
         sb_cat(&b, "Allow: INVITE, ACK, CANCEL, BYE, UPDATE, PRACK, MESSAGE\r\n", NULL);
         if (!response)
             sb_cat(&b, "Supported: 100rel, timer\r\n", NULL);
@@ -1409,22 +1589,30 @@ static size_t sip_text(struct traffic *t, const struct txn *x, int response)
     return b.len + blen;
 }
 
-
 /* ------------------------------------------------------------------------------------------ */
 /* SIP exchanges. */
 
 /* Every random detail of a SIP request from @p from (chosen when NULL). */
 static void sip_txn(struct traffic *t, const struct party *from, int plain_udp, struct txn *x)
 {
+    const struct force *f = t->force;
     memset(x, 0, sizeof *x);
     if (from)
         x->from = *from;
     else
         pick_sender(t, &x->from);
-    pick_receiver(t, &x->from, &x->to);
+    if (f && f->to)
+        x->to = *f->to;
+    else
+        pick_receiver(t, &x->from, &x->to);
     int black = x->from.kind == PK_HOME && x->from.black;
     x->spam = black && rng_unit(t) < 0.7;
     x->invite = rng_unit(t) < 0.3;
+    if (f) {
+        x->invite = (uint8_t)f->invite;
+        x->spam = 0;
+        x->ftext = f->text;
+    }
     x->ruri_form = (uint8_t)rng_below(t, 20);
     x->from_form = (uint8_t)rng_below(t, 20);
     x->to_form = rng_unit(t) < 0.8 ? x->ruri_form : (uint8_t)rng_below(t, 20);
@@ -1444,6 +1632,31 @@ static void sip_txn(struct traffic *t, const struct party *from, int plain_udp, 
     x->media_port = (uint16_t)(10000 + 2 * rng_below(t, 10000));
     int home = x->from.kind == PK_HOME;
     x->sms3gpp = home && !x->invite && chance(t, t->r.sip_3gpp);
+    if (x->ftext && strlen(x->ftext) > 60) /* (a TPDU holds 140 octets) */
+        x->sms3gpp = 0;
+    /* Our subscribers' handsets: most requests say where they are (P-Access-Network-Info,
+     * one of the card's few cells) and which handset they are (+sip.instance, the IMEI). */
+    if (home) {
+        double u = rng_unit(t), v = rng_unit(t);
+        unsigned k = (unsigned)rng_below(t, 3);
+        if (u < 0.8 || (f && f->cell)) {
+            x->pani = 1;
+            if (f && f->cell) {
+                x->tac = f->tac;
+                x->eci = f->eci;
+            } else {
+                card_cell(t, x->from.index, k, &x->tac, &x->eci);
+            }
+        }
+        if (v < 0.75 || (f && f->imeisv)) {
+            char sv[17];
+            if (f && f->imeisv)
+                memcpy(sv, f->imeisv, 17);
+            else
+                card_imeisv(t, x->from.index, sv);
+            imei_of(sv, x->imei);
+        }
+    }
     if (!t->o->plain && home) {
         x->ipv6 = x->from.node == 7;
         x->tcp = !plain_udp && (x->from.node == 4 || x->from.node == 5);
@@ -1452,7 +1665,9 @@ static void sip_txn(struct traffic *t, const struct party *from, int plain_udp, 
 
 static void sip_count(struct traffic *t, const struct txn *x)
 {
-    if (x->invite)
+    if (x->cancel)
+        t->st->call_cancels++;
+    else if (x->invite)
         t->st->calls++;
     else
         count_sms(t, &x->from);
@@ -1482,6 +1697,8 @@ static int sip_exchange(struct traffic *t, const struct party *from)
     double answer = x.invite ? 0.8 : 0.6;
     uint64_t delay = rng_range_u(t, 1, 6);
     int respond = rng_unit(t) < answer;
+    if (t->force && x.invite)
+        respond = t->force->answer;
     if (x.tcp) {
         unsigned core = (unsigned)((x.call_id >> 60) % 4);
         struct conn *c = &t->conn[t->conn_of[P_SIP][(x.from.node - 4u) * 4u + core]];
@@ -1524,13 +1741,13 @@ static int sip_exchange(struct traffic *t, const struct party *from)
             rc = tcp_send(t, c, 0, t->big, n + n2, 1u + (unsigned)two, may_split);
         }
         if (respond) {
-            size_t r = sip_text(t, &x, 1);
-            struct job *j = r ? queue_tcp(t, c, 1, (const uint8_t *)t->payload, r,
-                                          send_at + delay, 0, 1)
-                              : NULL;
+            size_t r = sip_text(t, &x, 200);
+            struct job *j =
+                r ? queue_tcp(t, c, 1, (const uint8_t *)t->payload, r, send_at + delay, 0, 1)
+                  : NULL;
             if (j)
                 j->nosplit = x.style == 1;
-            if (two && (r = sip_text(t, &y, 1)) != 0 &&
+            if (two && (r = sip_text(t, &y, 200)) != 0 &&
                 (j = queue_tcp(t, c, 1, (const uint8_t *)t->payload, r, send_at + delay + 1, 0,
                                1)) != NULL)
                 j->nosplit = y.style == 1;
@@ -1546,13 +1763,43 @@ static int sip_exchange(struct traffic *t, const struct party *from)
     sip_count(t, &x);
     count_msgs(t, P_SIP, 1, 0);
     int rc = send_udp(t, P_SIP, &a, t->payload, n, 0);
+    struct cw_pkt_addr back;
+    addr_reverse(&a, &back);
     if (respond) {
-        size_t r = sip_text(t, &x, 1);
-        struct cw_pkt_addr back;
-        addr_reverse(&a, &back);
+        size_t r = sip_text(t, &x, 200);
+        if (r)
+            queue_udp(t, P_SIP, &back, t->payload, r, delay, 1);
+    } else if (t->force && x.invite) { /* it rings; the caller will give up */
+        size_t r = sip_text(t, &x, 180);
         if (r)
             queue_udp(t, P_SIP, &back, t->payload, r, delay, 1);
     }
+    return rc;
+}
+
+/* The CANCEL of the INVITE @p x made (a scripted step, over UDP as scripted requests go), its
+ * 200 OK and the INVITE's 487. */
+static int sip_cancel(struct traffic *t, struct txn *x)
+{
+    x->cancel = 1;
+    struct cw_pkt_addr a;
+    sip_addr(x, &a);
+    sip_tags(t, x, &a);
+    size_t n = sip_text(t, x, 0);
+    if (!n)
+        return CW_EFULL;
+    sip_count(t, x);
+    count_msgs(t, P_SIP, 1, 0);
+    int rc = send_udp(t, P_SIP, &a, t->payload, n, 0);
+    struct cw_pkt_addr back;
+    addr_reverse(&a, &back);
+    uint64_t delay = rng_range_u(t, 1, 4);
+    size_t r = sip_text(t, x, 200);
+    if (r)
+        queue_udp(t, P_SIP, &back, t->payload, r, delay, 1);
+    r = sip_text(t, x, 487);
+    if (r)
+        queue_udp(t, P_SIP, &back, t->payload, r, delay + 1, 1);
     return rc;
 }
 
@@ -1673,12 +1920,12 @@ enum {
 /* The PDUs of one short message (several for a long one) appended to @p b; their sequence
  * numbers into @p seqs. Returns the number of PDUs. */
 static unsigned smpp_sm(struct traffic *t, struct conn *c, uint32_t cmd, const struct party *src,
-                        const struct party *dst, const char *text, size_t tlen,
-                        struct cw_wbuf *b, uint32_t *seqs)
+                        const struct party *dst, const char *text, size_t tlen, struct cw_wbuf *b,
+                        uint32_t *seqs)
 {
     int coding = text_coding(text, tlen, 1);
-    if (coding == DC_GSM7 && chance(t, 0.1) && cw_enc_latin1(text, tlen, t->scratch, 1024) !=
-                                                       (size_t)-1)
+    if (coding == DC_GSM7 && chance(t, 0.1) &&
+        cw_enc_latin1(text, tlen, t->scratch, 1024) != (size_t)-1)
         coding = DC_LATIN1; /* some ESMEs send plain ASCII as Latin-1 */
     int data_sm = cmd == CW_SMPP_DATA_SM;
     size_t single = coding == DC_GSM7 ? 160 : 140;
@@ -1709,10 +1956,9 @@ static unsigned smpp_sm(struct traffic *t, struct conn *c, uint32_t cmd, const s
         m.src_ton = src->kind == PK_NAME ? 5 : 1;
         m.src_npi = src->kind == PK_NAME ? 0 : 1;
         m.dst = dst->num;
-        m.dst_ton = dst->kind == PK_NAME ? 5 : dst->kind == PK_HOME || dst->kind == PK_OFFNET ||
-                                                   dst->kind == PK_FOREIGN
-                                               ? 1
-                                               : 0;
+        m.dst_ton = dst->kind == PK_NAME                                                        ? 5
+                    : dst->kind == PK_HOME || dst->kind == PK_OFFNET || dst->kind == PK_FOREIGN ? 1
+                                                                                                : 0;
         m.dst_npi = m.dst_ton == 1 ? 1 : 0;
         m.esm_class = h ? 0x40 : 0;
         m.data_coding = (uint8_t)coding;
@@ -1739,12 +1985,16 @@ static unsigned smpp_sm(struct traffic *t, struct conn *c, uint32_t cmd, const s
     return npdu;
 }
 
+/* One SMPP exchange; @p forced: a submit_sm of that sender (a card through the gateway, or a
+ * business), to and with the text t->force says when set. */
 static int smpp_exchange(struct traffic *t, const struct party *forced, int *sent)
 {
-    double u = forced ? 0.5 : rng_unit(t);
-    unsigned links = u < 0.40 ? SMPP_LINKS_BUSINESS : u < 0.60 ? SMPP_LINKS_CARDS
-                     : u < 0.88                      ? SMPP_LINKS_TRX
-                                                     : SMPP_LINKS_ALL;
+    const struct force *f = forced ? t->force : NULL;
+    double u = forced ? (forced->kind == PK_NAME ? 0.2 : 0.5) : rng_unit(t);
+    unsigned links = u < 0.40   ? SMPP_LINKS_BUSINESS
+                     : u < 0.60 ? SMPP_LINKS_CARDS
+                     : u < 0.88 ? SMPP_LINKS_TRX
+                                : SMPP_LINKS_ALL;
     int rc = 0;
     struct conn *c = pick_link(t, P_SMPP, links, &rc);
     if (!c)
@@ -1769,8 +2019,13 @@ static int smpp_exchange(struct traffic *t, const struct party *forced, int *sen
         char text[1024];
         size_t tl;
         if (u < 0.40 || cmd == CW_SMPP_DATA_SM) { /* a business to one of our cards */
-            party_name(t, &src);
-            if (!pick_card(t, &dst))
+            if (forced)
+                src = *forced;
+            else
+                party_name(t, &src);
+            if (f && f->to)
+                dst = *f->to;
+            else if (!pick_card(t, &dst))
                 party_offnet(t, &dst);
             tl = make_text(t, business_texts[rng_below(t, N_BUSINESS_TEXTS)], text, sizeof text);
         } else if (cmd == CW_SMPP_SUBMIT_SM) { /* a card's message through the gateway */
@@ -1778,10 +2033,14 @@ static int smpp_exchange(struct traffic *t, const struct party *forced, int *sen
                 src = *forced;
             else if (!pick_card(t, &src))
                 party_offnet(t, &src);
-            pick_receiver(t, &src, &dst);
+            if (f && f->to)
+                dst = *f->to;
+            else
+                pick_receiver(t, &src, &dst);
             int spam = src.kind == PK_HOME && src.black && chance(t, 0.7);
-            tl = make_text(t, spam ? spam_texts[rng_below(t, N_SPAM_TEXTS)]
-                                   : normal_texts[rng_below(t, N_NORMAL_TEXTS)],
+            tl = make_text(t,
+                           spam ? spam_texts[rng_below(t, N_SPAM_TEXTS)]
+                                : normal_texts[rng_below(t, N_NORMAL_TEXTS)],
                            text, sizeof text);
         } else { /* a card's reply to a business number, delivered to the ESME */
             if (!pick_card(t, &src))
@@ -1790,6 +2049,10 @@ static int smpp_exchange(struct traffic *t, const struct party *forced, int *sen
             snprintf(dst.num, sizeof dst.num, "10690%05u", (unsigned)rng_below(t, 100000));
             dst.kind = PK_SERVICE; /* a service number: TON unknown */
             tl = make_text(t, normal_texts[rng_below(t, N_NORMAL_TEXTS)], text, sizeof text);
+        }
+        if (f && f->text) {
+            int k = snprintf(text, sizeof text, "%s", f->text);
+            tl = k < 0 || (size_t)k >= sizeof text ? 0 : (size_t)k;
         }
         npdu += smpp_sm(t, c, cmd, &src, &dst, text, tl, &b, seqs + npdu);
     }
@@ -1820,9 +2083,9 @@ static int smpp_exchange(struct traffic *t, const struct party *forced, int *sen
     for (unsigned i = 0; i < npdu; i++) {
         char id[20];
         snprintf(id, sizeof id, "%08x", (unsigned)cw_rng_next(&t->rng));
-        size_t n = cw_enc_smpp_simple(cmd | CW_SMPP_RESP, 0, seqs[i],
-                                      cmd == CW_SMPP_DELIVER_SM ? "" : id, r.p + r.len,
-                                      r.cap - r.len);
+        size_t n =
+            cw_enc_smpp_simple(cmd | CW_SMPP_RESP, 0, seqs[i], cmd == CW_SMPP_DELIVER_SM ? "" : id,
+                               r.p + r.len, r.cap - r.len);
         if (answer && t->o->plain)
             queue_tcp(t, c, !dir, r.p + r.len, n, t->pkt + delay + i, 0, 1);
         r.len += n;
@@ -1843,8 +2106,8 @@ static const uint32_t map_opc[3] = {101, 102, 103};
 
 /* A TPDU for MAP: at most 100 octets of user data so that the TCAP message fits a UDT. */
 static size_t map_tpdu(struct traffic *t, int submit, const struct party *other, const char *text,
-                       size_t tl, int coding, int concat, uint8_t ref, uint8_t total,
-                       uint8_t seq, uint8_t *out, size_t cap)
+                       size_t tl, int coding, int concat, uint8_t ref, uint8_t total, uint8_t seq,
+                       uint8_t *out, size_t cap)
 {
     struct cw_enc_tpdu tp;
     memset(&tp, 0, sizeof tp);
@@ -1862,8 +2125,12 @@ static size_t map_tpdu(struct traffic *t, int submit, const struct party *other,
     tp.seq = seq;
     /* service centre time stamp: the packet time, UTC+8 */
     uint64_t s = t->ts_us / 1000000u + 8 * 3600;
-    unsigned v[6] = {26, 3, 1 + (unsigned)((s - CW_SYNTH_T0) / 86400) % 28,
-                     (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60), (unsigned)(s % 60)};
+    unsigned v[6] = {26,
+                     3,
+                     1 + (unsigned)((s - CW_SYNTH_T0) / 86400) % 28,
+                     (unsigned)(s / 3600 % 24),
+                     (unsigned)(s / 60 % 60),
+                     (unsigned)(s % 60)};
     for (int i = 0; i < 6; i++)
         tp.scts[i] = (uint8_t)((v[i] % 10) << 4 | v[i] / 10);
     tp.scts[6] = 0x23; /* +32 quarter hours */
@@ -1873,8 +2140,8 @@ static size_t map_tpdu(struct traffic *t, int submit, const struct party *other,
 /* One MAP dialogue: its Begin into @p out (M3UA DATA), its End queued; @p stream gets the
  * SCTP stream. Returns the Begin's length, 0 on failure. */
 static size_t map_dialogue(struct traffic *t, struct conn *c, struct cw_enc_map_arg *a, int ac,
-                           const char *cdpa, uint8_t cdpa_ssn, const char *cgpa,
-                           uint8_t cgpa_ssn, uint8_t *out, size_t cap, uint16_t *stream)
+                           const char *cdpa, uint8_t cdpa_ssn, const char *cgpa, uint8_t cgpa_ssn,
+                           uint8_t *out, size_t cap, uint16_t *stream)
 {
     uint8_t param[400], tcap[400], sccp[400];
     size_t pl = cw_enc_map_arg(a, param, sizeof param);
@@ -1882,22 +2149,22 @@ static size_t map_dialogue(struct traffic *t, struct conn *c, struct cw_enc_map_
         return 0;
     uint32_t otid = (uint32_t)cw_rng_next(&t->rng);
     int invoke = (int)rng_range_u(t, 1, 127);
-    size_t tl = cw_enc_tcap_begin(otid, ac, a->version, invoke, a->op, param, pl, tcap,
-                                  sizeof tcap);
+    size_t tl =
+        cw_enc_tcap_begin(otid, ac, a->version, invoke, a->op, param, pl, tcap, sizeof tcap);
     struct cw_enc_sccp s = {(uint8_t)(rng_below(t, 2) | (chance(t, 0.3) ? 0x80 : 0)), cdpa, cgpa,
                             cdpa_ssn, cgpa_ssn};
     size_t sl = tl ? cw_enc_sccp_udt(&s, tcap, tl, sccp, sizeof sccp) : 0;
     uint8_t ni = c->sub == 2 ? 0 : 2;
     uint8_t sls = (uint8_t)rng_below(t, 16);
-    size_t ml = sl ? cw_enc_m3ua_data(map_opc[c->sub], PC_STP, 3, ni, 0, sls, sccp, sl, out, cap)
-                   : 0;
+    size_t ml =
+        sl ? cw_enc_m3ua_data(map_opc[c->sub], PC_STP, 3, ni, 0, sls, sccp, sl, out, cap) : 0;
     if (!ml)
         return 0;
     *stream = (uint16_t)(1 + sls % 3);
     if (chance(t, 0.96)) { /* the End, from the other side */
         size_t rl = cw_enc_map_res(a, param, sizeof param);
-        size_t el = cw_enc_tcap_end(otid, ac, a->version, invoke, a->op, param, rl, tcap,
-                                    sizeof tcap);
+        size_t el =
+            cw_enc_tcap_end(otid, ac, a->version, invoke, a->op, param, rl, tcap, sizeof tcap);
         struct cw_enc_sccp r = {s.pclass & 1, cgpa, cdpa, cgpa_ssn, cdpa_ssn};
         sl = el ? cw_enc_sccp_udt(&r, tcap, el, sccp, sizeof sccp) : 0;
         size_t n = sl ? cw_enc_m3ua_data(PC_STP, map_opc[c->sub], 3, ni, 0, sls, sccp, sl,
@@ -1933,8 +2200,9 @@ static unsigned map_invokes(struct traffic *t, struct conn *c, unsigned kind,
         int v2 = kind == 1;
         pick_receiver(t, &card, &other);
         int spam = card.black && chance(t, 0.7);
-        size_t tl = make_text(t, spam ? spam_texts[rng_below(t, N_SPAM_TEXTS)]
-                                      : normal_texts[rng_below(t, N_NORMAL_TEXTS)],
+        size_t tl = make_text(t,
+                              spam ? spam_texts[rng_below(t, N_SPAM_TEXTS)]
+                                   : normal_texts[rng_below(t, N_NORMAL_TEXTS)],
                               text, sizeof text);
         int coding = text_coding(text, tl, 0);
         struct parts p;
@@ -1953,10 +2221,10 @@ static unsigned map_invokes(struct traffic *t, struct conn *c, unsigned kind,
             a.mo_imsi = chance(t, 0.6);
             a.tpdu = tpdu;
             a.tpdu_len = pl;
-            len = pl ? map_dialogue(t, c, &a, CW_MAP_AC_SHORT_MSG_MO_RELAY, GT_SMSC, 8, msc, 8,
-                                    t->msg[first + n], sizeof t->msg[first + n],
-                                    &streams[first + n])
-                     : 0;
+            len =
+                pl ? map_dialogue(t, c, &a, CW_MAP_AC_SHORT_MSG_MO_RELAY, GT_SMSC, 8, msc, 8,
+                                  t->msg[first + n], sizeof t->msg[first + n], &streams[first + n])
+                   : 0;
             if (!len)
                 return n;
             t->msg_len[first + n++] = len;
@@ -2004,10 +2272,10 @@ static unsigned map_invokes(struct traffic *t, struct conn *c, unsigned kind,
             a.more_msgs = k + 1 < p.n;
             a.tpdu = tpdu;
             a.tpdu_len = pl;
-            len = pl ? map_dialogue(t, c, &a, CW_MAP_AC_SHORT_MSG_MT_RELAY, GT_MSC, 8, GT_SMSC, 8,
-                                    t->msg[first + n], sizeof t->msg[first + n],
-                                    &streams[first + n])
-                     : 0;
+            len =
+                pl ? map_dialogue(t, c, &a, CW_MAP_AC_SHORT_MSG_MT_RELAY, GT_MSC, 8, GT_SMSC, 8,
+                                  t->msg[first + n], sizeof t->msg[first + n], &streams[first + n])
+                   : 0;
             if (!len)
                 return n;
             t->msg_len[first + n++] = len;
@@ -2031,8 +2299,8 @@ static unsigned map_invokes(struct traffic *t, struct conn *c, unsigned kind,
         a.version = chance(t, 0.7) ? 3 : 2;
         a.imsi = imsi;
         a.nvec = (int)rng_range_u(t, 1, 5);
-        len = map_dialogue(t, c, &a, CW_MAP_AC_INFO_RETRIEVAL, GT_HLR, 6, vlr, 7,
-                           t->msg[first], sizeof t->msg[first], &streams[first]);
+        len = map_dialogue(t, c, &a, CW_MAP_AC_INFO_RETRIEVAL, GT_HLR, 6, vlr, 7, t->msg[first],
+                           sizeof t->msg[first], &streams[first]);
         break;
     default: /* checkIMEI: the MSC asks the EIR about the handset */
         card_imeisv(t, card.index, imeisv);
@@ -2040,8 +2308,8 @@ static unsigned map_invokes(struct traffic *t, struct conn *c, unsigned kind,
         a.op = CW_MAP_OP_CHECK_IMEI;
         a.version = chance(t, 0.6) ? 3 : 2;
         a.imei = imei;
-        len = map_dialogue(t, c, &a, CW_MAP_AC_EQUIPMENT_MNGT, GT_EIR, 9, msc, 8,
-                           t->msg[first], sizeof t->msg[first], &streams[first]);
+        len = map_dialogue(t, c, &a, CW_MAP_AC_EQUIPMENT_MNGT, GT_EIR, 9, msc, 8, t->msg[first],
+                           sizeof t->msg[first], &streams[first]);
         break;
     }
     if (!len)
@@ -2124,9 +2392,7 @@ static size_t dia_request(struct traffic *t, struct conn *c, uint32_t cmd,
     memcpy(m.plmn, home_plmn, 3);
     m.sc = SC_ADDR;
     switch (cmd) {
-    case CW_DIA_CMD_UL:
-        m.imeisv = chance(t, 0.85) ? imeisv : NULL;
-        break;
+    case CW_DIA_CMD_UL: m.imeisv = chance(t, 0.85) ? imeisv : NULL; break;
     case CW_DIA_CMD_CC:
         m.msisdn = chance(t, 0.9) ? card.num : NULL;
         m.imsi = chance(t, 0.8) ? imsi : NULL;
@@ -2155,8 +2421,7 @@ static size_t dia_request(struct traffic *t, struct conn *c, uint32_t cmd,
         int coding = text_coding(text, tl, 0);
         struct parts p;
         split_text(text, tl, coding, 160, 140, &p); /* short texts: one part */
-        m.tpdu_len = map_tpdu(t, mo, &other, text, p.len[0], coding, 0, 0, 0, 0, tpdu,
-                              sizeof tpdu);
+        m.tpdu_len = map_tpdu(t, mo, &other, text, p.len[0], coding, 0, 0, 0, 0, tpdu, sizeof tpdu);
         m.tpdu = tpdu;
         m.msisdn = card.num;
         m.sgd_no_msisdn = !mo && chance(t, 0.5);
@@ -2164,8 +2429,7 @@ static size_t dia_request(struct traffic *t, struct conn *c, uint32_t cmd,
         count_sms(t, mo ? &card : &other);
         break;
     }
-    default:
-        break;
+    default: break;
     }
     size_t n = cw_enc_dia_request(cmd, &m, out, cap);
     if (n && ans)
@@ -2226,29 +2490,39 @@ static int dia_exchange(struct traffic *t, const struct party *forced, int *sent
 /* GTP-C over UDP 2123: S11 (MME to SGW, GTPv2-C; some over IPv6) and Gn (SGSN to GGSN,
  * GTPv1-C; the roaming SGSN's path has a small MTU, its datagrams are fragmented). */
 
-static int gtp_exchange(struct traffic *t)
+/* One GTP exchange; @p forced: a scripted Create Session Request of that card (MSISDN and MEI
+ * always, the handset and cell t->force says). */
+static int gtp_exchange(struct traffic *t, const struct party *forced)
 {
     struct party card;
     char imsi[16], imeisv[17];
-    if (!pick_card(t, &card))
+    if (forced)
+        card = *forced;
+    else if (!pick_card(t, &card))
         party_card(t, rng_below(t, t->pop->cards), &card);
     card_imsi(t, card.index, imsi);
     card_imeisv(t, card.index, imeisv);
-    double u = rng_unit(t);
+    const struct force *f = forced ? t->force : NULL;
+    if (f && f->imeisv)
+        memcpy(imeisv, f->imeisv, 17);
+    double u = forced ? 0.0 : rng_unit(t);
     int v1 = u >= 0.75, mbr = u >= 0.5 && u < 0.75;
     struct cw_enc_gtp g;
     memset(&g, 0, sizeof g);
     g.seq = (uint32_t)rng_below(t, v1 ? 65536 : 1u << 23);
     g.imsi = imsi;
     g.msisdn = card.num;
-    g.imeisv = chance(t, mbr ? 0.15 : 0.8) ? imeisv : NULL;
+    g.imeisv = chance(t, mbr ? 0.15 : 0.8) || forced ? imeisv : NULL;
     g.apn = apns[rng_below(t, 4)];
     memcpy(g.plmn, home_plmn, 3);
-    g.tac = (uint16_t)(0x1000 + rng_below(t, 0x1000));
-    g.eci = (uint32_t)(rng_below(t, 1u << 28));
-    g.lac = (uint16_t)(0x2000 + rng_below(t, 0x1000));
+    card_cell(t, card.index, (unsigned)rng_below(t, 3), &g.tac, &g.eci); /* the ULI's cell */
+    if (f && f->cell) {
+        g.tac = f->tac;
+        g.eci = f->eci;
+    }
+    g.lac = (uint16_t)(0x2000 + (g.tac & 0xfff)); /* GTPv1: the same sites' 2G/3G cells */
     g.rac = (uint8_t)rng_below(t, 256);
-    g.ci = (uint16_t)rng_below(t, 65536);
+    g.ci = (uint16_t)g.eci;
     g.teid_c = (uint32_t)cw_rng_next(&t->rng) | 1u;
     g.teid_u = (uint32_t)cw_rng_next(&t->rng) | 1u;
     g.ebi = 5;
@@ -2296,7 +2570,7 @@ static int gtp_exchange(struct traffic *t)
         r.ue_ip[1] = (uint8_t)(64 + rng_below(t, 64));
         r.ue_ip[2] = (uint8_t)rng_below(t, 256);
         r.ue_ip[3] = (uint8_t)(1 + rng_below(t, 254));
-        size_t rn = v1 ? cw_enc_gtpv1_cpdp_rsp(&r, t->msg[1], sizeof t->msg[1])
+        size_t rn = v1    ? cw_enc_gtpv1_cpdp_rsp(&r, t->msg[1], sizeof t->msg[1])
                     : mbr ? cw_enc_gtpv2_mbrsp(&r, t->msg[1], sizeof t->msg[1])
                           : cw_enc_gtpv2_csrsp(&r, t->msg[1], sizeof t->msg[1]);
         struct cw_pkt_addr back;
@@ -2367,6 +2641,629 @@ static int radius_exchange(struct traffic *t)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Scripted actors (docs/synth.md, "Scripted actors"): the cards synth.c planted as spam,
+ * fraud_content, simbox, ... and the normal people that look a little like them, plus SMPP
+ * businesses' bursts and foreign visitors sending many SMS. Each actor has one to three
+ * streams of steps; step k of a stream is due at packet start + k * span / n (plus a jitter of
+ * up to a third of the gap), a pure function of the actor, so a CANCEL can be due a second or
+ * two after its INVITE, and a reply a few minutes after a greeting. A heap of the streams by
+ * their next step's packet; at most one scripted request per packet (a step that finds its
+ * link being set up tries again at the next packet). Each step draws from its own generator,
+ * seeded from (actor, stream, step): a CANCEL rebuilds its INVITE exactly. Memory grows with
+ * the number of actors (one record per stream), never with the traffic. */
+
+#define PPM 19355.0 /* packets per minute: one every 3.1 ms on average */
+
+enum { K_BURST = CW_SYNTH_NACT, K_ROAMER };
+
+/* What a hash of an actor is for. */
+enum {
+    W_JIT = 1,
+    W_SEQ,
+    W_OFF,
+    W_RNG,
+    W_N,
+    W_START,
+    W_SPAN,
+    W_TEXT,
+    W_DEV,
+    W_CELL,
+    W_PROTO,
+    W_REPLY,
+    W_DELAY,
+    W_CANCEL,
+    W_STEP
+};
+
+struct stream {
+    uint64_t due;         /* nominal packet of the next step */
+    uint64_t card;        /* the actor's card; a burst's or a roamer's number */
+    uint64_t group;       /* its box, batch or family */
+    uint64_t start, span; /* the steps of stream 0 (and of the streams that follow it) */
+    uint64_t cursor;      /* recipients: the next candidate of the actor's sequence */
+    uint16_t n, n0, step; /* steps of this stream; of stream 0 */
+    uint8_t kind, sub;    /* category (or K_*), which stream of the actor */
+};
+
+struct script {
+    struct stream *s;
+    uint32_t *heap;
+    size_t n, nheap;
+    uint64_t lo, hi; /* the packets the scripts use */
+    double scale;    /* minutes of a small capture shrink to fit */
+    uint64_t step;   /* recipients' sequence step, coprime with the number of cards */
+};
+
+static uint64_t xh(const struct traffic *t, const struct stream *s, unsigned what, uint64_t k)
+{
+    uint64_t key = s->kind >= K_BURST ? (uint64_t)s->kind << 56 | s->card : s->card;
+    return cw_hash3(t->pop->seed, TAG_SCRIPT,
+                    cw_mix64(key) ^ (uint64_t)what << 40 ^ k * 0x9e3779b97f4a7c15ull);
+}
+
+static double xu(const struct traffic *t, const struct stream *s, unsigned what, uint64_t k)
+{
+    return cw_hash_unit(xh(t, s, what, k));
+}
+
+/* Step k of a stream of n steps over the actor's span: its nominal packet. */
+static uint64_t step_due(const struct traffic *t, const struct stream *s, unsigned sub, unsigned n,
+                         unsigned k)
+{
+    uint64_t gap = s->span / (n ? n : 1);
+    return s->start + (uint64_t)k * gap + xh(t, s, W_JIT + 16 * sub, k) % (gap / 3 + 1);
+}
+
+/* caller: the calls (of stream 0) cancelled, in order: *n0 1 or 2 of them. */
+static void caller_cancels(const struct traffic *t, const struct stream *s, unsigned c[2])
+{
+    c[0] = (unsigned)(xh(t, s, W_CANCEL, 0) % s->n0);
+    c[1] = (unsigned)((c[0] + 1 + xh(t, s, W_CANCEL, 1) % (s->n0 - 1u)) % s->n0);
+    if (c[1] < c[0]) {
+        unsigned x = c[0];
+        c[0] = c[1];
+        c[1] = x;
+    }
+}
+
+/* A second or two after call k (at most a third of the gap to the next one). */
+static uint64_t cancel_delay(const struct traffic *t, const struct stream *s, unsigned k)
+{
+    uint64_t d = (uint64_t)((1.0 + 2.0 * xu(t, s, W_DELAY, k)) * PPM / 60.0);
+    uint64_t cap = s->span / s->n0 / 3 + 1;
+    return d < cap ? d : cap;
+}
+
+static uint64_t stream_due(const struct traffic *t, const struct stream *s)
+{
+    unsigned k = s->step;
+    if (s->sub == 0)
+        return step_due(t, s, 0, s->n, k);
+    switch (s->kind) {
+    case CW_SYNTH_A_WANGIRI: return step_due(t, s, 0, s->n0, k) + cancel_delay(t, s, k);
+    case CW_SYNTH_A_NEWYEAR: {
+        /* replies come half a minute to four minutes after the greeting */
+        uint64_t d = (uint64_t)((0.5 + 3.5 * xu(t, s, W_DELAY, k)) * PPM);
+        uint64_t cap = s->span / 2 + 1;
+        return step_due(t, s, 0, s->n0, k) + (d < cap ? d : cap);
+    }
+    case CW_SYNTH_A_CALLER:
+        if (s->sub == 1) {
+            unsigned c[2];
+            caller_cancels(t, s, c);
+            unsigned call = s->n == 1 ? c[0] : c[k];
+            return step_due(t, s, 0, s->n0, call) + cancel_delay(t, s, call);
+        }
+        return step_due(t, s, 2, s->n, k);
+    default: return step_due(t, s, s->sub, s->n, k);
+    }
+}
+
+/* The next card of the actor's sequence of recipients (distinct cards, ordinary ones, not the
+ * actor): 0 when there is none. */
+static int next_home(struct traffic *t, struct stream *s, struct party *pa)
+{
+    const struct cw_synth_pop *p = t->pop;
+    uint64_t base = xh(t, s, W_SEQ, 0) % (p->cards ? p->cards : 1);
+    for (int tries = 0; tries < 64 && p->cards > 1 && s->cursor < p->cards; tries++) {
+        uint64_t idx = (base + (s->cursor++ % p->cards) * t->script->step) % p->cards;
+        if (idx == s->card || !card_ordinary(p, idx))
+            continue;
+        party_card(t, idx, pa);
+        return 1;
+    }
+    return 0;
+}
+
+/* Recipient k of a stream: another operator's number (a share @p offnet of them; distinct for
+ * distinct k), else the next card of the sequence. */
+static void recipient(struct traffic *t, struct stream *s, unsigned k, double offnet,
+                      struct party *pa)
+{
+    if (xu(t, s, W_OFF, k) >= offnet && next_home(t, s, pa))
+        return;
+    uint64_t h = xh(t, s, W_OFF, 1u << 20);
+    int unicom = h & 1;
+    const char *seg = unicom ? unicom_segments[(h >> 8) % 7] : telecom_segments[(h >> 8) % 5];
+    memset(pa, 0, sizeof *pa);
+    snprintf(pa->num, sizeof pa->num, "86%s%08llu", seg,
+             (unsigned long long)(((h >> 16) + (uint64_t)k * 7919u) % 100000000ull));
+    pa->kind = PK_OFFNET;
+    pa->op = unicom ? 1 : 2;
+    pa->node = (uint8_t)(h >> 60 & 1);
+    pa->index = UINT64_MAX;
+}
+
+/* caller: relative i (of 3 to 5): the first cards of the actor's sequence. */
+static void relative(struct traffic *t, const struct stream *s, unsigned i, struct party *pa)
+{
+    struct stream tmp = *s;
+    tmp.cursor = 0;
+    for (unsigned k = 0; k <= i; k++)
+        if (!next_home(t, &tmp, pa))
+            recipient(t, &tmp, i, 1.0, pa);
+}
+
+static void fmt_text(char *out, size_t cap, const char *tmpl, uint64_t h)
+{
+    unsigned a = (unsigned)(2 + h % 58);
+    int n = snprintf(out, cap, tmpl, a, a * 7919u);
+    if (n < 0 || (size_t)n >= cap)
+        out[0] = 0;
+}
+
+enum { ST_WAIT, ST_SENT, ST_NOOP }; /* what a step did */
+
+static int script_sms(struct traffic *t, const struct party *from, const struct party *to,
+                      const char *text, int smpp, struct force *f, int *rc)
+{
+    f->to = to;
+    f->text = text;
+    t->force = f;
+    int sent = 0;
+    if (smpp && (t->protos >> P_SMPP & 1)) {
+        *rc = smpp_exchange(t, from, &sent);
+    } else {
+        *rc = sip_exchange(t, from);
+        sent = 1;
+    }
+    t->force = NULL;
+    return sent ? ST_SENT : ST_WAIT;
+}
+
+static int script_call(struct traffic *t, const struct party *from, const struct party *to,
+                       int answer, struct force *f, int *rc)
+{
+    f->to = to;
+    f->invite = 1;
+    f->answer = answer;
+    t->force = f;
+    *rc = sip_exchange(t, from);
+    t->force = NULL;
+    return ST_SENT;
+}
+
+/* The CANCEL of the call the step of stream 0 numbered @p call made. */
+static int script_cancel(struct traffic *t, const struct stream *s, unsigned call,
+                         const struct party *from, const struct party *to, struct force *f, int *rc)
+{
+    struct txn x;
+    f->to = to;
+    f->invite = 1;
+    t->force = f;
+    cw_rng_seed(&t->rng, xh(t, s, W_RNG, call)); /* the INVITE's generator */
+    sip_txn(t, from, 1, &x);
+    *rc = sip_cancel(t, &x);
+    t->force = NULL;
+    return ST_SENT;
+}
+
+static int script_csr(struct traffic *t, const struct party *card, struct force *f, int *rc)
+{
+    if (!(t->protos >> P_GTP & 1))
+        return ST_NOOP;
+    t->force = f;
+    *rc = gtp_exchange(t, card);
+    t->force = NULL;
+    return ST_SENT;
+}
+
+/* A SIM box's handset (half of them a gateway's TAC) and its one cell. */
+static void box_device(struct traffic *t, uint64_t box, char sv[17], struct force *f)
+{
+    uint64_t h = cw_hash3(t->pop->seed, TAG_SCRIPT, cw_mix64(box) ^ 0xb0c5ull << 48);
+    hash_imeisv(h, (box & 1) == 0, sv);
+    f->imeisv = sv;
+    f->cell = 1;
+    f->tac = (uint16_t)(0x1000 + (h >> 20) % 0x1000);
+    f->eci = (uint32_t)(cw_mix64(h) & 0x0fffffffu);
+}
+
+/* phone_change: a hash for hash_imeisv whose TAC is not the one of the card's own handset. */
+static uint64_t new_phone_hash(const struct traffic *t, const struct stream *s)
+{
+    uint64_t own = cw_hash3(t->pop->seed, TAG_IMEI, s->card) % N_TACS;
+    uint64_t h = xh(t, s, W_DEV, 0);
+    return h - h % N_TACS + (own + 1 + h / N_TACS % (N_TACS - 1)) % N_TACS;
+}
+
+static int script_step(struct traffic *t, struct stream *s, int *rc)
+{
+    unsigned k = s->step;
+    struct party me, to;
+    struct force f;
+    char sv[17], text[512];
+    memset(&f, 0, sizeof f);
+    if (s->kind < CW_SYNTH_NACT)
+        party_card(t, s->card, &me);
+    switch (s->kind) {
+    case CW_SYNTH_A_SPAM:
+        recipient(t, s, k, 0.15, &to);
+        fmt_text(text, sizeof text, ad_texts[xh(t, s, W_TEXT, k) % N_AD_TEXTS], k);
+        return script_sms(t, &me, &to, text, xu(t, s, W_PROTO, k) < 0.15, &f, rc);
+    case CW_SYNTH_A_FRAUD_CONTENT:
+        recipient(t, s, k, 0.1, &to);
+        fmt_text(text, sizeof text, fraud_texts[xh(t, s, W_TEXT, k) % N_FRAUD_TEXTS],
+                 xh(t, s, W_TEXT, k) >> 8);
+        return script_sms(t, &me, &to, text, xu(t, s, W_PROTO, k) < 0.2, &f, rc);
+    case CW_SYNTH_A_SIMBOX:
+        box_device(t, s->group, sv, &f);
+        if (k == 0)
+            return script_csr(t, &me, &f, rc);
+        recipient(t, s, k, 0.3, &to);
+        return script_call(t, &me, &to, xu(t, s, W_REPLY, k) < 0.7, &f, rc);
+    case CW_SYNTH_A_IMEI_HOPPING: {
+        /* handset k / 2: attach with it, then (60%) an SMS from it */
+        hash_imeisv(xh(t, s, W_DEV, k / 2), 0, sv);
+        f.imeisv = sv;
+        if (k % 2 == 0 && (t->protos >> P_GTP & 1))
+            return script_csr(t, &me, &f, rc);
+        if (k % 2 == 1 && k > 1 && xu(t, s, W_STEP, k) >= 0.6)
+            return ST_NOOP; /* (the first handset always sends one) */
+        recipient(t, s, k, 0.1, &to);
+        fmt_text(text, sizeof text, normal_texts[xh(t, s, W_TEXT, k) % N_NORMAL_TEXTS], k);
+        return script_sms(t, &me, &to, text, 0, &f, rc);
+    }
+    case CW_SYNTH_A_AGENT_BATCH: {
+        uint64_t hb = cw_synth_act_hash(t->pop, A_AGENT_REG, s->group);
+        recipient(t, s, k, 0.2, &to);
+        fmt_text(text, sizeof text, batch_texts[(hb >> 24) % N_BATCH_TEXTS], hb >> 40);
+        return script_sms(t, &me, &to, text, 0, &f, rc);
+    }
+    case CW_SYNTH_A_WANGIRI:
+        recipient(t, s, k, 0.25, &to);
+        if (s->sub == 0)
+            return script_call(t, &me, &to, 0, &f, rc);
+        return script_cancel(t, s, k, &me, &to, &f, rc);
+    case CW_SYNTH_A_NEWYEAR:
+        recipient(t, s, k, 0.0, &to);
+        if (s->sub == 0) {
+            fmt_text(text, sizeof text, newyear_texts[xh(t, s, W_TEXT, k) % N_NEWYEAR_TEXTS], k);
+            return script_sms(t, &me, &to, text, 0, &f, rc);
+        }
+        if (to.kind != PK_HOME || xu(t, s, W_REPLY, k) >= 0.7)
+            return ST_NOOP; /* not every friend answers */
+        fmt_text(text, sizeof text, reply_texts[xh(t, s, W_TEXT + 16, k) % N_REPLY_TEXTS], k);
+        return script_sms(t, &to, &me, text, 0, &f, rc);
+    case CW_SYNTH_A_FAMILY_DEVICE:
+    case CW_SYNTH_A_PHONE_CHANGE: {
+        int family = s->kind == CW_SYNTH_A_FAMILY_DEVICE;
+        unsigned half = s->n / 2;
+        if (family)
+            hash_imeisv(cw_hash3(t->pop->seed, TAG_SCRIPT, cw_mix64(s->group) ^ 0xfa11ull << 48), 0,
+                        sv);
+        else if (k < half)
+            card_imeisv(t, s->card, sv);
+        else /* the new phone: another maker's */
+            hash_imeisv(new_phone_hash(t, s), 0, sv);
+        f.imeisv = sv;
+        if (k == 0 || (!family && k == half)) {
+            int r = script_csr(t, &me, &f, rc);
+            if (r != ST_NOOP)
+                return r;
+        }
+        if (!pick_normal(t, s->card, &to.index))
+            return ST_NOOP;
+        party_card(t, to.index, &to);
+        if (chance(t, 0.3))
+            return script_call(t, &me, &to, chance(t, 0.8), &f, rc);
+        fmt_text(text, sizeof text, normal_texts[xh(t, s, W_TEXT, k) % N_NORMAL_TEXTS], k);
+        return script_sms(t, &me, &to, text, 0, &f, rc);
+    }
+    case CW_SYNTH_A_CALLER: {
+        unsigned m = 3 + (unsigned)(xh(t, s, W_N, 9) % 3), c[2];
+        caller_cancels(t, s, c);
+        unsigned ncancel = s->sub == 1 ? s->n : 1 + (unsigned)(xh(t, s, W_N, 8) % 2);
+        if (s->sub == 2) { /* a relative calls */
+            relative(t, s, k % m, &to);
+            if (to.kind != PK_HOME)
+                return ST_NOOP;
+            return script_call(t, &to, &me, 1, &f, rc);
+        }
+        unsigned call = s->sub == 1 ? (ncancel == 1 ? c[0] : c[k]) : k;
+        relative(t, s, call % m, &to);
+        if (s->sub == 1)
+            return script_cancel(t, s, call, &me, &to, &f, rc);
+        int cancelled = call == c[0] || (ncancel == 2 && call == c[1]);
+        return script_call(t, &me, &to, !cancelled, &f, rc);
+    }
+    case K_BURST: {
+        struct party biz;
+        memset(&biz, 0, sizeof biz);
+        snprintf(biz.num, sizeof biz.num, "%s", business_names[s->card % N_BUSINESS]);
+        biz.kind = PK_NAME;
+        biz.index = UINT64_MAX;
+        if (!next_home(t, s, &to))
+            return ST_NOOP;
+        fmt_text(text, sizeof text, business_texts[2 + xh(t, s, W_TEXT, 0) % 5], k);
+        return script_sms(t, &biz, &to, text, 1, &f, rc);
+    }
+    default: { /* K_ROAMER */
+        struct party fo;
+        uint64_t h = xh(t, s, W_OFF, 0);
+        memset(&fo, 0, sizeof fo);
+        snprintf(fo.num, sizeof fo.num, "%s%03u", foreign_prefixes[h % 2],
+                 (unsigned)((h >> 8) % 1000));
+        fo.kind = PK_FOREIGN;
+        fo.op = 3;
+        fo.index = UINT64_MAX;
+        if (!next_home(t, s, &to))
+            return ST_NOOP;
+        fmt_text(text, sizeof text, normal_texts[xh(t, s, W_TEXT, k) % N_NORMAL_TEXTS], k);
+        return script_sms(t, &fo, &to, text, 0, &f, rc);
+    }
+    }
+}
+
+static int stream_before(const struct script *sc, uint32_t a, uint32_t b)
+{
+    const struct stream *x = &sc->s[a], *y = &sc->s[b];
+    return x->due != y->due ? x->due < y->due : a < b;
+}
+
+static void sift_down(struct script *sc, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= sc->nheap)
+            break;
+        if (c + 1 < sc->nheap && stream_before(sc, sc->heap[c + 1], sc->heap[c]))
+            c++;
+        if (!stream_before(sc, sc->heap[c], sc->heap[i]))
+            break;
+        uint32_t x = sc->heap[i];
+        sc->heap[i] = sc->heap[c];
+        sc->heap[c] = x;
+        i = c;
+    }
+}
+
+/* The due scripted step, if any: at most one request this packet (t->written tells). */
+static int script_run(struct traffic *t)
+{
+    struct script *sc = t->script;
+    int rc = 0;
+    for (int loops = 0; loops < 16 && sc->nheap; loops++) {
+        struct stream *s = &sc->s[sc->heap[0]];
+        if (s->due > t->pkt)
+            break;
+        struct cw_rng keep = t->rng;
+        cw_rng_seed(&t->rng, xh(t, s, W_RNG + 16 * s->sub, s->step));
+        uint64_t before = t->written;
+        int r = script_step(t, s, &rc);
+        t->rng = keep;
+        if (r == ST_WAIT)
+            return rc;
+        if (r == ST_SENT)
+            t->st->scripted_requests++;
+        if (++s->step >= s->n) {
+            sc->heap[0] = sc->heap[--sc->nheap];
+        } else {
+            s->due = stream_due(t, s);
+        }
+        sift_down(sc, 0);
+        if (rc || t->written > before)
+            return rc;
+    }
+    return rc;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* A stream's place: @p minutes long (shrunk in a small capture), somewhere in the scripts'
+ * packets; whole: all of them. */
+static void place(struct traffic *t, struct stream *s, double minutes, int whole)
+{
+    struct script *sc = t->script;
+    uint64_t room = sc->hi - sc->lo;
+    uint64_t w = whole ? room : (uint64_t)(minutes * PPM * sc->scale);
+    if (w > room)
+        w = room;
+    if (w < s->n)
+        w = s->n;
+    s->span = w;
+    s->start = sc->lo + (room > w ? xh(t, s, W_START, 0) % (room - w + 1) : 0);
+}
+
+static struct stream *add_stream(struct script *sc, unsigned kind, unsigned sub, uint64_t card,
+                                 uint64_t group)
+{
+    struct stream *s = &sc->s[sc->n++];
+    memset(s, 0, sizeof *s);
+    s->kind = (uint8_t)kind;
+    s->sub = (uint8_t)sub;
+    s->card = card;
+    s->group = group;
+    return s;
+}
+
+/* Every actor's streams. Returns 0 or CW_ENOMEM. */
+static int script_init(struct traffic *t)
+{
+    const struct cw_synth_pop *p = t->pop;
+    uint64_t packets = t->o->packets;
+    uint64_t bursts = (t->protos >> P_SMPP & 1) ? packets / 100000 : 0;
+    uint64_t roamers = (t->protos >> P_SIP & 1) ? packets / 125000 : 0;
+    uint64_t actors = p->act_first[CW_SYNTH_NACT] - p->act_first[0];
+    uint64_t max = 3 * actors + bursts + roamers;
+    if (!max)
+        return 0;
+    struct script *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return CW_ENOMEM;
+    t->script = sc;
+    sc->s = calloc(max, sizeof *sc->s);
+    sc->heap = calloc(max, sizeof *sc->heap);
+    if (!sc->s || !sc->heap)
+        return CW_ENOMEM;
+    sc->lo = packets / 20;
+    sc->hi = packets * 17 / 20;
+    double room_min = (double)(sc->hi - sc->lo) / PPM;
+    sc->scale = room_min < 20.0 ? room_min / 20.0 : 1.0;
+    sc->step = 1;
+    if (p->cards > 1) {
+        sc->step = cw_hash3(p->seed, TAG_SCRIPT, 0) % p->cards;
+        while (sc->step == 0 || gcd64(sc->step, p->cards) != 1)
+            sc->step = (sc->step + 1) % p->cards;
+    }
+    for (unsigned a = 0; a < CW_SYNTH_NACT; a++) {
+        uint64_t batch_start = 0, batch = UINT64_MAX;
+        for (uint64_t off = 0; off < p->act[a]; off++) {
+            uint64_t g;
+            unsigned j, size;
+            cw_synth_act_group(p, a, off, &g, &j, &size);
+            uint64_t card = cw_synth_act_card(p, a, off);
+            struct stream *s = add_stream(sc, a, 0, card, g);
+            uint64_t h = xh(t, s, W_N, 0);
+            double u = xu(t, s, W_SPAN, 0);
+            switch (a) {
+            case CW_SYNTH_A_SPAM: {
+                s->n = (uint16_t)(60 + h % 91);
+                double dmax = s->n / 9.0 < 10.0 ? s->n / 9.0 : 10.0;
+                place(t, s, 5.0 + u * (dmax - 5.0), 0);
+                break;
+            }
+            case CW_SYNTH_A_FRAUD_CONTENT:
+                s->n = (uint16_t)(3 + h % 6);
+                place(t, s, 0, 1);
+                break;
+            case CW_SYNTH_A_SIMBOX:
+                s->n = (uint16_t)(1 + 20 + h % 21);
+                place(t, s, (sc->hi - sc->lo) * (0.7 + 0.3 * u) / PPM / sc->scale, 0);
+                break;
+            case CW_SYNTH_A_IMEI_HOPPING:
+                s->n = (uint16_t)(2 * (5 + h % 6));
+                place(t, s, 10.0 + 10.0 * u, 0);
+                break;
+            case CW_SYNTH_A_AGENT_BATCH: {
+                /* the batch's cards start within a few minutes of each other */
+                s->n = (uint16_t)(3 + h % 4);
+                if (g != batch) {
+                    struct stream first = *s;
+                    first.card = g;
+                    first.kind = K_ROAMER + 1; /* a key of the batch */
+                    uint64_t room = sc->hi - sc->lo, need = (uint64_t)(25 * PPM * sc->scale);
+                    batch = g;
+                    batch_start =
+                        sc->lo + (room > need ? xh(t, &first, W_START, 0) % (room - need) : 0);
+                }
+                s->start = batch_start + (uint64_t)(j * (0.3 + 0.5 * u) * PPM * sc->scale);
+                s->span = (uint64_t)(s->n * (1.0 + 2.0 * xu(t, s, W_SPAN, 1)) * PPM * sc->scale);
+                if (s->span < s->n)
+                    s->span = s->n;
+                if (s->start + s->span > sc->hi)
+                    s->start = sc->hi > s->span ? sc->hi - s->span : 0;
+                break;
+            }
+            case CW_SYNTH_A_WANGIRI:
+                s->n = (uint16_t)(30 + h % 31);
+                place(t, s, 5.0 + 10.0 * u, 0);
+                break;
+            case CW_SYNTH_A_NEWYEAR: {
+                s->n = (uint16_t)(15 + h % 21);
+                place(t, s, s->n / 2.2, 0);
+                /* a person types at most about 2.2 a minute: in a capture too short for all
+                 * the greetings, fewer are sent (at least 3) */
+                uint64_t most = (uint64_t)(2.2 * (double)s->span / PPM);
+                if (most < 3)
+                    most = 3;
+                if (s->n > most)
+                    s->n = (uint16_t)most;
+                break;
+            }
+            case CW_SYNTH_A_FAMILY_DEVICE:
+                s->n = (uint16_t)(1 + 3 + h % 4);
+                place(t, s, 0, 1);
+                break;
+            case CW_SYNTH_A_PHONE_CHANGE:
+                s->n = (uint16_t)(6 + h % 5);
+                place(t, s, 0, 1);
+                break;
+            default: /* caller */
+                s->n = (uint16_t)(5 + h % 6);
+                place(t, s, 0, 1);
+                break;
+            }
+            s->n0 = s->n;
+            unsigned extra = a == CW_SYNTH_A_WANGIRI || a == CW_SYNTH_A_NEWYEAR ? 1
+                             : a == CW_SYNTH_A_CALLER                           ? 2
+                                                                                : 0;
+            for (unsigned e = 1; e <= extra; e++) {
+                struct stream *d = add_stream(sc, a, e, card, g);
+                *d = *s;
+                d->sub = (uint8_t)e;
+                if (a == CW_SYNTH_A_CALLER && e == 1)
+                    d->n = (uint16_t)(1 + xh(t, s, W_N, 8) % 2);
+                if (a == CW_SYNTH_A_CALLER && e == 2) {
+                    d->n = (uint16_t)(2 + xh(t, s, W_N, 7) % 3);
+                    d->start = sc->lo;
+                    d->span = sc->hi - sc->lo;
+                }
+            }
+        }
+    }
+    for (uint64_t b = 0; b < bursts + roamers; b++) {
+        struct stream *s = add_stream(sc, b < bursts ? K_BURST : K_ROAMER, 0, b, 0);
+        uint64_t h = xh(t, s, W_N, 0);
+        double u = xu(t, s, W_SPAN, 0);
+        if (b < bursts) {
+            s->n = (uint16_t)(40 + h % 81);
+            place(t, s, 2.0 + 2.0 * u, 0);
+            t->st->business_bursts++;
+        } else {
+            s->n = (uint16_t)(20 + h % 21);
+            place(t, s, 10.0 + 10.0 * u, 0);
+            t->st->roamer_bursts++;
+        }
+        s->n0 = s->n;
+    }
+    for (size_t i = 0; i < sc->n; i++) {
+        sc->s[i].due = stream_due(t, &sc->s[i]);
+        sc->heap[sc->nheap++] = (uint32_t)i;
+    }
+    for (size_t i = sc->nheap / 2 + 1; i-- > 0;)
+        sift_down(sc, i);
+    return 0;
+}
+
+static void script_free(struct script *sc)
+{
+    if (!sc)
+        return;
+    free(sc->s);
+    free(sc->heap);
+    free(sc);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* The capture. */
 
 /* A new exchange of a protocol drawn from the mix; returns its status (it may send nothing
@@ -2382,7 +3279,7 @@ static int new_exchange(struct traffic *t)
     case P_SMPP: return smpp_exchange(t, NULL, NULL);
     case P_MAP: return map_exchange(t, NULL, NULL);
     case P_DIA: return dia_exchange(t, NULL, NULL);
-    case P_GTP: return gtp_exchange(t);
+    case P_GTP: return gtp_exchange(t, NULL);
     default: return radius_exchange(t);
     }
 }
@@ -2395,9 +3292,7 @@ static int black_first(struct traffic *t, int *sent)
     party_card(t, black_card_index(t->pop, t->next_black), &pa);
     *sent = 0;
     switch (t->black_proto) {
-    case P_SIP:
-        *sent = 1;
-        return sip_exchange(t, &pa);
+    case P_SIP: *sent = 1; return sip_exchange(t, &pa);
     case P_SMPP: return smpp_exchange(t, &pa, sent);
     case P_DIA: return dia_exchange(t, &pa, sent);
     default: return map_exchange(t, &pa, sent);
@@ -2471,12 +3366,16 @@ static int one_packet(struct traffic *t)
     struct job *h = job_peek(t);
     if (h && h->due <= t->pkt && h->urgent)
         return run_job(t, job_pop(t));
-    if (t->next_black < t->senders && t->pkt >= t->next_black_pkt &&
-        jobs_free(t) >= JOB_RESERVE) {
+    if (t->next_black < t->senders && t->pkt >= t->next_black_pkt && jobs_free(t) >= JOB_RESERVE) {
         int sent = 0;
         rc = black_first(t, &sent);
         if (sent)
             black_advance(t);
+        if (rc || t->written > before)
+            return rc;
+    }
+    if (t->script && jobs_free(t) >= JOB_RESERVE) {
+        rc = script_run(t);
         if (rc || t->written > before)
             return rc;
     }
@@ -2494,8 +3393,8 @@ static int one_packet(struct traffic *t)
 }
 
 int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_opts *o,
-                           const char *path, const char *tmp, struct cw_synth_stats *st,
-                           char *err, size_t errlen)
+                           const char *path, const char *tmp, struct cw_synth_stats *st, char *err,
+                           size_t errlen)
 {
     struct traffic *t = calloc(1, sizeof *t);
     if (!t) {
@@ -2503,9 +3402,17 @@ int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_o
         return CW_ENOMEM;
     }
     traffic_init(t, p, o, st);
-    int rc = cw_pcapw_open(tmp, 1, &t->w);
+    int rc = script_init(t);
+    if (rc) {
+        cw_synth_set_err(err, errlen, "out of memory");
+        script_free(t->script);
+        free(t);
+        return rc;
+    }
+    rc = cw_pcapw_open(tmp, 1, &t->w);
     if (rc) {
         cw_synth_set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+        script_free(t->script);
         free(t);
         return rc;
     }
@@ -2522,8 +3429,7 @@ int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_o
             o->progress(o->progress_user, "packets", pkt + 1, o->packets);
     }
     if (rc == CW_EFULL)
-        cw_synth_set_err(err, errlen, "%s: internal error: a message did not fit its buffer",
-                         path);
+        cw_synth_set_err(err, errlen, "%s: internal error: a message did not fit its buffer", path);
     else if (rc)
         cw_synth_set_err(err, errlen, "%s: write failed: %s", path, strerror(errno));
     int crc = cw_pcapw_close(t->w);
@@ -2539,6 +3445,7 @@ int cw_synth_write_traffic(const struct cw_synth_pop *p, const struct cw_synth_o
         unlink(tmp);
     else if (o->progress)
         o->progress(o->progress_user, "packets", o->packets, o->packets);
+    script_free(t->script);
     free(t);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <strings.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "synth/pktbuild.h"
 #include "synth/rng.h"
 #include "synth/synth.h"
+#include "corpus.h"
 #include "testutil.h"
 #include "util/error.h"
 
@@ -184,8 +186,7 @@ static void test_perm_bijective(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* pktbuild */
 
-static void check_ipv4_frame(const uint8_t *f, size_t n, size_t l3off, uint8_t proto,
-                             size_t paylen)
+static void check_ipv4_frame(const uint8_t *f, size_t n, size_t l3off, uint8_t proto, size_t paylen)
 {
     const uint8_t *ip = f + l3off;
     assert_int_equal(ip[0], 0x45);
@@ -324,7 +325,7 @@ static void test_pcapw_roundtrip(void **state)
     uint8_t *d = (uint8_t *)tu_read_file(path, &len);
     assert_non_null(d);
     assert_int_equal(len, 24 + 16 + 3 + 16 + 65535 + 16);
-    static const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+    static const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0,   0, 0, 0,
                                     0,    0,    0,    0,    0xff, 0xff, 0, 0, 101, 0, 0, 0};
     assert_memory_equal(d, hdr, 24);
     const uint8_t *r = d + 24;
@@ -336,8 +337,8 @@ static void test_pcapw_roundtrip(void **state)
     r += 19;
     assert_int_equal(le32(r), 1772323201u);
     assert_int_equal(le32(r + 4), 999999);
-    assert_int_equal(le32(r + 8), 65535);          /* cut to the snaplen */
-    assert_int_equal(le32(r + 12), sizeof big);    /* original length kept */
+    assert_int_equal(le32(r + 8), 65535);       /* cut to the snaplen */
+    assert_int_equal(le32(r + 12), sizeof big); /* original length kept */
     r += 16 + 65535;
     assert_int_equal(le32(r), 0);
     assert_int_equal(le32(r + 4), 5);
@@ -611,7 +612,7 @@ struct regrow {
     int cat;   /* CAT_* of the card in the truth */
 };
 
-enum { CAT_NONE, CAT_BLACK, CAT_OQ, CAT_NAT };
+enum { CAT_NONE, CAT_BLACK, CAT_OQ, CAT_NAT, CAT_ACT /* + enum cw_synth_act */ };
 
 /* A card listed in truth.csv. */
 struct truthcard {
@@ -748,7 +749,7 @@ static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64
 
     /* truth: black and over-quota cards send, home numbers; registry-scope rows; bad outlets */
     struct truthcard *tc = calloc(cards + 1, sizeof *tc);
-    size_t ntc = 0, nblack = 0, noq = 0, nnat = 0, nbad = 0;
+    size_t ntc = 0, nblack = 0, noq = 0, nnat = 0, nbad = 0, nact[CW_SYNTH_NACT] = {0};
     char **bad = calloc(nout + 1, sizeof *bad);
     cur = truth;
     next_line(&cur);
@@ -785,9 +786,17 @@ static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64
             t->cat = CAT_NAT;
             nnat++;
         } else {
-            fail_msg("truth category '%s'", f[2]);
+            unsigned a = 0;
+            while (a < CW_SYNTH_NACT && strcmp(f[2], cw_synth_act_name(a)))
+                a++;
+            if (a == CW_SYNTH_NACT)
+                fail_msg("truth category '%s'", f[2]);
+            t->cat = CAT_ACT + (int)a;
+            nact[a]++;
         }
-        assert_string_equal(f[3], t->cat == CAT_NAT ? "registry" : "traffic");
+        assert_string_equal(f[3], t->cat == CAT_NAT                             ? "registry"
+                                  : t->cat >= CAT_ACT + CW_SYNTH_A_FIRST_NORMAL ? "normal"
+                                                                                : "traffic");
         /* the 18-character form; an unregistered black card has neither ID nor outlet */
         assert_true(strlen(f[4]) == 18 || (t->cat == CAT_BLACK && !*f[4]));
         assert_true(!*f[4] == !*f[5]);
@@ -797,6 +806,10 @@ static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64
             fail_msg("%s card %s is never seen sending an SMS or placing a call", f[2], f[0]);
     }
     assert_true(nblack == ds->st.black_cards);
+    for (unsigned a = 0; a < CW_SYNTH_NACT; a++)
+        if (nact[a] != ds->st.act_cards[a])
+            fail_msg("%zu %s rows in the truth, the summary says %llu", nact[a],
+                     cw_synth_act_name(a), (unsigned long long)ds->st.act_cards[a]);
     assert_true(noq == ds->st.over_quota_cards);
     assert_true(nnat == ds->st.national_cards);
     assert_true(nbad == ds->st.bad_outlets);
@@ -1030,7 +1043,7 @@ static void test_synth_small(void **state)
     struct dataset ds;
     gen(&ds, 7, 1000, 100, 0.02);
     assert_true(ds.st.packets == 100);
-    assert_true(ds.st.black_cards == 10); /* 20 wanted, capped to packets / 10 */
+    assert_true(ds.st.black_cards == 10);     /* 20 wanted, capped to packets / 10 */
     assert_true(ds.st.over_quota_cards == 0); /* nothing left under the cap */
     assert_int_equal(ds.st.files, 5);
     check_dataset(&ds, 1000, 100);
@@ -1060,14 +1073,33 @@ static void test_synth_medium(void **state)
     size_t len;
     char *pcap = read_in(ds.dir, "traffic.pcap", &len);
     static const char *const needles[] = {
-        ";user=phone>", "<tel:+86", "\r\nf: ", "\r\nt: ", "\r\ni: ", "\r\nl: ", "\r\nc: ",
-        "\r\nv: ", "\r\nP-Asserted-Identity: ", "\"Xiao Ming\" <", "\\\"Mike\\\"",
-        "sip:13", "Content-Type: text/plain;charset=UTF-8", "m=audio", "SIP/2.0 200 OK",
-        "sip:+447700900", "\xe6\x99\x9a" /* a Chinese character */, "\r\nfrom:",
+        ";user=phone>",
+        "<tel:+86",
+        "\r\nf: ",
+        "\r\nt: ",
+        "\r\ni: ",
+        "\r\nl: ",
+        "\r\nc: ",
+        "\r\nv: ",
+        "\r\nP-Asserted-Identity: ",
+        "\"Xiao Ming\" <",
+        "\\\"Mike\\\"",
+        "sip:13",
+        "Content-Type: text/plain;charset=UTF-8",
+        "m=audio",
+        "SIP/2.0 200 OK",
+        "sip:+447700900",
+        "\xe6\x99\x9a" /* a Chinese character */,
+        "\r\nfrom:",
         /* the other protocols and transports */
-        "SIP/2.0/TCP ", "Content-Type: application/vnd.3gpp.sms", "bankcn" /* SMPP bind */,
-        "ExampleBank" /* SMPP alphanumeric sender */, "cardwatch-synth" /* Diameter CER */,
-        "pcrf01.epc.mnc000.mcc460.3gppnetwork.org", "\x05" "cmnet" /* an APN in GTP */,
+        "SIP/2.0/TCP ",
+        "Content-Type: application/vnd.3gpp.sms",
+        "bankcn" /* SMPP bind */,
+        "ExampleBank" /* SMPP alphanumeric sender */,
+        "cardwatch-synth" /* Diameter CER */,
+        "pcrf01.epc.mnc000.mcc460.3gppnetwork.org",
+        "\x05"
+        "cmnet" /* an APN in GTP */,
         "[2001:db8:20::8]" /* SIP over IPv6 */,
     };
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
@@ -1094,8 +1126,8 @@ static void test_synth_deterministic(void **state)
     gen(&a, 99, 3000, 5000, 0.05);
     gen(&b, 99, 3000, 5000, 0.05);
     gen(&c, 100, 3000, 5000, 0.05);
-    static const char *const files[] = {"registry.csv", "ranges.csv", "truth.csv",
-                                        "traffic.pcap", "outlets.csv"};
+    static const char *const files[] = {"registry.csv", "ranges.csv", "truth.csv", "traffic.pcap",
+                                        "outlets.csv"};
     for (int i = 0; i < 5; i++)
         if (!same_file(a.dir, b.dir, files[i]))
             fail_msg("%s differs between two runs with the same seed", files[i]);
@@ -1135,9 +1167,9 @@ static void test_synth_card_get_matches_files(void **state)
     for (uint64_t i = 0; i < 500; i++) {
         struct cw_synth_card c;
         cw_synth_card_get(&pop, i, &c);
-        snprintf(row, sizeof row, "\n%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi,
-                 c.id_registered, c.province, c.suspended ? "suspended" : "active", c.verified,
-                 c.outlet, c.registered_at);
+        snprintf(row, sizeof row, "\n%s,%s,%s,%s,%s,%d,%s,%s\n", c.msisdn, c.imsi, c.id_registered,
+                 c.province, c.suspended ? "suspended" : "active", c.verified, c.outlet,
+                 c.registered_at);
         assert_int_equal(strstr(registry, row) != NULL, c.registered);
         char num[20];
         snprintf(num, sizeof num, "\n%s,", c.msisdn);
@@ -1166,7 +1198,7 @@ static void test_synth_planted(void **state)
     check_dataset_facts(&ds, 30000, 40000, &f);
     assert_true(f.rows_15digit >= st->ids_15digit);
     assert_true(f.oq_split == 0); /* one bad outlet a province: a group is never split */
-    assert_true(f.black_at_bad * 10 >= f.black_registered * 6);         /* 70% at bad outlets */
+    assert_true(f.black_at_bad * 10 >= f.black_registered * 6); /* 70% at bad outlets */
     assert_true(f.black_at_bad < f.black_registered);
     assert_true(f.normal_at_bad > 0); /* a share, not a monopoly */
     drop(&ds);
@@ -1364,8 +1396,12 @@ static void test_synth_protocols(void **state)
 {
     (void)state;
     static const unsigned sets[] = {
-        1u << CW_SYNTH_SIP,      1u << CW_SYNTH_SMPP, 1u << CW_SYNTH_MAP,
-        1u << CW_SYNTH_DIAMETER, 1u << CW_SYNTH_GTP,  1u << CW_SYNTH_RADIUS,
+        1u << CW_SYNTH_SIP,
+        1u << CW_SYNTH_SMPP,
+        1u << CW_SYNTH_MAP,
+        1u << CW_SYNTH_DIAMETER,
+        1u << CW_SYNTH_GTP,
+        1u << CW_SYNTH_RADIUS,
         (1u << CW_SYNTH_GTP) | (1u << CW_SYNTH_RADIUS),
         (1u << CW_SYNTH_SMPP) | (1u << CW_SYNTH_DIAMETER),
     };
@@ -1393,11 +1429,10 @@ static void test_synth_awkward(void **state)
     struct dataset ds;
     gen(&ds, 4, 2000, 3000, 0.02);
     const struct cw_synth_stats *st = &ds.st;
-    const uint64_t cases[] = {st->tcp_split,    st->tcp_multi,   st->ip_fragmented,
-                              st->ip_frag_ooo,  st->ip_fragments, st->sctp_bundled,
-                              st->sctp_split,   st->vlan_frames, st->qinq_frames,
-                              st->ipv6_frames,  st->sms_gsm7_ext, st->sms_ucs2,
-                              st->sms_concat,   st->sip_3gpp_sms};
+    const uint64_t cases[] = {
+        st->tcp_split,    st->tcp_multi,  st->ip_fragmented, st->ip_frag_ooo, st->ip_fragments,
+        st->sctp_bundled, st->sctp_split, st->vlan_frames,   st->qinq_frames, st->ipv6_frames,
+        st->sms_gsm7_ext, st->sms_ucs2,   st->sms_concat,    st->sip_3gpp_sms};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (!cases[i])
             fail_msg("awkward case %zu never occurs in 3000 packets", i);
@@ -1438,13 +1473,13 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "over_national"));
     free(out);
     static const char *const bad[] = {
-        " synth --cards 10 --packets 10 --out /tmp/cw-x",           /* no seed */
-        " synth --seed 1 --packets 10 --out /tmp/cw-x",             /* no cards */
-        " synth --seed 1 --cards 10 --out /tmp/cw-x",               /* no packets */
-        " synth --seed 1 --cards 10 --packets 10",                  /* no out */
-        " synth --seed x --cards 10 --packets 10 --out /tmp/cw-x",  /* bad number */
-        " synth --seed 1 --cards 0 --packets 10 --out /tmp/cw-x",   /* zero cards */
-        " synth --seed 1 --cards 10 --packets -1 --out /tmp/cw-x",  /* negative */
+        " synth --cards 10 --packets 10 --out /tmp/cw-x",          /* no seed */
+        " synth --seed 1 --packets 10 --out /tmp/cw-x",            /* no cards */
+        " synth --seed 1 --cards 10 --out /tmp/cw-x",              /* no packets */
+        " synth --seed 1 --cards 10 --packets 10",                 /* no out */
+        " synth --seed x --cards 10 --packets 10 --out /tmp/cw-x", /* bad number */
+        " synth --seed 1 --cards 0 --packets 10 --out /tmp/cw-x",  /* zero cards */
+        " synth --seed 1 --cards 10 --packets -1 --out /tmp/cw-x", /* negative */
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate 2",
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --black-rate abc",
         " synth --seed 1 --cards 10 --packets 10 --out /tmp/cw-x --over-quota-rate 1.5",
@@ -1500,6 +1535,449 @@ static void test_cli(void **state)
     free(dir);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* the scripted actors, as the decoders read the capture */
+
+/* One card's activity. */
+struct act_acc {
+    char msisdn[16], imsi[16];
+    int act; /* enum cw_synth_act, -1 */
+    int black;
+    uint64_t group;
+    unsigned sms, calls, cancels, recv_sms, recv_calls, gtp;
+    double first, last, first_sms;
+    char imeis[12][16];
+    unsigned nimei;
+    char cells[8][24];
+    unsigned ncell;
+    char **called; /* actors only: the numbers they sent to or called */
+    size_t ncalled, capcalled;
+    char text[512]; /* the last text sent */
+    int text_same;  /* 1 while every text sent was the same */
+};
+
+static int cmp_acc_msisdn(const void *a, const void *b)
+{
+    return strcmp(((const struct act_acc *)a)->msisdn, ((const struct act_acc *)b)->msisdn);
+}
+
+static struct act_acc *acc_find(struct act_acc *v, size_t n, const char *msisdn)
+{
+    struct act_acc key;
+    snprintf(key.msisdn, sizeof key.msisdn, "%s", msisdn);
+    return bsearch(&key, v, n, sizeof *v, cmp_acc_msisdn);
+}
+
+static void add_str(char (*set)[16], unsigned *n, unsigned cap, const char *v)
+{
+    for (unsigned i = 0; i < *n; i++)
+        if (!strcmp(set[i], v))
+            return;
+    if (*n < cap)
+        snprintf(set[(*n)++], 16, "%s", v);
+}
+
+static size_t distinct_called(struct act_acc *a)
+{
+    qsort(a->called, a->ncalled, sizeof *a->called, cmp_str);
+    size_t d = 0;
+    for (size_t i = 0; i < a->ncalled; i++)
+        d += i == 0 || strcmp(a->called[i - 1], a->called[i]) != 0;
+    return d;
+}
+
+/* "2026-03-01T00:00:01.500000Z" in seconds since the capture began. */
+static double ev_time(const char *ts)
+{
+    return (double)(iso_seconds(ts) - 1772323200) + atof(ts + 19);
+}
+
+/* Keywords of rules/lists/<name>: one per line, '#' comments. */
+static char **read_list(const char *name, size_t *n)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/rules/lists/%s", CW_SOURCE_DIR, name);
+    size_t len;
+    char *d = tu_read_file(path, &len);
+    assert_non_null(d);
+    char **v = calloc(256, sizeof *v);
+    *n = 0;
+    for (char *line = strtok(d, "\n"); line && *n < 256; line = strtok(NULL, "\n"))
+        if (*line && *line != '#')
+            v[(*n)++] = strdup(line);
+    free(d);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* 1 when @p text holds a fraud keyword (ASCII letters without regard to case) or a link. */
+static int fraud_hit(const char *text, char **zh, size_t nzh, char **en, size_t nen)
+{
+    if (strstr(text, "http://") || strstr(text, "https://"))
+        return 1;
+    for (size_t i = 0; i < nzh; i++)
+        if (strstr(text, zh[i]))
+            return 1;
+    for (size_t i = 0; i < nen; i++) {
+        size_t k = strlen(en[i]);
+        for (const char *p = text; *p; p++)
+            if (!strncasecmp(p, en[i], k))
+                return 1;
+    }
+    return 0;
+}
+
+static void test_synth_actors(void **state)
+{
+    (void)state;
+    const uint64_t cards = 20000, packets = 150000;
+    struct dataset ds;
+    ds.dir = tu_mkdtemp();
+    char *out = path_in(ds.dir, "sub/out");
+    struct cw_synth_opts o = {.seed = 3,
+                              .cards = cards,
+                              .packets = packets,
+                              .out_dir = out,
+                              .black_rate = 0.02,
+                              .over_quota_rate = CW_SYNTH_DEFAULT_OVER_QUOTA_RATE,
+                              .national_rate = CW_SYNTH_DEFAULT_NATIONAL_RATE,
+                              .spam_rate = CW_SYNTH_DEFAULT_SPAM_RATE,
+                              .fraud_content_rate = CW_SYNTH_DEFAULT_FRAUD_CONTENT_RATE,
+                              .simbox_rate = CW_SYNTH_DEFAULT_SIMBOX_RATE,
+                              .imei_hopping_rate = CW_SYNTH_DEFAULT_IMEI_HOPPING_RATE,
+                              .agent_batch_rate = CW_SYNTH_DEFAULT_AGENT_BATCH_RATE,
+                              .wangiri_rate = CW_SYNTH_DEFAULT_WANGIRI_RATE,
+                              .newyear_rate = CW_SYNTH_DEFAULT_NEWYEAR_RATE,
+                              .family_device_rate = CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE,
+                              .phone_change_rate = CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE,
+                              .caller_rate = CW_SYNTH_DEFAULT_CALLER_RATE};
+    char err[512];
+    assert_int_equal(cw_synth_run(&o, &ds.st, err, sizeof err), 0);
+    free(ds.dir);
+    ds.dir = out;
+    const struct cw_synth_stats *st = &ds.st;
+    /* the rates, whole groups (no cap: their packets fit a quarter of the capture) */
+    static const uint64_t want[CW_SYNTH_NACT] = {20, 20, 40, 20, 20, 20, 60, 40, 40, 40};
+    for (unsigned a = 0; a < CW_SYNTH_NACT; a++)
+        if (st->act_cards[a] != want[a])
+            fail_msg("%llu %s cards, not %llu", (unsigned long long)st->act_cards[a],
+                     cw_synth_act_name(a), (unsigned long long)want[a]);
+    assert_true(st->act_groups[CW_SYNTH_A_SIMBOX] == 3);      /* 24 + 16: 2 + 1 */
+    assert_true(st->act_groups[CW_SYNTH_A_AGENT_BATCH] == 3); /* 12 + 8: 2 + 1 */
+    assert_true(st->act_groups[CW_SYNTH_A_FAMILY_DEVICE] >= 14);
+    assert_true(st->call_cancels > 20 * 30 && st->business_bursts == 1 && st->roamer_bursts == 1);
+    check_dataset(&ds, cards, packets); /* truth = stats; every actor seen sending */
+
+    /* every card, from the library (which the files were checked against) */
+    struct cw_synth_pop pop;
+    assert_int_equal(cw_synth_pop_init(&pop, &o), 0);
+    struct act_acc *acc = calloc(cards, sizeof *acc);
+    char **imsi_sorted = calloc(cards, sizeof *imsi_sorted);
+    for (uint64_t i = 0; i < cards; i++) {
+        struct cw_synth_card c;
+        cw_synth_card_get(&pop, i, &c);
+        snprintf(acc[i].msisdn, sizeof acc[i].msisdn, "%s", c.msisdn);
+        snprintf(acc[i].imsi, sizeof acc[i].imsi, "%s", c.imsi);
+        acc[i].act = c.act;
+        acc[i].black = c.black;
+        acc[i].group = c.group;
+        acc[i].first = acc[i].first_sms = 1e18;
+        acc[i].text_same = 1;
+        assert_int_equal(c.kind == CW_SYNTH_ACTOR, c.act >= 0);
+    }
+    qsort(acc, cards, sizeof *acc, cmp_acc_msisdn);
+    /* IMSI -> card: "imsi msisdn" strings, sorted */
+    for (uint64_t i = 0; i < cards; i++) {
+        imsi_sorted[i] = malloc(40);
+        snprintf(imsi_sorted[i], 40, "%s %s", acc[i].imsi, acc[i].msisdn);
+    }
+    qsort(imsi_sorted, cards, sizeof *imsi_sorted, cmp_str);
+
+    size_t nzh, nen, ntac;
+    char **zh = read_list("fraud_zh.kw", &nzh), **en = read_list("fraud_en.kw", &nen);
+    char **gw = read_list("simbox_tac.prefix", &ntac);
+    assert_true(nzh > 10 && nen > 10 && ntac >= 4);
+
+    char *pcap = path_in(ds.dir, "traffic.pcap"), cmd[4400];
+    snprintf(cmd, sizeof cmd, "%s decode --quiet '%s'", CW_BINARY, pcap);
+    free(pcap);
+    int rc;
+    char *evs = tu_run(cmd, &rc);
+    assert_int_equal(rc, 0);
+    size_t fraud_texts = 0, clean_texts = 0;
+    for (char *line = strtok(evs, "\n"); line; line = strtok(NULL, "\n")) {
+        char kind[32] = "", calling[64] = "", called[64] = "", imsi[32] = "", imei[32] = "";
+        char cell[32] = "", ts[40] = "", text[1024] = "";
+        corpus_json_get(line, "kind", kind, sizeof kind);
+        corpus_json_get(line, "calling", calling, sizeof calling);
+        corpus_json_get(line, "called", called, sizeof called);
+        corpus_json_get(line, "imsi", imsi, sizeof imsi);
+        corpus_json_get(line, "imei", imei, sizeof imei);
+        corpus_json_get(line, "cell", cell, sizeof cell);
+        corpus_json_get(line, "ts", ts, sizeof ts);
+        corpus_json_get(line, "text", text, sizeof text);
+        char cg[72], cd[72];
+        snprintf(cg, sizeof cg, "%s%s", strlen(calling) == 11 && calling[0] == '1' ? "86" : "",
+                 calling);
+        snprintf(cd, sizeof cd, "%s%s", strlen(called) == 11 && called[0] == '1' ? "86" : "",
+                 called);
+        struct act_acc *a = *cg ? acc_find(acc, cards, cg) : NULL;
+        if (!a && *imsi) {
+            char key[40], *k = key, **hit;
+            snprintf(key, sizeof key, "%s ", imsi);
+            size_t lo = 0, hi = cards;
+            while (lo < hi) { /* the first entry >= "imsi " */
+                size_t mid = (lo + hi) / 2;
+                if (strcmp(imsi_sorted[mid], k) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            hit =
+                lo < cards && !strncmp(imsi_sorted[lo], key, strlen(key)) ? &imsi_sorted[lo] : NULL;
+            if (hit)
+                a = acc_find(acc, cards, *hit + strlen(key));
+        }
+        int is_sms = !strcmp(kind, "sms_mo") || !strcmp(kind, "sms_mt");
+        /* texts: fraud vocabulary only from fraud_content (and black) cards */
+        if (is_sms && *text) {
+            int fraud = a && a->act == CW_SYNTH_A_FRAUD_CONTENT;
+            if (fraud && !strcmp(kind, "sms_mo")) {
+                if (!fraud_hit(text, zh, nzh, en, nen))
+                    fail_msg("fraud_content %s: no keyword or link in \"%s\"", cg, text);
+                fraud_texts++;
+            } else if (!fraud && !(a && a->black) && strcmp(kind, "sms_mt") != 0) {
+                if (fraud_hit(text, zh, nzh, en, nen))
+                    fail_msg("%s (%s): a fraud keyword or link in \"%s\"", cg,
+                             a && a->act >= 0 ? cw_synth_act_name((unsigned)a->act) : "normal",
+                             text);
+                clean_texts++;
+            }
+        }
+        struct act_acc *r = *cd ? acc_find(acc, cards, cd) : NULL;
+        if (r && is_sms)
+            r->recv_sms++;
+        if (r && !strcmp(kind, "call"))
+            r->recv_calls++;
+        if (!a)
+            continue;
+        double tsec = ev_time(ts);
+        a->first = tsec < a->first ? tsec : a->first;
+        a->last = tsec > a->last ? tsec : a->last;
+        if (*imei) {
+            add_str(a->imeis, &a->nimei, 12, imei);
+            if (a->act != CW_SYNTH_A_SIMBOX)
+                for (size_t i = 0; i < ntac; i++)
+                    if (!strncmp(imei, gw[i], 8))
+                        fail_msg("%s: a SIM-box gateway's TAC on a card that is no box's", cg);
+        }
+        if (strlen(cell) == 13) { /* E-UTRAN cells (2G/3G ones follow them) */
+            unsigned i;
+            for (i = 0; i < a->ncell && strcmp(a->cells[i], cell); i++)
+                ;
+            if (i == a->ncell && a->ncell < 8)
+                snprintf(a->cells[a->ncell++], 24, "%s", cell);
+        }
+        a->gtp += !strcmp(kind, "data_session");
+        int sent_sms = !strcmp(kind, "sms_mo") && !strcmp(cg, a->msisdn);
+        int sent_call = !strcmp(kind, "call") && !strcmp(cg, a->msisdn);
+        a->sms += sent_sms;
+        a->calls += sent_call;
+        a->cancels += !strcmp(kind, "call_cancel");
+        if (sent_sms && tsec < a->first_sms)
+            a->first_sms = tsec;
+        if (sent_sms && *text) {
+            if (a->text[0] && strcmp(a->text, text))
+                a->text_same = 0;
+            snprintf(a->text, sizeof a->text, "%s", text);
+        }
+        if (a->act >= 0 && (sent_sms || sent_call)) {
+            if (a->ncalled == a->capcalled)
+                a->called =
+                    realloc(a->called, (a->capcalled = a->capcalled * 2 + 16) * sizeof *a->called);
+            a->called[a->ncalled++] = strdup(cd);
+        }
+    }
+    free(evs);
+    assert_true(fraud_texts >= 20 * 3 && clean_texts > 10000);
+
+    /* per category */
+    size_t seen[CW_SYNTH_NACT] = {0};
+    for (uint64_t i = 0; i < cards; i++) {
+        struct act_acc *a = &acc[i];
+        if (a->act < 0) {
+            /* a normal card: one handset, a few cells */
+            if (a->nimei > 1)
+                fail_msg("normal card %s on %u handsets", a->msisdn, a->nimei);
+            if (a->ncell > 3)
+                fail_msg("normal card %s in %u cells: %s %s %s %s", a->msisdn, a->ncell,
+                         a->cells[0], a->cells[1], a->cells[2], a->cells[3]);
+            continue;
+        }
+        seen[a->act]++;
+        size_t d = distinct_called(a);
+        double span = a->last - a->first;
+        const char *name = cw_synth_act_name((unsigned)a->act);
+        switch (a->act) {
+        case CW_SYNTH_A_SPAM:
+            if (a->sms < 60 || d < 60 || span > 600 || a->recv_sms + a->recv_calls > 0)
+                fail_msg("spam %s: %u SMS to %zu numbers in %.0f s, received %u", a->msisdn, a->sms,
+                         d, span, a->recv_sms + a->recv_calls);
+            assert_true(a->sms / (span / 60) >= 8.0);
+            break;
+        case CW_SYNTH_A_FRAUD_CONTENT:
+            if (a->sms < 3 || a->sms > 8 * 4 || d < 3 || d > 8)
+                fail_msg("fraud_content %s: %u SMS to %zu numbers", a->msisdn, a->sms, d);
+            break;
+        case CW_SYNTH_A_SIMBOX:
+            if (a->calls < 20 || a->calls > 40 || d != a->calls || a->nimei != 1 || a->ncell != 1 ||
+                a->recv_sms + a->recv_calls || !a->gtp)
+                fail_msg("simbox %s: %u calls to %zu numbers, %u IMEIs, %u cells, received "
+                         "%u, %u sessions",
+                         a->msisdn, a->calls, d, a->nimei, a->ncell, a->recv_sms + a->recv_calls,
+                         a->gtp);
+            for (uint64_t k = 0; k < cards; k++) /* the box's cards: one IMEI, one cell */
+                if (acc[k].act == CW_SYNTH_A_SIMBOX && acc[k].group == a->group)
+                    assert_true(!strcmp(acc[k].imeis[0], a->imeis[0]) &&
+                                !strcmp(acc[k].cells[0], a->cells[0]));
+            {
+                int gateway = 0;
+                for (size_t k = 0; k < ntac; k++)
+                    gateway |= !strncmp(a->imeis[0], gw[k], 8);
+                assert_int_equal(gateway, a->group % 2 == 0); /* half the boxes */
+            }
+            break;
+        case CW_SYNTH_A_IMEI_HOPPING:
+            if (a->nimei < 5 || a->nimei > 10 || span > 20 * 60 || a->sms < 1)
+                fail_msg("imei_hopping %s: %u IMEIs in %.0f s, %u SMS", a->msisdn, a->nimei, span,
+                         a->sms);
+            break;
+        case CW_SYNTH_A_AGENT_BATCH:
+            if (a->sms < 3 || a->sms > 6 * 4 || d < 3 || !a->text_same)
+                fail_msg("agent_batch %s: %u SMS to %zu numbers, one text %d", a->msisdn, a->sms, d,
+                         a->text_same);
+            for (uint64_t k = 0; k < cards; k++) /* the batch: one text, active together */
+                if (acc[k].act == CW_SYNTH_A_AGENT_BATCH && acc[k].group == a->group) {
+                    assert_string_equal(acc[k].text, a->text);
+                    assert_true(fabs(acc[k].first_sms - a->first_sms) <= 10 * 60);
+                }
+            break;
+        case CW_SYNTH_A_WANGIRI:
+            if (a->calls < 30 || a->calls > 60 || a->cancels != a->calls || d != a->calls ||
+                span > 15 * 60 + 10)
+                fail_msg("wangiri %s: %u calls to %zu numbers, %u cancelled, in %.0f s", a->msisdn,
+                         a->calls, d, a->cancels, span);
+            break;
+        case CW_SYNTH_A_NEWYEAR:
+            /* 15 to 35 friends, at a person's typing speed: in a capture too short for all
+             * of them, fewer (at least 3) */
+            if (a->sms < 3 || d < 3 || d > 35 || a->recv_sms < 1 ||
+                a->sms > 3.0 * span / 60.0 + 3.0)
+                fail_msg("newyear %s: %u SMS to %zu friends in %.0f s, %u replies", a->msisdn,
+                         a->sms, d, span, a->recv_sms);
+            break;
+        case CW_SYNTH_A_FAMILY_DEVICE:
+            if (a->nimei != 1)
+                fail_msg("family_device %s: %u IMEIs", a->msisdn, a->nimei);
+            for (uint64_t k = 0; k < cards; k++)
+                if (acc[k].act == CW_SYNTH_A_FAMILY_DEVICE && acc[k].group == a->group)
+                    assert_string_equal(acc[k].imeis[0], a->imeis[0]);
+            break;
+        case CW_SYNTH_A_PHONE_CHANGE:
+            if (a->nimei != 2)
+                fail_msg("phone_change %s: %u IMEIs", a->msisdn, a->nimei);
+            break;
+        default: /* caller */
+            if (a->calls < 5 || a->calls > 10 || d < 3 || d > 5 || a->cancels < 1 ||
+                a->cancels > 2 || a->recv_calls < 2)
+                fail_msg("caller %s: %u calls to %zu numbers, %u cancelled, %u received", a->msisdn,
+                         a->calls, d, a->cancels, a->recv_calls);
+            break;
+        }
+        (void)name;
+    }
+    for (unsigned k = 0; k < CW_SYNTH_NACT; k++)
+        assert_true(seen[k] == want[k]);
+
+    /* agent batches: one agent outlet, registered within minutes 1 to 3 days before the
+     * capture; other cards rarely registered in the last week */
+    size_t len;
+    char *registry = read_in(ds.dir, "registry.csv", &len), *cur = registry, *line;
+    char *outlets = read_in(ds.dir, "outlets.csv", &len);
+    next_line(&cur);
+    size_t recent = 0, normal = 0;
+    int64_t t0 = 1772323200;
+    struct {
+        char outlet[16];
+        int64_t lo, hi;
+    } batch[8];
+    memset(batch, 0, sizeof batch);
+    while ((line = next_line(&cur))) {
+        char *f[9];
+        assert_int_equal(split(line, f, 9), 8);
+        struct act_acc *a = acc_find(acc, cards, f[0]);
+        assert_non_null(a);
+        int64_t t = iso_seconds(f[7]);
+        if (a->act == CW_SYNTH_A_AGENT_BATCH) {
+            assert_true(a->group < 8);
+            __typeof__(&batch[0]) b = &batch[a->group];
+            if (!b->outlet[0]) {
+                snprintf(b->outlet, sizeof b->outlet, "%s", f[6]);
+                b->lo = b->hi = t;
+                char row[64];
+                snprintf(row, sizeof row, "\n%s,%.2s,agent,", f[6], f[6] + 4);
+                assert_non_null(strstr(outlets, row));
+            }
+            assert_string_equal(b->outlet, f[6]);
+            b->lo = t < b->lo ? t : b->lo;
+            b->hi = t > b->hi ? t : b->hi;
+            assert_true(t >= t0 - 3 * 86400 && t < t0 - 86400);
+        } else if (a->act < 0 && !a->black) {
+            normal++;
+            recent += t >= t0 - 7 * 86400;
+        }
+    }
+    for (unsigned g = 0; g < 3; g++)
+        assert_true(batch[g].outlet[0] && batch[g].hi - batch[g].lo <= 10 * 60);
+    assert_true(recent * 1000 < normal); /* below 0.1% */
+    free(registry);
+    free(outlets);
+
+    for (uint64_t i = 0; i < cards; i++) {
+        for (size_t k = 0; k < acc[i].ncalled; k++)
+            free(acc[i].called[k]);
+        free(acc[i].called);
+        free(imsi_sorted[i]);
+    }
+    free(imsi_sorted);
+    free(acc);
+    free_list(zh, nzh);
+    free_list(en, nen);
+    free_list(gw, ntac);
+
+    /* determinism, and the actors disjoint from each other and the other planted cards (one
+     * truth row per card: check_dataset) */
+    struct dataset b;
+    b.dir = tu_mkdtemp();
+    char *out2 = path_in(b.dir, "sub/out");
+    o.out_dir = out2;
+    assert_int_equal(cw_synth_run(&o, &b.st, err, sizeof err), 0);
+    free(b.dir);
+    b.dir = out2;
+    static const char *const files[] = {"registry.csv", "truth.csv", "traffic.pcap"};
+    for (int i = 0; i < 3; i++)
+        if (!same_file(ds.dir, b.dir, files[i]))
+            fail_msg("%s differs between two runs with the same options", files[i]);
+    drop(&b);
+    drop(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1522,6 +2000,7 @@ int main(void)
         cmocka_unit_test(test_synth_protocols),
         cmocka_unit_test(test_synth_awkward),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_synth_actors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
