@@ -141,10 +141,10 @@ static const struct cw_card zero_card;
         v2 = ROTL(v2, 32);                                                                         \
     } while (0)
 
-static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
+static uint64_t siphash13(uint64_t k0, uint64_t k1, const char *s, size_t len)
 {
-    uint64_t v0 = e->k0 ^ 0x736f6d6570736575ull, v1 = e->k1 ^ 0x646f72616e646f6dull;
-    uint64_t v2 = e->k0 ^ 0x6c7967656e657261ull, v3 = e->k1 ^ 0x7465646279746573ull;
+    uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+    uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
     uint64_t b = (uint64_t)len << 56;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
@@ -165,6 +165,20 @@ static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
     SIPROUND;
     SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* A key's hash in the tables: keyed per engine, so crafted keys cannot aim at one slot. */
+static uint64_t key_hash(const struct cw_engine *e, const char *s, size_t len)
+{
+    return siphash13(e->k0, e->k1, s, len);
+}
+
+/* A value's hash in a distinct set: one fixed key, so an estimate beyond the exact range is
+ * the same on every run (the alerts of a capture do not change from run to run). */
+static uint32_t value_hash(const char *s, size_t len)
+{
+    uint64_t h = siphash13(0x6361726477617463ull, 0x64697374696e6374ull, s, len);
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 /* ---- memory accounting ---- */
@@ -1019,8 +1033,7 @@ static void count_distinct(struct cw_engine *e, struct rule_rt *r, struct win *w
         size_t len = distinct_field(t->arg, ev, c, &v);
         if (!len)
             continue;
-        uint64_t h = key_hash(e, v, len);
-        if (distinct_add(e, win_dist(r, w, t->slot), &w->dn[t->slot], (uint32_t)(h ^ (h >> 32))))
+        if (distinct_add(e, win_dist(r, w, t->slot), &w->dn[t->slot], value_hash(v, len)))
             e->st.dropped++;
     }
 }
