@@ -24,6 +24,6 @@ $CW analyze --db "$OUT/registry" --rules rules --alerts "$OUT/alerts.jsonl" "$OU
 echo "== 4. first alert"
 head -n 1 "$OUT/alerts.jsonl"
 echo "== 5. alerts against the generator's ground truth"
-$CW score --truth "$OUT/data/truth.csv" --alerts "$OUT/alerts.jsonl"
+$CW score --truth "$OUT/data/truth.csv" --alerts "$OUT/alerts.jsonl" --cards "$CARDS"
 echo "== 6. the regulator's audit of the registry (top 3 of each list; --json or --csv for all)"
 $CW registry audit --db "$OUT/registry" --top 3

@@ -87,7 +87,7 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
     if (a->nmembers) {
         cw_json_arr_begin(j, "cards");
         for (unsigned i = 0; i < a->nmembers && i < CW_ALERT_MEMBERS_MAX; i++)
-            cw_json_str(j, NULL, a->members[i]);
+            cw_json_strn(j, NULL, a->members[i], strnlen(a->members[i], sizeof a->members[i]));
         cw_json_arr_end(j);
     }
     cw_json_obj_begin(j, "evidence");

@@ -184,6 +184,47 @@ static void test_no_person(void **state)
                                "\"verified\":false,\"status\":\"unknown\"}"));
 }
 
+/* A rule with thresholds, suppression and a group other than the card: the aggregates that
+ * fired, the suppression period, an update's flag, the cards it names, the samples' device
+ * and cell. */
+static void test_aggregates_json(void **state)
+{
+    (void)state;
+    struct cw_card c = mk_card();
+    struct cw_alert a = mk_alert(&c);
+    a.group = "imei";
+    a.key = "35332510123456";
+    a.suppress_us = 3600 * SEC;
+    a.update = 1;
+    a.naggs = 2;
+    a.aggs[0].name = "distinct_card";
+    a.aggs[0].threshold = "distinct card >= 5";
+    a.aggs[0].value = 7;
+    a.aggs[1].name = "rate_per_min";
+    a.aggs[1].threshold = "rate >= 2.5";
+    a.aggs[1].value = 3.25;
+    a.nmembers = 2;
+    strcpy(a.members[0], "8613800000006");
+    memset(a.members[1], '9', sizeof a.members[1]); /* no terminator: stays in its array */
+    strcpy(a.samples[0].imei, "353325101234560");
+    strcpy(a.samples[0].cell, "46000-0c3d4e5");
+    const char *js = alert_json(&a);
+    assert_non_null(strstr(js, "\"threshold\":1,\"suppress_s\":3600,\"update\":true,\"key\":"
+                               "{\"group\":\"imei\",\"value\":\"35332510123456\"}"));
+    assert_non_null(strstr(js, "\"cards\":[\"8613800000006\",\"9999999999999999\"]"));
+    assert_non_null(strstr(js, "\"aggregates\":[{\"name\":\"distinct_card\",\"value\":7,"
+                               "\"threshold\":\"distinct card >= 5\"},{\"name\":\"rate_per_min\","
+                               "\"value\":3.25,\"threshold\":\"rate >= 2.5\"}]"));
+    assert_non_null(strstr(js, "\"imei\":\"353325101234560\",\"cell\":\"46000-0c3d4e5\""));
+    /* a first alert without suppression or aggregates shows none of them */
+    struct cw_alert b = mk_alert(&c);
+    js = alert_json(&b);
+    assert_null(strstr(js, "suppress_s"));
+    assert_null(strstr(js, "\"update\""));
+    assert_null(strstr(js, "aggregates"));
+    assert_null(strstr(js, "\"cards\""));
+}
+
 /* Fixed-size text fields without a terminator stay within their arrays. */
 static void test_unterminated_person_fields(void **state)
 {
@@ -274,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_person),
         cmocka_unit_test(test_no_person),
+        cmocka_unit_test(test_aggregates_json),
         cmocka_unit_test(test_unterminated_person_fields),
         cmocka_unit_test(test_writer_over_quota),
     };
