@@ -11,40 +11,14 @@
 
 #include <cmocka.h>
 
+#include "alert_sink.h"
 #include "rules/rules.h"
 
 #define T0 1772323200000000ull
 
-struct got {
-    char key[80];
-    uint64_t events;
-};
-
-struct sink {
-    struct got v[16];
-    size_t n;
-};
-
-static void on_alert(void *user, const struct cw_alert *a)
-{
-    struct sink *s = user;
-    assert_true(s->n < 16);
-    snprintf(s->v[s->n].key, sizeof s->v[s->n].key, "%s", a->key);
-    s->v[s->n].events = a->events;
-    s->n++;
-}
-
-static const struct got *find(const struct sink *s, const char *key)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i].key, key))
-            return &s->v[i];
-    return NULL;
-}
-
 /* Feed @p n events into a one-rule engine grouped by @p group; returns the alerts. */
 static void run(const char *group, const struct cw_event *evs, const struct cw_card *cards,
-                size_t n, struct sink *s)
+                size_t n, struct tu_alert_sink *s)
 {
     char text[256];
     snprintf(text, sizeof text,
@@ -53,7 +27,7 @@ static void run(const char *group, const struct cw_event *evs, const struct cw_c
     struct cw_ruleset *rs = NULL;
     char err[256];
     assert_int_equal(cw_rules_parse_buffer("t.rules", text, strlen(text), &rs, err, sizeof err), 0);
-    struct cw_alert_sink as = {on_alert, s};
+    struct cw_alert_sink as = {tu_alert_keep, s};
     struct cw_engine *e = NULL;
     assert_int_equal(cw_engine_new(rs, &as, &e), 0);
     for (size_t i = 0; i < n; i++)
@@ -103,35 +77,37 @@ static void test_groups(void **state)
     struct cw_card c[5] = {card("8613800000001", "OUT-A", 1), card("8613800000002", "OUT-A", 1),
                            card("8613800000001", "OUT-A", 1), card("8613800000003", "OUT-B", 2),
                            card("8613800000004", "", 0)};
-    struct sink s = {.n = 0};
+    struct tu_alert_sink s = {0};
     run("imei", e, c, 5, &s);
     assert_int_equal(s.n, 2);
-    assert_int_equal(find(&s, "35209900176148")->events, 3);
-    assert_int_equal(find(&s, "35875801234564")->events, 1);
+    assert_int_equal(tu_alert_find(&s, "g", "35209900176148")->a.events, 3);
+    assert_int_equal(tu_alert_find(&s, "g", "35875801234564")->a.events, 1);
 
-    memset(&s, 0, sizeof s);
+    tu_alert_sink_free(&s);
     run("outlet", e, c, 5, &s);
     assert_int_equal(s.n, 2);
-    assert_int_equal(find(&s, "OUT-A")->events, 3);
-    assert_int_equal(find(&s, "OUT-B")->events, 1);
+    assert_int_equal(tu_alert_find(&s, "g", "OUT-A")->a.events, 3);
+    assert_int_equal(tu_alert_find(&s, "g", "OUT-B")->a.events, 1);
 
-    memset(&s, 0, sizeof s);
+    tu_alert_sink_free(&s);
     run("id", e, c, 5, &s);
     assert_int_equal(s.n, 2);
     char hex[65];
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", 16 + i);
-    const struct got *g = find(&s, hex); /* holder 1: the full pseudonym, in hex */
+    /* holder 1: the full pseudonym, in hex */
+    const struct tu_alert *g = tu_alert_find(&s, "g", hex);
     assert_non_null(g);
-    assert_int_equal(g->events, 3);
+    assert_int_equal(g->a.events, 3);
 
-    memset(&s, 0, sizeof s);
+    tu_alert_sink_free(&s);
     run("pair", e, c, 5, &s);
     assert_int_equal(s.n, 4);
-    assert_int_equal(find(&s, "8613800000001>8613900000009")->events, 2);
-    assert_int_equal(find(&s, "8613800000002>8613900000009")->events, 1);
-    assert_int_equal(find(&s, "8613800000004>8613900000009")->events, 1);
-    assert_null(find(&s, "8613800000001"));
+    assert_int_equal(tu_alert_find(&s, "g", "8613800000001>8613900000009")->a.events, 2);
+    assert_int_equal(tu_alert_find(&s, "g", "8613800000002>8613900000009")->a.events, 1);
+    assert_int_equal(tu_alert_find(&s, "g", "8613800000004>8613900000009")->a.events, 1);
+    assert_null(tu_alert_find(&s, "g", "8613800000001"));
+    tu_alert_sink_free(&s);
 }
 
 /* A pair of two long international numbers still fits the key. */
@@ -140,10 +116,11 @@ static void test_long_pair(void **state)
     (void)state;
     struct cw_event e[1] = {ev(0, "447700900123456", "861380000000012", "")};
     struct cw_card c[1] = {card("", "", 0)};
-    struct sink s = {.n = 0};
+    struct tu_alert_sink s = {0};
     run("pair", e, c, 1, &s);
     assert_int_equal(s.n, 1);
-    assert_string_equal(s.v[0].key, "447700900123456>861380000000012");
+    assert_string_equal(s.v[0].a.key, "447700900123456>861380000000012");
+    tu_alert_sink_free(&s);
 }
 
 int main(void)

@@ -10,43 +10,13 @@
 
 #include <cmocka.h>
 
+#include "alert_sink.h"
 #include "rules/rules.h"
 #include "testutil.h"
 #include "util/error.h"
 
 #define SEC 1000000ull
 #define T0 (1767225600ull * SEC) /* 2026-01-01T00:00:00Z */
-
-struct got {
-    char rule[80];
-    char key[CW_NUM_MAX];
-    uint64_t events, first_ts, last_ts, threshold;
-    unsigned nsamples;
-};
-
-struct sink {
-    struct got *v;
-    size_t n, cap;
-};
-
-static void on_alert(void *user, const struct cw_alert *a)
-{
-    struct sink *s = user;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        assert_non_null(s->v);
-    }
-    struct got *g = &s->v[s->n++];
-    memset(g, 0, sizeof *g);
-    snprintf(g->rule, sizeof g->rule, "%s", a->rule);
-    snprintf(g->key, sizeof g->key, "%s", a->key);
-    g->events = a->events;
-    g->first_ts = a->first_ts_us;
-    g->last_ts = a->last_ts_us;
-    g->threshold = a->threshold;
-    g->nsamples = a->nsamples;
-}
 
 static struct cw_ruleset *parse(const char *text)
 {
@@ -84,24 +54,43 @@ static const char rule_t2[] = "rule pairs {\n  category k\n  group calling\n  wi
 
 #define CAP (256u << 10)
 
+/* The alerts @p s holds are those of keys @p next, next + 1, ... in that order (stalest first),
+ * one event each; drops them (20000 kept alerts would take 50 MB) and returns how many. */
+static size_t take_in_order(struct tu_alert_sink *s, size_t next)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        char k[CW_NUM_MAX];
+        num(k, (unsigned)(next + i));
+        if (strcmp(s->v[i].a.key, k) != 0)
+            fail_msg("alert %zu: key %s, want %s (stalest first)", next + i, s->v[i].a.key, k);
+        assert_int_equal(s->v[i].a.events, 1);
+        assert_int_equal(s->v[i].a.first_ts_us, T0 + next + i);
+    }
+    size_t n = s->n;
+    tu_alert_sink_clear(s);
+    return n;
+}
+
 /* Many keys under a small cap: the state never passes it; windows are evicted stalest first,
  * each reporting its alert then (threshold 1), so no alert is lost and none is repeated. */
 static void test_cap_evicts_stalest(void **state)
 {
     (void)state;
     struct cw_ruleset *rs = parse(rule_t1);
-    struct sink s = {0};
-    struct cw_alert_sink as = {on_alert, &s};
+    struct tu_alert_sink s = {0};
+    struct cw_alert_sink as = {tu_alert_keep, &s};
     struct cw_engine *e = NULL;
     assert_int_equal(cw_engine_new(rs, &as, &e), 0);
     cw_engine_set_limit(e, CAP);
     const unsigned n = 20000;
     struct cw_engine_stats st;
+    size_t seen = 0;
     for (unsigned i = 0; i < n; i++) {
         char k[CW_NUM_MAX];
         num(k, i);
         struct cw_event ev = mk_event(T0 + i, k, i + 1);
         cw_engine_event(e, &ev, NULL);
+        seen += take_in_order(&s, seen);
         cw_engine_stats(e, &st, NULL);
         if (st.state_bytes > CAP)
             fail_msg("event %u: state %llu bytes over the cap", i,
@@ -114,20 +103,13 @@ static void test_cap_evicts_stalest(void **state)
     assert_int_equal(st.evicted_alerted, st.evicted);
     assert_int_equal(st.dropped, 0);
     assert_int_equal(st.keys + st.evicted, n);
-    assert_int_equal(s.n, st.evicted); /* evicted windows alerted as they went */
+    assert_int_equal(seen, st.evicted); /* evicted windows alerted as they went */
     cw_engine_flush(e);
-    assert_int_equal(s.n, n);
-    for (unsigned i = 0; i < n; i++) {
-        char k[CW_NUM_MAX];
-        num(k, i);
-        if (strcmp(s.v[i].key, k) != 0)
-            fail_msg("alert %u: key %s, want %s (stalest first)", i, s.v[i].key, k);
-        assert_int_equal(s.v[i].events, 1);
-        assert_int_equal(s.v[i].first_ts, T0 + i);
-    }
+    seen += take_in_order(&s, seen);
+    assert_int_equal(seen, n);
     cw_engine_free(e);
     cw_rules_free(rs);
-    free(s.v);
+    tu_alert_sink_free(&s);
 }
 
 /* Stalest means least recently updated, not first opened: a key counted often survives; an
@@ -137,8 +119,8 @@ static void test_evicted_alert(void **state)
 {
     (void)state;
     struct cw_ruleset *rs = parse(rule_t2);
-    struct sink s = {0};
-    struct cw_alert_sink as = {on_alert, &s};
+    struct tu_alert_sink s = {0};
+    struct cw_alert_sink as = {tu_alert_keep, &s};
     struct cw_engine *e = NULL;
     assert_int_equal(cw_engine_new(rs, &as, &e), 0);
     cw_engine_set_limit(e, CAP);
@@ -165,18 +147,18 @@ static void test_evicted_alert(void **state)
     assert_true(st.state_peak <= CAP);
     assert_int_equal(st.evicted_alerted, 1);
     assert_int_equal(s.n, 1); /* the quiet key's alert, at its eviction */
-    assert_string_equal(s.v[0].key, "8613900000001");
-    assert_int_equal(s.v[0].events, 2);
-    assert_int_equal(s.v[0].first_ts, T0);
-    assert_int_equal(s.v[0].last_ts, T0 + 1);
-    assert_int_equal(s.v[0].nsamples, 2);
+    assert_string_equal(s.v[0].a.key, "8613900000001");
+    assert_int_equal(s.v[0].a.events, 2);
+    assert_int_equal(s.v[0].a.first_ts_us, T0);
+    assert_int_equal(s.v[0].a.last_ts_us, T0 + 1);
+    assert_int_equal(s.v[0].a.nsamples, 2);
     cw_engine_flush(e);
     assert_int_equal(s.n, 2); /* the hot key, never evicted: all its events */
-    assert_string_equal(s.v[1].key, "8613900000002");
-    assert_int_equal(s.v[1].events, hot);
+    assert_string_equal(s.v[1].a.key, "8613900000002");
+    assert_int_equal(s.v[1].a.events, hot);
     cw_engine_free(e);
     cw_rules_free(rs);
-    free(s.v);
+    tu_alert_sink_free(&s);
 }
 
 /* With the default cap (and with none) nothing is evicted. */
@@ -226,8 +208,8 @@ static void test_reload(void **state)
 {
     (void)state;
     struct cw_ruleset *rs1 = parse(reload_v1), *rs2 = parse(reload_v2);
-    struct sink s = {0};
-    struct cw_alert_sink as = {on_alert, &s};
+    struct tu_alert_sink s = {0};
+    struct cw_alert_sink as = {tu_alert_keep, &s};
     struct cw_engine *e = NULL;
     assert_int_equal(cw_engine_new(rs1, &as, &e), 0);
     const char *x = "8613900000001";
@@ -255,10 +237,10 @@ static void test_reload(void **state)
     assert_int_equal(s.n, 2 * 101);
     size_t gone = 0, change = 0;
     for (size_t i = 0; i < s.n; i++) {
-        if (strcmp(s.v[i].key, x) == 0)
-            assert_int_equal(s.v[i].events, 2);
-        gone += strcmp(s.v[i].rule, "gone") == 0;
-        change += strcmp(s.v[i].rule, "change") == 0 && s.v[i].threshold == 1;
+        if (strcmp(s.v[i].a.key, x) == 0)
+            assert_int_equal(s.v[i].a.events, 2);
+        gone += strcmp(s.v[i].a.rule, "gone") == 0;
+        change += strcmp(s.v[i].a.rule, "change") == 0 && s.v[i].a.threshold == 1;
     }
     assert_int_equal(gone, 101);
     assert_int_equal(change, 101);
@@ -272,23 +254,23 @@ static void test_reload(void **state)
     /* fresh: x; change (restarted, threshold 2): nothing; keep: x with the summed count */
     int saw_keep = 0, saw_fresh = 0;
     for (size_t i = before; i < s.n; i++) {
-        if (strcmp(s.v[i].key, x) != 0) {
-            assert_string_equal(s.v[i].rule, "keep"); /* the 100 others: under 3 events */
-            fail_msg("keep alerted key %s with %llu events", s.v[i].key,
-                     (unsigned long long)s.v[i].events);
+        if (strcmp(s.v[i].a.key, x) != 0) {
+            assert_string_equal(s.v[i].a.rule, "keep"); /* the 100 others: under 3 events */
+            fail_msg("keep alerted key %s with %llu events", s.v[i].a.key,
+                     (unsigned long long)s.v[i].a.events);
         }
-        assert_string_not_equal(s.v[i].rule, "change");
-        if (strcmp(s.v[i].rule, "keep") == 0) {
+        assert_string_not_equal(s.v[i].a.rule, "change");
+        if (strcmp(s.v[i].a.rule, "keep") == 0) {
             saw_keep = 1;
-            assert_int_equal(s.v[i].events, 3);
-            assert_int_equal(s.v[i].first_ts, T0);
-            assert_int_equal(s.v[i].last_ts, T0 + 3);
-            assert_int_equal(s.v[i].nsamples, 2);
+            assert_int_equal(s.v[i].a.events, 3);
+            assert_int_equal(s.v[i].a.first_ts_us, T0);
+            assert_int_equal(s.v[i].a.last_ts_us, T0 + 3);
+            assert_int_equal(s.v[i].a.nsamples, 2);
         } else {
             saw_fresh = 1;
-            assert_string_equal(s.v[i].rule, "fresh");
-            assert_int_equal(s.v[i].events, 1);
-            assert_int_equal(s.v[i].first_ts, T0 + 3);
+            assert_string_equal(s.v[i].a.rule, "fresh");
+            assert_int_equal(s.v[i].a.events, 1);
+            assert_int_equal(s.v[i].a.first_ts_us, T0 + 3);
         }
     }
     assert_true(saw_keep && saw_fresh);
@@ -297,7 +279,7 @@ static void test_reload(void **state)
     assert_int_equal(per[2], 1); /* keep */
     cw_engine_free(e);
     cw_rules_free(rs2);
-    free(s.v);
+    tu_alert_sink_free(&s);
 }
 
 int main(void)
