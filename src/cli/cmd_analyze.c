@@ -109,6 +109,13 @@ static void reload_rules(struct analyze_ctx *a)
             (unsigned long long)st.reload_removed);
 }
 
+/* The engine's locator: the registry's cells table, in the reader's current snapshot. */
+static int locate_cell(void *user, const char *cell, char province[3])
+{
+    struct analyze_ctx *a = user;
+    return cw_reg_cell_province(a->rd, cell, province);
+}
+
 static void on_event(void *user, const struct cw_event *ev)
 {
     struct analyze_ctx *a = user;
@@ -276,6 +283,7 @@ int cw_cmd_analyze(int argc, char **argv)
         if (cw_registry_info(reg, &info) == 0)
             cw_engine_set_country(a.engine, info.cc);
     }
+    cw_engine_set_locator(a.engine, locate_cell, &a);
     struct cw_event_sink esink = {on_event, &a, NULL};
     if (cw_dissect_new(&esink, &d) != 0) {
         cw_cli_err("analyze: cannot set up the packet decoder (out of memory)");

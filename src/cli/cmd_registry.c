@@ -26,8 +26,10 @@ static const char usage[] =
     "\n"
     "import   a full load. CSV files with a header line: a registry file (an 'msisdn' column;\n"
     "         also imsi, id_number, province, status, verified, outlet, registered_at), an\n"
-    "         outlets file (outlet, province, kind, name) or a ranges file (prefix, operator,\n"
-    "         province). Each table a file is given for is replaced; the others are kept.\n"
+    "         outlets file (outlet, province, kind, name), a ranges file (prefix, operator,\n"
+    "         province) or a cells file (cell_prefix, province: where the carrier's cells\n"
+    "         are, by prefix of the cell identity as alerts write it, e.g. 46000-21).\n"
+    "         Each table a file is given for is replaced; the others are kept.\n"
     "         Rows are validated, sorted on disk in bounded memory and appended in one\n"
     "         transaction: when the import fails the registry is left as it was.\n"
     "update   a delta (e.g. daily): registry rows with an optional 'op' column (upsert, the\n"
@@ -142,12 +144,12 @@ static int do_write(const struct reg_args *a, char **files, int nfiles, int upda
                 a->db, st.rows, el, el > 0 ? (double)st.rows / el : 0.0);
         fprintf(stderr,
                 "  cards %s %" PRIu64 ", deleted %" PRIu64 ", outlets %" PRIu64 ", ranges %" PRIu64
-                "\n"
+                ", cells %" PRIu64 "\n"
                 "  bad rows skipped %" PRIu64 ", warnings %" PRIu64 " (invalid ID numbers kept "
                 "and flagged %" PRIu64 "), 15-digit IDs converted %" PRIu64 "\n"
                 "  sort runs on disk %" PRIu64 ", map %" PRIu64 " MiB\n",
                 updating ? "upserted" : "written", st.cards, st.deleted, st.outlets, st.ranges,
-                st.bad_rows, st.warnings, st.ids_invalid, st.ids_converted, st.sort_runs,
+                st.cells, st.bad_rows, st.warnings, st.ids_invalid, st.ids_converted, st.sort_runs,
                 st.map_size >> 20);
     }
     return 0;
@@ -364,6 +366,7 @@ static int do_stat(const struct reg_args *a)
         cw_json_uint(&j, "persons", in.persons);
         cw_json_uint(&j, "outlets", in.outlets);
         cw_json_uint(&j, "ranges", in.ranges);
+        cw_json_uint(&j, "cells", in.cells);
         cw_json_str(&j, "key_id", in.key_id);
         cw_json_str(&j, "country_code", in.cc);
         cw_json_uint(&j, "map_size", in.map_size);
@@ -380,9 +383,10 @@ static int do_stat(const struct reg_args *a)
     }
     printf("registry     %s\nschema       %s\ncards        %" PRIu64 "\nimsis        %" PRIu64
            "\npersons      %" PRIu64 " (ID numbers holding cards)\noutlets      %" PRIu64
-           "\nranges       %" PRIu64 "\nkey id       %s\ncountry code %s\n"
+           "\nranges       %" PRIu64 "\ncells        %" PRIu64
+           " (cell prefixes with their province)\nkey id       %s\ncountry code %s\n"
            "map          %" PRIu64 " MiB used of %" PRIu64 " MiB; file %" PRIu64 " MiB\n",
-           a->db, in.schema, in.cards, in.imsis, in.persons, in.outlets, in.ranges,
+           a->db, in.schema, in.cards, in.imsis, in.persons, in.outlets, in.ranges, in.cells,
            in.key_id[0] ? in.key_id : "(none)", in.cc, in.map_used >> 20, in.map_size >> 20,
            in.file_size >> 20);
     printf("history      (latest %u, oldest first)\n", in.nhistory);

@@ -155,6 +155,15 @@ void cw_engine_set_limit(struct cw_engine *e, size_t bytes);
 void cw_engine_set_country(struct cw_engine *e, const char *cc);
 
 /**
+ * Where cells are: @p fn(@p user, cell, province) fills the 2-digit province of a cell and
+ * returns 1, or returns 0 when it does not know the cell. Called at most once per event, and
+ * only for events with a cell that reach a condition on cell.* (docs/rules.md). Without a
+ * locator no cell is located.
+ */
+void cw_engine_set_locator(struct cw_engine *e,
+                           int (*fn)(void *user, const char *cell, char province[3]), void *user);
+
+/**
  * Switch the engine to ruleset @p rs. Rules whose name and compiled definition are unchanged
  * (and that use no content list) keep their open windows and alert counts; changed and new
  * rules start empty; the windows of changed and removed rules are closed first, their due

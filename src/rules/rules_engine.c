@@ -106,6 +106,10 @@ struct cw_engine {
     uint64_t k0, k1; /* hash key */
     char cc[8];      /* the carrier's country code, for 'received' (cw_engine_set_country) */
     size_t nrecv;    /* rules that count 'received' */
+    int (*locate)(void *user, const char *cell, char province[3]);
+    void *locate_user;
+    uint64_t located_event; /* e->st.events when cell_province was found; 0: never */
+    char cell_province[3];  /* the current event's cell's province, "" when unknown */
     struct cw_engine_stats st;
     /* content: one scratch for every list; per list, the current event's scan */
     struct cw_content_scratch *scratch;
@@ -707,6 +711,34 @@ static unsigned province_value(const char p[3])
     return 1000;
 }
 
+/* The province of the current event's cell ("" when unknown), looked up once per event. */
+static const char *cell_province(struct cw_engine *e, const struct cw_event *ev)
+{
+    if (e->located_event != e->st.events) {
+        e->located_event = e->st.events;
+        char cell[CW_CELL_MAX];
+        size_t n = strnlen(ev->cell, sizeof ev->cell - 1);
+        memcpy(cell, ev->cell, n);
+        cell[n] = '\0';
+        e->cell_province[0] = '\0';
+        if (n && e->locate && e->locate(e->locate_user, cell, e->cell_province) != 1)
+            e->cell_province[0] = '\0';
+        e->cell_province[2] = '\0';
+    }
+    return e->cell_province;
+}
+
+/* The card's home region: its number range's province, else its registration province. */
+static const char *home_region(const struct cw_card *c)
+{
+    return c->range_province[0] ? c->range_province : c->province;
+}
+
+static int same_province(const char *a, const char *b)
+{
+    return a[0] && a[0] == b[0] && a[1] == b[1];
+}
+
 /* Whether string condition @p k holds: the field's value is one of its strings, XOR negate. */
 static int string_holds(const struct cw_rule_cond *k, const struct cw_card *c)
 {
@@ -731,7 +763,8 @@ static int age_holds(const struct cw_rule_cond *k, const struct cw_card *c, uint
     return cmp_holds(k->op, age, (double)k->age_s);
 }
 
-static unsigned field_value(int field, const struct cw_event *ev, const struct cw_card *c)
+static unsigned field_value(struct cw_engine *e, int field, const struct cw_event *ev,
+                            const struct cw_card *c)
 {
     switch (field) {
     case CW_RF_KIND: return ev->kind;
@@ -749,6 +782,13 @@ static unsigned field_value(int field, const struct cw_event *ev, const struct c
     case CW_RF_DIRECTION: return ev->kind == CW_EV_SMS_MT || ev->kind == CW_EV_LOOKUP;
     case CW_RF_CARD_RANGE_PROVINCE: return province_value(c->range_province);
     case CW_RF_PERSON_PROVINCE: return c->has_id ? province_value(c->id_province) : 1000;
+    case CW_RF_CELL_PROVINCE: return province_value(cell_province(e, ev));
+    case CW_RF_CELL_LOCATED: return cell_province(e, ev)[0] != '\0';
+    case CW_RF_CELL_IN_HOME_REGION: return same_province(cell_province(e, ev), home_region(c));
+    case CW_RF_CELL_IN_ID_REGION:
+        return c->has_id && same_province(cell_province(e, ev), c->id_province);
+    case CW_RF_PERSON_IN_HOME_REGION:
+        return c->has_id && same_province(c->id_province, home_region(c));
     default: return 1000;
     }
 }
@@ -837,7 +877,7 @@ static int rule_matches(struct cw_engine *e, const struct cw_rule *rule, const s
         } else if (k->op != CW_RCMP_NONE) {
             if (!count_holds(k, count_value(k->field, c)))
                 return 0;
-        } else if (bit_in(k->set, field_value(k->field, ev, c)) == (int)k->negate) {
+        } else if (bit_in(k->set, field_value(e, k->field, ev, c)) == (int)k->negate) {
             return 0;
         }
     }
@@ -1288,6 +1328,14 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
 void cw_engine_set_country(struct cw_engine *e, const char *cc)
 {
     snprintf(e->cc, sizeof e->cc, "%s", cc ? cc : "");
+}
+
+void cw_engine_set_locator(struct cw_engine *e,
+                           int (*fn)(void *user, const char *cell, char province[3]), void *user)
+{
+    e->locate = fn;
+    e->locate_user = user;
+    e->located_event = 0;
 }
 
 void cw_engine_set_limit(struct cw_engine *e, size_t bytes)

@@ -29,14 +29,14 @@ enum cw_card_status {
 struct cw_card {
     char msisdn[CW_NUM_MAX]; /* international digits, e.g. 8613800000000; "" when unknown */
     char imsi[CW_IMSI_MAX];
-    uint8_t home;       /* the number is in the carrier's home ranges */
-    uint8_t registered; /* a real-name record exists */
-    uint8_t verified;   /* the record says verified AND its ID number is valid */
-    uint8_t status;     /* enum cw_card_status */
-    uint8_t has_id;     /* the record names an ID number (id_* fields below are set) */
-    uint8_t id_valid;   /* ... and it passed validation (check digit, birth date, region) */
-    uint8_t id_converted; /* ... given in the old 15-digit form and converted */
-    char province[3];   /* 2-digit GB/T 2260 code of the registration, "" when unknown */
+    uint8_t home;           /* the number is in the carrier's home ranges */
+    uint8_t registered;     /* a real-name record exists */
+    uint8_t verified;       /* the record says verified AND its ID number is valid */
+    uint8_t status;         /* enum cw_card_status */
+    uint8_t has_id;         /* the record names an ID number (id_* fields below are set) */
+    uint8_t id_valid;       /* ... and it passed validation (check digit, birth date, region) */
+    uint8_t id_converted;   /* ... given in the old 15-digit form and converted */
+    char province[3];       /* 2-digit GB/T 2260 code of the registration, "" when unknown */
     char range_province[3]; /* province of the home number range, "" when national/unknown */
     char outlet[CW_OUTLET_MAX];
     char id_masked[CW_ID_MASKED_MAX]; /* e.g. "330106********1234" */
@@ -108,12 +108,12 @@ struct cw_import_opts {
 };
 
 struct cw_import_stats {
-    uint64_t rows;      /* data rows read (all files) */
-    uint64_t cards;     /* cards written (import) or upserted (update) */
-    uint64_t deleted;   /* cards deleted (update) */
-    uint64_t ranges, outlets;
-    uint64_t bad_rows;  /* rows refused (reported with FILE:LINE: reason) */
-    uint64_t warnings;  /* rows kept with a warning (e.g. an invalid ID number: flagged) */
+    uint64_t rows;    /* data rows read (all files) */
+    uint64_t cards;   /* cards written (import) or upserted (update) */
+    uint64_t deleted; /* cards deleted (update) */
+    uint64_t ranges, outlets, cells;
+    uint64_t bad_rows; /* rows refused (reported with FILE:LINE: reason) */
+    uint64_t warnings; /* rows kept with a warning (e.g. an invalid ID number: flagged) */
     uint64_t ids_invalid, ids_converted;
     uint64_t ignored_columns;
     uint64_t sort_runs; /* external sort runs spilled to disk (import) */
@@ -206,15 +206,22 @@ int cw_registry_walk_persons(struct cw_registry *reg,
 int cw_registry_walk_outlets(struct cw_registry *reg,
                              int (*cb)(void *user, const struct cw_outlet *o), void *user);
 
+/**
+ * The province of cell @p cell ("46000-0c3d4e5", as the decoders write it) from the cells
+ * table of the reader's snapshot (the longest cell_prefix that begins it): 1 and @p province
+ * filled, or 0 when no prefix matches (or the registry has no cells table).
+ */
+int cw_reg_cell_province(const struct cw_reg_reader *rd, const char *cell, char province[3]);
+
 /** Registry figures for `registry stat`. */
 #define CW_REG_HISTORY_MAX 16
 struct cw_registry_info {
-    uint64_t cards, imsis, persons, outlets, ranges;
+    uint64_t cards, imsis, persons, outlets, ranges, cells;
     char schema[16];
     char key_id[17]; /* first 8 bytes of SHA-256 of the pseudonym key, hex; "" before import */
     char cc[8];
     uint64_t map_size, map_used, file_size; /* bytes */
-    unsigned nhistory; /* the latest imports and updates, oldest first */
+    unsigned nhistory;                      /* the latest imports and updates, oldest first */
     char history[CW_REG_HISTORY_MAX][320];
 };
 int cw_registry_info(struct cw_registry *reg, struct cw_registry_info *info);

@@ -32,6 +32,9 @@
 #define CW_OUTLET_REC_LEN 52
 /* Range record v1: version(1)=1 province(2) operator(16). */
 #define CW_RANGE_REC_LEN 19
+/* Cell record v1: version(1)=1 province(2); the key is a prefix of cell identities. */
+#define CW_CELL_REC_LEN 3
+#define CW_CELL_PREFIX_MAX 23
 
 void cw_card_pack(const struct cw_card *c, uint8_t rec[CW_CARD_REC_LEN]);
 /** Unpack a card record into @p c (msisdn kept; imsi kept when already set). CW_EFORMAT when
@@ -43,7 +46,7 @@ void cw_outlet_pack(const struct cw_outlet *o, uint8_t rec[CW_OUTLET_REC_LEN]);
 int cw_outlet_unpack(const void *rec, size_t len, struct cw_outlet *o);
 
 /* What a CSV file is, from its header line. */
-enum cw_reg_file_kind { CW_RF_NONE, CW_RF_CARDS, CW_RF_OUTLETS, CW_RF_RANGES };
+enum cw_reg_file_kind { CW_RF_NONE, CW_RF_CARDS, CW_RF_OUTLETS, CW_RF_RANGES, CW_RF_CELLS };
 
 enum {
     CW_RC_MSISDN,
@@ -59,6 +62,7 @@ enum {
     CW_RC_NAME,
     CW_RC_PREFIX,
     CW_RC_OPERATOR,
+    CW_RC_CELL_PREFIX,
     CW_RC__N
 };
 
@@ -101,6 +105,10 @@ int cw_reg_outlet_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
 /** A ranges row: @p prefix gets the digits, @p rec the record. 0 or 1 as above. */
 int cw_reg_range_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
                      const struct cw_csv_row *row, char prefix[16], uint8_t rec[CW_RANGE_REC_LEN]);
+/** A cells row: @p prefix gets the cell prefix (lower case), @p rec the record. 0 or 1. */
+int cw_reg_cell_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
+                    const struct cw_csv_row *row, char prefix[CW_CELL_PREFIX_MAX + 1],
+                    uint8_t rec[CW_CELL_REC_LEN]);
 
 /* HMAC-SHA256 with the key's inner and outer hash states computed once (RFC 2104), so a row
  * costs two SHA-256 compressions of the ID and of the inner digest, and no allocation. */

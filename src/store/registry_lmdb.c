@@ -41,7 +41,8 @@
 
 struct cw_registry {
     MDB_env *env;
-    MDB_dbi cards, imsi, ids, outlets, ranges, meta;
+    MDB_dbi cards, imsi, ids, outlets, ranges, meta, cells;
+    int has_cells; /* a store made before the cells table was added has none */
     char *dir;
     int rdonly;
 };
@@ -180,6 +181,12 @@ int cw_registry_open(const char *dir, int flags, struct cw_registry **out, char 
         rc = mdb_dbi_open(txn, "ranges", dbflags, &r->ranges);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "meta", dbflags, &r->meta);
+    if (rc == 0) {
+        int crc = mdb_dbi_open(txn, "cells", dbflags, &r->cells);
+        r->has_cells = crc == 0;
+        if (crc != MDB_NOTFOUND)
+            rc = crc;
+    }
     char schema[16] = "";
     if (rc == 0)
         get_meta(txn, r->meta, "schema", schema, sizeof schema);
@@ -351,10 +358,10 @@ static int finish_meta(struct writer *w, const char *what)
     now_iso(now);
     int n = snprintf(buf, sizeof buf,
                      "%s %s: %" PRIu64 " rows, %" PRIu64 " cards, %" PRIu64 " deleted, %" PRIu64
-                     " outlets, %" PRIu64 " ranges, %" PRIu64 " bad rows, %" PRIu64
-                     " invalid IDs; from",
+                     " outlets, %" PRIu64 " ranges, %" PRIu64 " cells, %" PRIu64
+                     " bad rows, %" PRIu64 " invalid IDs; from",
                      now, what, w->st->rows, w->st->cards, w->st->deleted, w->st->outlets,
-                     w->st->ranges, w->st->bad_rows, w->st->ids_invalid);
+                     w->st->ranges, w->st->cells, w->st->bad_rows, w->st->ids_invalid);
     for (int i = 0; i < w->nfiles && n > 0 && (size_t)n < sizeof buf; i++)
         n += snprintf(buf + n, sizeof buf - (size_t)n, " %s", w->files[i]);
     get_meta(t, m, "log_next", next, sizeof next);
@@ -419,7 +426,7 @@ static int read_files(struct writer *w, row_fn fn)
                     snprintf(w->err, w->errlen,
                              "%s:1: the header names no known file: a registry file needs an "
                              "'msisdn' column, an outlets file an 'outlet' column, a ranges "
-                             "file a 'prefix' column",
+                             "file a 'prefix' column, a cells file a 'cell_prefix' column",
                              path);
                     rc = CW_EFORMAT;
                 }
@@ -465,7 +472,7 @@ static int read_files(struct writer *w, row_fn fn)
 struct importer {
     struct writer w;
     struct cw_xsort *cards, *imsis, *ids;
-    int have_cards, dropped_outlets, dropped_ranges;
+    int have_cards, dropped_outlets, dropped_ranges, dropped_cells;
     char (*rejected)[16]; /* cards refused at the IMSI stage, sorted for lookup */
     size_t nrejected, caprejected;
 };
@@ -527,9 +534,20 @@ static int import_row(struct writer *w, const struct cw_reg_header *h, const str
     }
     MDB_val k, v;
     struct cw_outlet o; /* k and v point into these until the put */
-    uint8_t orec[CW_OUTLET_REC_LEN], rrec[CW_RANGE_REC_LEN];
-    char prefix[16];
-    if (h->kind == CW_RF_OUTLETS) {
+    uint8_t orec[CW_OUTLET_REC_LEN], rrec[CW_RANGE_REC_LEN], crec[CW_CELL_REC_LEN];
+    char prefix[16], cprefix[CW_CELL_PREFIX_MAX + 1];
+    MDB_dbi dbi = h->kind == CW_RF_OUTLETS ? w->reg->outlets
+                  : h->kind == CW_RF_CELLS ? w->reg->cells
+                                           : w->reg->ranges;
+    if (h->kind == CW_RF_CELLS) {
+        if (!im->dropped_cells && (rc = mdb_drop(w->txn, w->reg->cells, 0)) != 0)
+            return write_fail(w, rc, "cannot empty the cells table");
+        im->dropped_cells = 1;
+        if (cw_reg_cell_row(&w->x, h, row, cprefix, crec))
+            return 0;
+        k = (MDB_val){strlen(cprefix), cprefix};
+        v = (MDB_val){sizeof crec, crec};
+    } else if (h->kind == CW_RF_OUTLETS) {
         if (!im->dropped_outlets && (rc = mdb_drop(w->txn, w->reg->outlets, 0)) != 0)
             return write_fail(w, rc, "cannot empty the outlets table");
         im->dropped_outlets = 1;
@@ -547,18 +565,21 @@ static int import_row(struct writer *w, const struct cw_reg_header *h, const str
         k = (MDB_val){strlen(prefix), prefix};
         v = (MDB_val){sizeof rrec, rrec};
     }
-    rc = mdb_put(w->txn, h->kind == CW_RF_OUTLETS ? w->reg->outlets : w->reg->ranges, &k, &v,
-                 MDB_NOOVERWRITE);
+    rc = mdb_put(w->txn, dbi, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST) {
         cw_reg_bad_row(&w->x, "%s '%.*s' is given twice (the first is kept)",
-                       h->kind == CW_RF_OUTLETS ? "outlet" : "prefix", (int)k.mv_size,
-                       (const char *)k.mv_data);
+                       h->kind == CW_RF_OUTLETS ? "outlet"
+                       : h->kind == CW_RF_CELLS ? "cell prefix"
+                                                : "prefix",
+                       (int)k.mv_size, (const char *)k.mv_data);
         return 0;
     }
     if (rc)
         return write_fail(w, rc, "write failed");
     if (h->kind == CW_RF_OUTLETS)
         w->st->outlets++;
+    else if (h->kind == CW_RF_CELLS)
+        w->st->cells++;
     else
         w->st->ranges++;
     return 0;
@@ -874,11 +895,12 @@ static int update_row(struct writer *w, const struct cw_reg_header *h, const str
     (void)fi;
     if (h->kind == CW_RF_CARDS)
         return update_card(w, h, row);
-    if (h->kind == CW_RF_RANGES) {
+    if (h->kind == CW_RF_RANGES || h->kind == CW_RF_CELLS) {
+        const char *what = h->kind == CW_RF_RANGES ? "ranges" : "cells";
         snprintf(w->err, w->errlen,
-                 "%s:1: a ranges file cannot be applied as a delta; replace the ranges with "
-                 "'cardwatch registry import --db DIR RANGES.csv'",
-                 w->x.file);
+                 "%s:1: a %s file cannot be applied as a delta; replace the %s with "
+                 "'cardwatch registry import --db DIR %s.csv'",
+                 w->x.file, what, what, h->kind == CW_RF_RANGES ? "RANGES" : "CELLS");
         return CW_EINVAL;
     }
     struct cw_outlet o;
@@ -1085,8 +1107,16 @@ struct range_ent {
     char province[3];
 };
 
+struct cell_ent {
+    char prefix[CW_CELL_PREFIX_MAX + 1];
+    char province[3];
+};
+
 struct cw_reg_reader {
     struct cw_registry *reg;
+    struct cell_ent *cells; /* sorted by prefix */
+    size_t ncells;
+    uint32_t cell_lengths; /* bit n set: some cell prefix has n characters */
     MDB_txn *txn;
     MDB_cursor *ids;          /* the cards-per-ID index, renewed with the snapshot */
     struct range_ent *ranges; /* sorted by prefix */
@@ -1141,7 +1171,72 @@ static int load_ranges(struct cw_reg_reader *rd)
     return 0;
 }
 
-/* Take a fresh snapshot: cursor, country code, ranges. */
+static int cmp_cell(const void *a, const void *b)
+{
+    return strcmp(((const struct cell_ent *)a)->prefix, ((const struct cell_ent *)b)->prefix);
+}
+
+static int load_cells(struct cw_reg_reader *rd)
+{
+    free(rd->cells);
+    rd->cells = NULL;
+    rd->ncells = 0;
+    rd->cell_lengths = 0;
+    if (!rd->reg->has_cells)
+        return 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    if (mdb_cursor_open(rd->txn, rd->reg->cells, &cur))
+        return CW_EDB;
+    size_t cap = 0;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *rec = v.mv_data;
+        if (k.mv_size == 0 || k.mv_size > CW_CELL_PREFIX_MAX || v.mv_size < CW_CELL_REC_LEN ||
+            rec[0] != 1)
+            continue;
+        if (rd->ncells == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct cell_ent *n = realloc(rd->cells, cap * sizeof *n);
+            if (!n) {
+                mdb_cursor_close(cur);
+                return CW_ENOMEM;
+            }
+            rd->cells = n;
+        }
+        struct cell_ent *e = &rd->cells[rd->ncells++];
+        memset(e, 0, sizeof *e);
+        memcpy(e->prefix, k.mv_data, k.mv_size);
+        memcpy(e->province, rec + 1, 2);
+        rd->cell_lengths |= 1u << k.mv_size;
+    }
+    mdb_cursor_close(cur);
+    if (rd->ncells > 1)
+        qsort(rd->cells, rd->ncells, sizeof *rd->cells, cmp_cell);
+    return 0;
+}
+
+int cw_reg_cell_province(const struct cw_reg_reader *rd, const char *cell, char province[3])
+{
+    size_t n = strnlen(cell, CW_CELL_PREFIX_MAX + 1);
+    for (size_t len = n < CW_CELL_PREFIX_MAX ? n : CW_CELL_PREFIX_MAX; len > 0; len--) {
+        if (!(rd->cell_lengths & (1u << len)))
+            continue;
+        struct cell_ent key;
+        memset(&key, 0, sizeof key);
+        memcpy(key.prefix, cell, len);
+        const struct cell_ent *e = bsearch(&key, rd->cells, rd->ncells, sizeof key, cmp_cell);
+        if (e) {
+            memcpy(province, e->province, 3);
+            return 1;
+        }
+    }
+    province[0] = '\0';
+    return 0;
+}
+
+/* Take a fresh snapshot: cursor, country code, ranges, cells. */
 static int reader_start(struct cw_reg_reader *rd)
 {
     int rc = mdb_cursor_open(rd->txn, rd->reg->ids, &rd->ids);
@@ -1150,7 +1245,8 @@ static int reader_start(struct cw_reg_reader *rd)
     get_meta(rd->txn, rd->reg->meta, "cc", rd->cc, sizeof rd->cc);
     if (!rd->cc[0])
         memcpy(rd->cc, "86", 3);
-    return load_ranges(rd);
+    rc = load_ranges(rd);
+    return rc ? rc : load_cells(rd);
 }
 
 int cw_reg_reader_new(struct cw_registry *reg, struct cw_reg_reader **out)
@@ -1181,6 +1277,7 @@ void cw_reg_reader_free(struct cw_reg_reader *rd)
     if (rd->txn)
         mdb_txn_abort(rd->txn);
     free(rd->ranges);
+    free(rd->cells);
     free(rd->dups);
     free(rd);
 }
@@ -1554,6 +1651,8 @@ int cw_registry_info(struct cw_registry *reg, struct cw_registry_info *info)
         info->outlets = s.ms_entries;
     if (mdb_stat(txn, reg->ranges, &s) == 0)
         info->ranges = s.ms_entries;
+    if (reg->has_cells && mdb_stat(txn, reg->cells, &s) == 0)
+        info->cells = s.ms_entries;
     char num[32];
     get_meta(txn, reg->meta, "persons", num, sizeof num);
     info->persons = strtoull(num, NULL, 10);

@@ -233,11 +233,20 @@ void cw_reg_key_id(const unsigned char *key, size_t keylen, char out[17])
 /* ---- rows ---- */
 
 static const char *const col_names[CW_RC__N] = {
-    [CW_RC_MSISDN] = "msisdn",     [CW_RC_IMSI] = "imsi",           [CW_RC_ID] = "id_number",
-    [CW_RC_PROVINCE] = "province", [CW_RC_STATUS] = "status",       [CW_RC_VERIFIED] = "verified",
-    [CW_RC_OUTLET] = "outlet",     [CW_RC_REGAT] = "registered_at", [CW_RC_OP] = "op",
-    [CW_RC_KIND] = "kind",         [CW_RC_NAME] = "name",           [CW_RC_PREFIX] = "prefix",
+    [CW_RC_MSISDN] = "msisdn",
+    [CW_RC_IMSI] = "imsi",
+    [CW_RC_ID] = "id_number",
+    [CW_RC_PROVINCE] = "province",
+    [CW_RC_STATUS] = "status",
+    [CW_RC_VERIFIED] = "verified",
+    [CW_RC_OUTLET] = "outlet",
+    [CW_RC_REGAT] = "registered_at",
+    [CW_RC_OP] = "op",
+    [CW_RC_KIND] = "kind",
+    [CW_RC_NAME] = "name",
+    [CW_RC_PREFIX] = "prefix",
     [CW_RC_OPERATOR] = "operator",
+    [CW_RC_CELL_PREFIX] = "cell_prefix",
 };
 
 /* The columns each kind of file uses. */
@@ -248,6 +257,7 @@ static int col_used(int kind, int c, int updating)
     case CW_RF_OUTLETS:
         return c == CW_RC_OUTLET || c == CW_RC_PROVINCE || c == CW_RC_KIND || c == CW_RC_NAME;
     case CW_RF_RANGES: return c == CW_RC_PREFIX || c == CW_RC_OPERATOR || c == CW_RC_PROVINCE;
+    case CW_RF_CELLS: return c == CW_RC_CELL_PREFIX || c == CW_RC_PROVINCE;
     default: return 0;
     }
 }
@@ -296,10 +306,11 @@ int cw_reg_header(struct cw_row_ctx *x, struct cw_csv_row *hdr, struct cw_reg_he
             if (!strcmp(name, col_names[i]) && h->col[i] < 0)
                 h->col[i] = f;
     }
-    h->kind = h->col[CW_RC_MSISDN] >= 0   ? CW_RF_CARDS
-              : h->col[CW_RC_PREFIX] >= 0 ? CW_RF_RANGES
-              : h->col[CW_RC_OUTLET] >= 0 ? CW_RF_OUTLETS
-                                          : CW_RF_NONE;
+    h->kind = h->col[CW_RC_MSISDN] >= 0        ? CW_RF_CARDS
+              : h->col[CW_RC_CELL_PREFIX] >= 0 ? CW_RF_CELLS
+              : h->col[CW_RC_PREFIX] >= 0      ? CW_RF_RANGES
+              : h->col[CW_RC_OUTLET] >= 0      ? CW_RF_OUTLETS
+                                               : CW_RF_NONE;
     if (h->kind == CW_RF_NONE)
         return 0;
     for (int f = 0; f < hdr->nfields; f++) {
@@ -476,6 +487,38 @@ int cw_reg_range_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
     rec[0] = 1;
     memcpy(rec + 1, prov, strlen(prov));
     put_str(rec + 3, 16, F(CW_RC_OPERATOR));
+    return 0;
+}
+
+int cw_reg_cell_row(struct cw_row_ctx *x, const struct cw_reg_header *h,
+                    const struct cw_csv_row *row, char prefix[CW_CELL_PREFIX_MAX + 1],
+                    uint8_t rec[CW_CELL_REC_LEN])
+{
+    const char *p = F(CW_RC_CELL_PREFIX);
+    size_t n = strlen(p);
+    int ok = n >= 1 && n <= CW_CELL_PREFIX_MAX;
+    for (size_t i = 0; i < n && ok; i++) {
+        char c = p[i];
+        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
+        prefix[i] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    }
+    if (!ok) {
+        cw_reg_bad_row(x,
+                       "cell prefix '%.40s' is not 1-%d characters of digits, hex letters and "
+                       "'-' (a cell is written like 46000-0c3d4e5)",
+                       p, CW_CELL_PREFIX_MAX);
+        return 1;
+    }
+    prefix[n] = '\0';
+    char prov[3];
+    if (province_field(x, F(CW_RC_PROVINCE), prov))
+        return 1;
+    if (!prov[0]) {
+        cw_reg_bad_row(x, "cell prefix '%s' has no province", prefix);
+        return 1;
+    }
+    rec[0] = 1;
+    memcpy(rec + 1, prov, 2);
     return 0;
 }
 

@@ -519,6 +519,88 @@ static void test_outlets_and_walks(void **state)
 }
 
 static struct cw_registry *update(struct fixture *f, const char *csv, const char *key, long max_err,
+                                  int *rc, struct cw_import_stats *st, char *err, size_t errlen);
+
+/* The cells table: prefixes of cell identities with their province; the longest prefix wins;
+ * bad rows are reported and skipped; a cells file replaces the table and keeps the cards; a
+ * delta cannot carry cells. */
+static void test_cells(void **state)
+{
+    struct fixture *f = *state;
+    int rc;
+    struct cw_import_stats st;
+    char path[4300], rep[4300], err[1024];
+    snprintf(path, sizeof path, "%s/cells.csv", f->dir);
+    snprintf(rep, sizeof rep, "%s/report.txt", f->dir);
+    const char *cells = "cell_prefix,province,note\n"
+                        "46000-21,33\n"
+                        "46000-21f,11\n"                  /* a longer prefix inside 33's */
+                        "46000-0B,11\n"                   /* upper case hex is kept in lower case */
+                        "46000-2g,44\n"                   /* not hex */
+                        "46000-22,\n"                     /* no province */
+                        "46000-23,99\n"                   /* no such province */
+                        "46000-21,44\n"                   /* given twice: the first is kept */
+                        "46000-0123456789abcdef012,44\n"; /* 24 characters: too long */
+    tu_write_file(path, cells, strlen(cells));
+    FILE *report = fopen(rep, "w");
+    assert_non_null(report);
+    const char *files[3] = {f->reg, path, NULL};
+    struct cw_import_opts o = {.demo = 1, .max_errors = -1, .report = report};
+    struct cw_registry *reg = import_opts(f->db, files, &o, &rc, &st, err, sizeof err);
+    fclose(report);
+    assert_int_equal(rc, 0);
+    assert_int_equal(st.cells, 3);
+    size_t len = 0;
+    char *text = tu_read_file(rep, &len);
+    assert_non_null(strstr(text, "cells.csv:5: cell prefix '46000-2g' is not 1-23 characters"));
+    assert_non_null(strstr(text, "cells.csv:6: cell prefix '46000-22' has no province"));
+    assert_non_null(strstr(text, "cells.csv:7: province '99'"));
+    assert_non_null(strstr(text, "cells.csv:8: cell prefix '46000-21' is given twice"));
+    assert_non_null(strstr(text, "cells.csv:9: cell prefix '46000-0123456789abcdef012'"));
+    assert_non_null(strstr(text, "column 'note' is ignored"));
+    free(text);
+    struct cw_registry_info info;
+    assert_int_equal(cw_registry_info(reg, &info), 0);
+    assert_int_equal(info.cells, 3);
+
+    struct cw_reg_reader *rd;
+    assert_int_equal(cw_reg_reader_new(reg, &rd), 0);
+    char prov[3] = "xx";
+    assert_int_equal(cw_reg_cell_province(rd, "46000-2100001", prov), 1);
+    assert_string_equal(prov, "33");
+    assert_int_equal(cw_reg_cell_province(rd, "46000-21f0001", prov), 1);
+    assert_string_equal(prov, "11"); /* the longest prefix */
+    assert_int_equal(cw_reg_cell_province(rd, "46000-0b00001", prov), 1);
+    assert_string_equal(prov, "11");
+    assert_int_equal(cw_reg_cell_province(rd, "46000-2200001", prov), 0);
+    assert_string_equal(prov, "");
+    assert_int_equal(cw_reg_cell_province(rd, "", prov), 0);
+    assert_int_equal(cw_reg_cell_province(rd, "46000-2", prov), 0); /* shorter than any prefix */
+    cw_reg_reader_free(rd);
+    cw_registry_free(reg);
+
+    /* a cells file alone replaces the table and keeps the cards */
+    const char *cells2 = "cell_prefix,province\n46001-,44\n";
+    tu_write_file(path, cells2, strlen(cells2));
+    reg = import(f, path, NULL, -1, &rc, &st);
+    assert_int_equal(rc, 0);
+    assert_int_equal(cw_reg_reader_new(reg, &rd), 0);
+    assert_int_equal(cw_reg_cell_province(rd, "46000-2100001", prov), 0);
+    assert_int_equal(cw_reg_cell_province(rd, "46001-2100001", prov), 1);
+    assert_string_equal(prov, "44");
+    struct cw_card c;
+    assert_int_equal(cw_reg_lookup(rd, "8613800000001", NULL, &c), 1);
+    cw_reg_reader_free(rd);
+    cw_registry_free(reg);
+
+    /* not as a delta */
+    reg = update(f, cells2, NULL, -1, &rc, &st, err, sizeof err);
+    assert_int_equal(rc, CW_EINVAL);
+    assert_non_null(strstr(err, "a cells file cannot be applied as a delta"));
+    cw_registry_free(reg);
+}
+
+static struct cw_registry *update(struct fixture *f, const char *csv, const char *key, long max_err,
                                   int *rc, struct cw_import_stats *st, char *err, size_t errlen)
 {
     char path[4300];
@@ -821,6 +903,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pseudonyms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outlets_and_walks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale_sort_and_map_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_while_reading_in_another_process, setup,
                                         teardown),

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "alert_sink.h"
 #include "rules/rules.h"
 #include "rules/rules_int.h"
 #include "testutil.h"
@@ -18,52 +19,9 @@
 #define SEC 1000000ull
 #define T0 (1767225600ull * SEC) /* 2026-01-01T00:00:00Z */
 
-/* ---- alert collection ---- */
+/* ---- alert collection: tu_alert_keep (alert_sink.h) ---- */
 
-struct got {
-    char rule[CW_RULE_NAME_MAX + 1];
-    char category[CW_RULE_NAME_MAX + 1];
-    char severity[16];
-    char group[16];
-    char key[80];
-    char description[256];
-    struct cw_alert a; /* string pointers cleared */
-};
-
-struct sink {
-    struct got *v;
-    size_t n, cap;
-};
-
-static void copy_str(char *dst, size_t cap, const char *s)
-{
-    assert_non_null(s);
-    assert_true(strlen(s) < cap);
-    strcpy(dst, s);
-}
-
-static void on_alert(void *user, const struct cw_alert *a)
-{
-    struct sink *s = user;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        assert_non_null(s->v);
-    }
-    struct got *g = &s->v[s->n++];
-    memset(g, 0, sizeof *g);
-    copy_str(g->rule, sizeof g->rule, a->rule);
-    copy_str(g->category, sizeof g->category, a->category);
-    copy_str(g->severity, sizeof g->severity, a->severity);
-    copy_str(g->group, sizeof g->group, a->group);
-    copy_str(g->key, sizeof g->key, a->key);
-    copy_str(g->description, sizeof g->description, a->description);
-    g->a = *a;
-    g->a.rule = g->a.category = g->a.severity = g->a.group = g->a.key = NULL;
-    g->a.description = NULL;
-}
-
-/* A compact record for the tests that raise 100k alerts. */
+/* A compact record for the tests that raise 100k alerts (a kept cw_alert is 2.6 KB). */
 struct lite {
     char key[80];
     uint64_t events, first_ts, last_ts, frame0, frame1, by_sms, by_call;
@@ -84,7 +42,9 @@ static void on_alert_lite(void *user, const struct cw_alert *a)
         assert_non_null(s->v);
     }
     struct lite *l = &s->v[s->n++];
-    copy_str(l->key, sizeof l->key, a->key);
+    assert_non_null(a->key);
+    assert_true(strlen(a->key) < sizeof l->key);
+    strcpy(l->key, a->key);
     l->events = a->events;
     l->first_ts = a->first_ts_us;
     l->last_ts = a->last_ts_us;
@@ -98,7 +58,7 @@ static void on_alert_lite(void *user, const struct cw_alert *a)
 struct fixture {
     struct cw_ruleset *rs;
     struct cw_engine *e;
-    struct sink sink;
+    struct tu_alert_sink sink;
     struct lite_sink lite;
     int use_lite;
 };
@@ -109,7 +69,7 @@ static void fx_open_rs(struct fixture *f, struct cw_ruleset *rs)
     memset(f, 0, sizeof *f);
     f->use_lite = use_lite;
     f->rs = rs;
-    struct cw_alert_sink as = {on_alert, &f->sink};
+    struct cw_alert_sink as = {tu_alert_keep, &f->sink};
     if (use_lite) {
         as.alert = on_alert_lite;
         as.user = &f->lite;
@@ -142,11 +102,27 @@ static void fx_open_default(struct fixture *f)
     fx_open_rs(f, rs);
 }
 
+/* The kept alerts' names fit the engine's bounds; then they are dropped. */
+static void fx_clear_alerts(struct fixture *f)
+{
+    for (size_t i = 0; i < f->sink.n; i++) {
+        const struct cw_alert *a = &f->sink.v[i].a;
+        assert_true(strlen(a->rule) <= CW_RULE_NAME_MAX);
+        assert_true(strlen(a->category) <= CW_RULE_NAME_MAX);
+        assert_true(strlen(a->severity) < 16);
+        assert_true(strlen(a->group) < 16);
+        assert_true(strlen(a->key) < 80);
+        assert_true(strlen(a->description) < 256);
+    }
+    tu_alert_sink_clear(&f->sink);
+}
+
 static void fx_close(struct fixture *f)
 {
     cw_engine_free(f->e);
     cw_rules_free(f->rs);
-    free(f->sink.v);
+    fx_clear_alerts(f);
+    tu_alert_sink_free(&f->sink);
     free(f->lite.v);
 }
 
@@ -373,7 +349,9 @@ static void test_parse_errors(void **state)
     expect_error(RULE_HEAD "    threshold events >= 1\n    when card.colour == red\n}\n", 6, 10,
                  "expected a field (kind, proto, card.status, card.province, card.home, "
                  "card.registered, card.verified, card.has_id, card.id_valid, event.has_text, "
-                 "event.has_imei, event.has_cell, direction, card.range_province, person.province, card.outlet, card.age, "
+                 "event.has_imei, event.has_cell, direction, card.range_province, person.province, "
+                 "card.outlet, card.age, cell.province, cell.located, cell.in_home_region, "
+                 "cell.in_id_region, person.in_home_region, "
                  "person.cards_in_province, person.cards_total, text, calling, called, imei), "
                  "got 'card.colour'");
     /* unknown kind, unknown proto, unknown status */
@@ -736,13 +714,13 @@ static void test_unregistered_home_card(void **state)
 
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
-    const struct got *g = &f.sink.v[0];
-    assert_string_equal(g->rule, "black_card_active");
-    assert_string_equal(g->category, "black_card");
-    assert_string_equal(g->severity, "high");
-    assert_string_equal(g->group, "card");
-    assert_string_equal(g->key, "8613800000001");
-    assert_non_null(strstr(g->description, "without verified real-name registration"));
+    const struct tu_alert *g = &f.sink.v[0];
+    assert_string_equal(g->a.rule, "black_card_active");
+    assert_string_equal(g->a.category, "black_card");
+    assert_string_equal(g->a.severity, "high");
+    assert_string_equal(g->a.group, "card");
+    assert_string_equal(g->a.key, "8613800000001");
+    assert_non_null(strstr(g->a.description, "without verified real-name registration"));
     assert_int_equal(g->a.events, 5);
     assert_int_equal(g->a.first_ts_us, T0);
     assert_int_equal(g->a.last_ts_us, T0 + 3599 * SEC);
@@ -809,7 +787,7 @@ static void test_registered_cards(void **state)
     cw_engine_flush(f.e);
     /* only the registered-but-unverified home card */
     assert_int_equal(f.sink.n, 1);
-    assert_string_equal(f.sink.v[0].key, "8613800000003");
+    assert_string_equal(f.sink.v[0].a.key, "8613800000003");
     assert_int_equal(f.sink.v[0].a.events, 4);
     assert_int_equal(f.sink.v[0].a.by_kind[CW_EV_CALL], 4);
     assert_int_equal(f.sink.v[0].a.card.registered, 1);
@@ -851,8 +829,8 @@ static void test_second_window(void **state)
     assert_int_equal(f.sink.n, 1);
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 2);
-    const struct got *g = &f.sink.v[1];
-    assert_string_equal(g->key, "8613800000009");
+    const struct tu_alert *g = &f.sink.v[1];
+    assert_string_equal(g->a.key, "8613800000009");
     assert_int_equal(g->a.events, 2);
     assert_int_equal(g->a.first_ts_us, T0 + 3700 * SEC);
     assert_int_equal(g->a.last_ts_us, T0 + 3800 * SEC);
@@ -900,10 +878,10 @@ static void test_threshold(void **state)
     }
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
-    assert_string_equal(f.sink.v[0].key, "222");
-    assert_string_equal(f.sink.v[0].group, "calling");
-    assert_string_equal(f.sink.v[0].severity, "low");
-    assert_string_equal(f.sink.v[0].description, "");
+    assert_string_equal(f.sink.v[0].a.key, "222");
+    assert_string_equal(f.sink.v[0].a.group, "calling");
+    assert_string_equal(f.sink.v[0].a.severity, "low");
+    assert_string_equal(f.sink.v[0].a.description, "");
     assert_int_equal(f.sink.v[0].a.events, 3);
     assert_int_equal(f.sink.v[0].a.nsamples, 0);
     assert_int_equal(f.sink.v[0].a.first_ts_us, T0 + 800 * SEC);
@@ -970,9 +948,9 @@ static void test_group_called(void **state)
     feed(&f, &ev, &c);
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
-    const struct got *g = &f.sink.v[0];
-    assert_string_equal(g->group, "called");
-    assert_string_equal(g->key, "8613912345678");
+    const struct tu_alert *g = &f.sink.v[0];
+    assert_string_equal(g->a.group, "called");
+    assert_string_equal(g->a.key, "8613912345678");
     assert_int_equal(g->a.events, 3);
     assert_int_equal(g->a.nsamples, 2);
     assert_string_equal(g->a.samples[0].calling, "8613800000001");
@@ -1050,19 +1028,19 @@ static void test_conditions(void **state)
 
     assert_int_equal(f.sink.n, 3);
     /* window open order: reg_only/IMSI (frame 3), zj_text_not_sip (frame 5), reg_only (9) */
-    assert_string_equal(f.sink.v[0].rule, "reg_only");
-    assert_string_equal(f.sink.v[0].group, "imsi");
-    assert_string_equal(f.sink.v[0].key, "460001234567890");
+    assert_string_equal(f.sink.v[0].a.rule, "reg_only");
+    assert_string_equal(f.sink.v[0].a.group, "imsi");
+    assert_string_equal(f.sink.v[0].a.key, "460001234567890");
     assert_int_equal(f.sink.v[0].a.events, 1);
     assert_int_equal(f.sink.v[0].a.by_kind[CW_EV_REGISTER], 1);
     assert_int_equal(f.sink.v[0].a.by_kind[CW_EV_SMS_MO], 0);
     assert_int_equal(f.sink.v[0].a.by_kind[CW_EV_CALL], 0);
-    assert_string_equal(f.sink.v[1].rule, "zj_text_not_sip");
-    assert_string_equal(f.sink.v[1].key, "8613800000001");
+    assert_string_equal(f.sink.v[1].a.rule, "zj_text_not_sip");
+    assert_string_equal(f.sink.v[1].a.key, "8613800000001");
     assert_int_equal(f.sink.v[1].a.events, 1);
     assert_int_equal(f.sink.v[1].a.samples[0].frame, 5);
-    assert_string_equal(f.sink.v[2].rule, "reg_only");
-    assert_string_equal(f.sink.v[2].key, "460001111111111");
+    assert_string_equal(f.sink.v[2].a.rule, "reg_only");
+    assert_string_equal(f.sink.v[2].a.key, "460001111111111");
     assert_int_equal(f.sink.v[2].a.by_kind[CW_EV_DATA_SESSION], 1);
     uint64_t per[2];
     struct cw_engine_stats st;
@@ -1095,8 +1073,8 @@ static void keys_of(const struct fixture *f, const char *rule, char *out, size_t
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0; i < f->sink.n; i++)
-        if (strcmp(f->sink.v[i].rule, rule) == 0) {
-            int w = snprintf(out + o, outlen - o, "%s,", f->sink.v[i].key);
+        if (strcmp(f->sink.v[i].a.rule, rule) == 0) {
+            int w = snprintf(out + o, outlen - o, "%s,", f->sink.v[i].a.key);
             assert_true(w > 0 && (size_t)w < outlen - o);
             o += (size_t)w;
         }
@@ -1181,12 +1159,12 @@ static void test_over_quota(void **state)
         }
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 4);
-    const struct got *g = &f.sink.v[0];
-    assert_string_equal(g->rule, "over_quota_active");
-    assert_string_equal(g->category, "over_quota");
-    assert_string_equal(g->severity, "medium");
-    assert_string_equal(g->group, "card");
-    assert_string_equal(g->key, "8613800000006");
+    const struct tu_alert *g = &f.sink.v[0];
+    assert_string_equal(g->a.rule, "over_quota_active");
+    assert_string_equal(g->a.category, "over_quota");
+    assert_string_equal(g->a.severity, "medium");
+    assert_string_equal(g->a.group, "card");
+    assert_string_equal(g->a.key, "8613800000006");
     assert_int_equal(g->a.events, 3);
     assert_int_equal(g->a.by_kind[CW_EV_SMS_MO], 1);
     assert_int_equal(g->a.by_kind[CW_EV_CALL], 1);
@@ -1197,14 +1175,14 @@ static void test_over_quota(void **state)
     assert_int_equal(g->a.card.person_cards_total, 6);
     assert_memory_equal(g->a.card.id_pseudo, six.id_pseudo, CW_PSEUDO_LEN);
     /* a record without an ID number is not verified: a black card; its counts read 0 */
-    assert_string_equal(f.sink.v[1].rule, "black_card_active");
-    assert_string_equal(f.sink.v[1].key, "8613800000008");
+    assert_string_equal(f.sink.v[1].a.rule, "black_card_active");
+    assert_string_equal(f.sink.v[1].a.key, "8613800000008");
     /* the unverified card of a 7-card holder: a black card and over quota */
-    assert_string_equal(f.sink.v[2].rule, "black_card_active");
-    assert_string_equal(f.sink.v[2].key, "8613800000009");
+    assert_string_equal(f.sink.v[2].a.rule, "black_card_active");
+    assert_string_equal(f.sink.v[2].a.key, "8613800000009");
     assert_int_equal(f.sink.v[2].a.events, 2);
-    assert_string_equal(f.sink.v[3].rule, "over_quota_active");
-    assert_string_equal(f.sink.v[3].key, "8613800000009");
+    assert_string_equal(f.sink.v[3].a.rule, "over_quota_active");
+    assert_string_equal(f.sink.v[3].a.key, "8613800000009");
     assert_int_equal(f.sink.v[3].a.events, 3);
     uint64_t per[2];
     struct cw_engine_stats st;
@@ -1343,14 +1321,14 @@ static void test_flush_order(void **state)
     };
     assert_int_equal(f.sink.n, 6);
     for (size_t i = 0; i < 6; i++) {
-        assert_string_equal(f.sink.v[i].rule, want[i][0]);
-        assert_string_equal(f.sink.v[i].key, want[i][1]);
+        assert_string_equal(f.sink.v[i].a.rule, want[i][0]);
+        assert_string_equal(f.sink.v[i].a.key, want[i][1]);
     }
     assert_int_equal(f.sink.v[0].a.events, 2);
     assert_int_equal(f.sink.v[5].a.events, 2);
 
     /* at packet time, due windows close earliest deadline first: the 10m ones, then 1h */
-    f.sink.n = 0;
+    fx_clear_alerts(&f);
     ev = mk_event(T0 + 4000 * SEC, CW_EV_SMS_MO, CW_PROTO_MAP, "100", "200", 5);
     feed(&f, &ev, NULL);
     ev = mk_event(T0 + 4001 * SEC, CW_EV_SMS_MO, CW_PROTO_MAP, "300", "100", 6);
@@ -1359,14 +1337,14 @@ static void test_flush_order(void **state)
     ev = mk_event(T0 + 8000 * SEC, CW_EV_CALL, CW_PROTO_SIP, "", "", 7); /* no keys */
     feed(&f, &ev, NULL);
     assert_int_equal(f.sink.n, 4);
-    assert_string_equal(f.sink.v[0].rule, "by_called");
-    assert_string_equal(f.sink.v[0].key, "200");
-    assert_string_equal(f.sink.v[1].rule, "by_called");
-    assert_string_equal(f.sink.v[1].key, "100");
-    assert_string_equal(f.sink.v[2].rule, "by_calling");
-    assert_string_equal(f.sink.v[2].key, "100");
-    assert_string_equal(f.sink.v[3].rule, "by_calling");
-    assert_string_equal(f.sink.v[3].key, "300");
+    assert_string_equal(f.sink.v[0].a.rule, "by_called");
+    assert_string_equal(f.sink.v[0].a.key, "200");
+    assert_string_equal(f.sink.v[1].a.rule, "by_called");
+    assert_string_equal(f.sink.v[1].a.key, "100");
+    assert_string_equal(f.sink.v[2].a.rule, "by_calling");
+    assert_string_equal(f.sink.v[2].a.key, "100");
+    assert_string_equal(f.sink.v[3].a.rule, "by_calling");
+    assert_string_equal(f.sink.v[3].a.key, "300");
     fx_close(&f);
 }
 
@@ -1387,14 +1365,14 @@ static void test_time_backwards(void **state)
     ev = mk_event(T0 + 3660 * SEC, CW_EV_SMS_MO, CW_PROTO_MAP, "B2", "1", 4);
     feed(&f, &ev, NULL);
     assert_int_equal(f.sink.n, 1); /* B2's old window closed, a new one opened */
-    assert_string_equal(f.sink.v[0].key, "B2");
+    assert_string_equal(f.sink.v[0].a.key, "B2");
     assert_int_equal(f.sink.v[0].a.events, 1);
     assert_int_equal(f.sink.v[0].a.first_ts_us, T0);
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 4);
-    assert_string_equal(f.sink.v[1].key, "A1");
-    assert_string_equal(f.sink.v[2].key, "C3");
-    assert_string_equal(f.sink.v[3].key, "B2");
+    assert_string_equal(f.sink.v[1].a.key, "A1");
+    assert_string_equal(f.sink.v[2].a.key, "C3");
+    assert_string_equal(f.sink.v[3].a.key, "B2");
     assert_int_equal(f.sink.v[3].a.first_ts_us, T0 + 3660 * SEC);
     fx_close(&f);
 }
@@ -1414,7 +1392,7 @@ static void test_unterminated_fields(void **state)
     feed(&f, &ev, NULL);
     cw_engine_flush(f.e);
     assert_int_equal(f.sink.n, 1);
-    assert_int_equal(strlen(f.sink.v[0].key), CW_NUM_MAX); /* all of the field, no more */
+    assert_int_equal(strlen(f.sink.v[0].a.key), CW_NUM_MAX); /* all of the field, no more */
     assert_int_equal(f.sink.v[0].a.events, 1);
     assert_int_equal(strlen(f.sink.v[0].a.samples[0].calling), CW_NUM_MAX - 1);
     for (unsigned k = 0; k < CW_EV__COUNT; k++)

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "alert_sink.h"
 #include "rules/rules.h"
 #include "testutil.h"
 #include "util/error.h"
@@ -21,75 +22,15 @@
 #define MIN (60 * SEC)
 #define T0 (1767225600ull * SEC) /* 2026-01-01T00:00:00Z */
 
-/* ---- an alert-collecting sink (the alert's pointers live only during the call) ---- */
-
-struct got {
-    char rule[80];
-    char key[80];
-    uint64_t events, received, first_ts, last_ts, suppress_us;
-    int update;
-    unsigned naggs;
-    char agg_name[CW_ALERT_AGGS_MAX][40];
-    char agg_thr[CW_ALERT_AGGS_MAX][96];
-    double agg_val[CW_ALERT_AGGS_MAX];
-    unsigned nsamples;
-    char sample_cell[CW_ALERT_SAMPLES_MAX][CW_CELL_MAX];
-    char sample_imei[CW_ALERT_SAMPLES_MAX][CW_IMEI_MAX];
-};
-
-struct sink {
-    struct got *v;
-    size_t n, cap;
-};
-
-static void on_alert(void *user, const struct cw_alert *a)
-{
-    struct sink *s = user;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->v = realloc(s->v, s->cap * sizeof *s->v);
-        assert_non_null(s->v);
-    }
-    struct got *g = &s->v[s->n++];
-    memset(g, 0, sizeof *g);
-    snprintf(g->rule, sizeof g->rule, "%s", a->rule);
-    snprintf(g->key, sizeof g->key, "%s", a->key);
-    g->events = a->events;
-    g->received = a->received;
-    g->first_ts = a->first_ts_us;
-    g->last_ts = a->last_ts_us;
-    g->suppress_us = a->suppress_us;
-    g->update = a->update;
-    assert_true(a->naggs <= CW_ALERT_AGGS_MAX);
-    g->naggs = a->naggs;
-    for (unsigned i = 0; i < a->naggs; i++) {
-        snprintf(g->agg_name[i], sizeof g->agg_name[i], "%s", a->aggs[i].name);
-        snprintf(g->agg_thr[i], sizeof g->agg_thr[i], "%s", a->aggs[i].threshold);
-        g->agg_val[i] = a->aggs[i].value;
-    }
-    g->nsamples = a->nsamples;
-    for (unsigned i = 0; i < a->nsamples; i++) {
-        snprintf(g->sample_cell[i], sizeof g->sample_cell[i], "%s", a->samples[i].cell);
-        snprintf(g->sample_imei[i], sizeof g->sample_imei[i], "%s", a->samples[i].imei);
-    }
-}
-
-/* The alerts of rule @p rule for key @p key (update or not), the @p nth one (0-based). */
-static const struct got *find(const struct sink *s, const char *rule, const char *key, unsigned nth)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i].rule, rule) && !strcmp(s->v[i].key, key) && nth-- == 0)
-            return &s->v[i];
-    return NULL;
-}
+/* ---- alerts (kept by tu_alert_keep) ---- */
 
 /* The value of aggregate @p name in alert @p g; fails the test when absent. */
-static double agg(const struct got *g, const char *name)
+static double agg(const struct tu_alert *g, const char *name)
 {
-    for (unsigned i = 0; i < g->naggs; i++)
-        if (!strcmp(g->agg_name[i], name))
-            return g->agg_val[i];
-    fail_msg("alert of %s/%s has no aggregate %s", g->rule, g->key, name);
+    for (unsigned i = 0; i < g->a.naggs; i++)
+        if (!strcmp(g->a.aggs[i].name, name))
+            return g->a.aggs[i].value;
+    fail_msg("alert of %s/%s has no aggregate %s", g->a.rule, g->a.key, name);
     return 0;
 }
 
@@ -98,7 +39,7 @@ static double agg(const struct got *g, const char *name)
 struct rig {
     struct cw_ruleset *rs;
     struct cw_engine *e;
-    struct sink s;
+    struct tu_alert_sink s;
 };
 
 static struct cw_ruleset *parse_as(const char *name, const char *text)
@@ -115,7 +56,7 @@ static void rig_open(struct rig *r, const char *text)
 {
     memset(r, 0, sizeof *r);
     r->rs = parse_as("t.rules", text);
-    struct cw_alert_sink as = {on_alert, &r->s};
+    struct cw_alert_sink as = {tu_alert_keep, &r->s};
     assert_int_equal(cw_engine_new(r->rs, &as, &r->e), 0);
 }
 
@@ -123,7 +64,7 @@ static void rig_close(struct rig *r)
 {
     cw_engine_free(r->e);
     cw_rules_free(r->rs);
-    free(r->s.v);
+    tu_alert_sink_free(&r->s);
 }
 
 static struct cw_event mkev(uint64_t ts, int kind, const char *calling, const char *called)
@@ -177,14 +118,14 @@ static void test_distinct_exact(void **state)
     }
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 1);
-    const struct got *g = find(&r.s, "d40", CARD_A, 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "d40", CARD_A);
     assert_non_null(g);
-    assert_int_equal(g->events, 100);
-    assert_int_equal(g->naggs, 1);
-    assert_string_equal(g->agg_name[0], "distinct_called");
-    assert_string_equal(g->agg_thr[0], "distinct called >= 40");
-    assert_true(g->agg_val[0] == 40.0);
-    assert_null(find(&r.s, "d41", CARD_A, 0));
+    assert_int_equal(g->a.events, 100);
+    assert_int_equal(g->a.naggs, 1);
+    assert_string_equal(g->a.aggs[0].name, "distinct_called");
+    assert_string_equal(g->a.aggs[0].threshold, "distinct called >= 40");
+    assert_true(g->a.aggs[0].value == 40.0);
+    assert_null(tu_alert_find(&r.s, "d41", CARD_A));
     uint64_t per[2];
     struct cw_engine_stats st;
     cw_engine_stats(r.e, &st, per);
@@ -216,7 +157,7 @@ static void test_distinct_hll(void **state)
         }
         cw_engine_flush(r.e);
         assert_int_equal(r.s.n, 1);
-        const struct got *g = &r.s.v[0];
+        const struct tu_alert *g = &r.s.v[0];
         double est = agg(g, "distinct_called");
         if (est < ns[k] * 0.8 || est > ns[k] * 1.2)
             fail_msg("%u distinct values estimated as %.1f", ns[k], est);
@@ -246,10 +187,10 @@ static void test_rate(void **state)
     }
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 1);
-    const struct got *g = find(&r.s, "r", CARD_A, 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "r", CARD_A);
     assert_non_null(g);
-    assert_string_equal(g->agg_name[0], "rate_per_min");
-    assert_true(g->agg_val[0] == 30.0);
+    assert_string_equal(g->a.aggs[0].name, "rate_per_min");
+    assert_true(g->a.aggs[0].value == 30.0);
     rig_close(&r);
 
     /* a decimal rate, '<': B's 30/29 min holds '< 1.5', A's does not */
@@ -263,10 +204,10 @@ static void test_rate(void **state)
     }
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 1);
-    g = find(&r.s, "r", "8613800000002", 0);
+    g = tu_alert_find(&r.s, "r", "8613800000002");
     assert_non_null(g);
     double want = 30.0 * 60.0 / (29.0 * 60.0);
-    assert_true(g->agg_val[0] > want - 1e-9 && g->agg_val[0] < want + 1e-9);
+    assert_true(g->a.aggs[0].value > want - 1e-9 && g->a.aggs[0].value < want + 1e-9);
     rig_close(&r);
 }
 
@@ -287,14 +228,14 @@ static void test_span(void **state)
     cw_engine_event(r.e, &ev, &b);
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 1);
-    const struct got *g = find(&r.s, "s", "8613800000002", 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "s", "8613800000002");
     assert_non_null(g);
-    assert_int_equal(g->naggs, 2);
-    assert_string_equal(g->agg_name[0], "span_s");
-    assert_string_equal(g->agg_thr[0], "span >= 5m");
-    assert_true(g->agg_val[0] == 360.0);
-    assert_string_equal(g->agg_name[1], "events");
-    assert_true(g->agg_val[1] == 2.0);
+    assert_int_equal(g->a.naggs, 2);
+    assert_string_equal(g->a.aggs[0].name, "span_s");
+    assert_string_equal(g->a.aggs[0].threshold, "span >= 5m");
+    assert_true(g->a.aggs[0].value == 360.0);
+    assert_string_equal(g->a.aggs[1].name, "events");
+    assert_true(g->a.aggs[1].value == 2.0);
     rig_close(&r);
 }
 
@@ -305,7 +246,7 @@ static const char ratio_rule[] = "rule r {\n  category k\n  when kind == sms_mo\
 
 /* Card A sends 20 SMS; @p nrecv SMS from B are addressed to A's national number, at
  * @p recv_at (before or after A's first). Returns the sink's alerts. */
-static void run_ratio(unsigned nrecv, uint64_t recv_at, struct sink *out)
+static void run_ratio(unsigned nrecv, uint64_t recv_at, struct tu_alert_sink *out)
 {
     struct rig r;
     rig_open(&r, ratio_rule);
@@ -330,39 +271,39 @@ static void run_ratio(unsigned nrecv, uint64_t recv_at, struct sink *out)
     }
     cw_engine_flush(r.e);
     *out = r.s;
-    r.s.v = NULL;
+    memset(&r.s, 0, sizeof r.s); /* the records are the caller's now */
     rig_close(&r);
 }
 
 static void test_ratio_received(void **state)
 {
     (void)state;
-    struct sink s;
+    struct tu_alert_sink s;
     /* 20 sent, 1 received (national form, normalised with "86"): ratio 20 */
     run_ratio(1, T0 + 30 * SEC, &s);
     assert_int_equal(s.n, 1);
-    const struct got *g = find(&s, "r", CARD_A, 0);
+    const struct tu_alert *g = tu_alert_find(&s, "r", CARD_A);
     assert_non_null(g);
-    assert_int_equal(g->events, 20);
-    assert_int_equal(g->received, 1);
-    assert_string_equal(g->agg_name[0], "ratio_events_received");
-    assert_string_equal(g->agg_thr[0], "ratio events / received >= 10");
-    assert_true(g->agg_val[0] == 20.0);
-    free(s.v);
+    assert_int_equal(g->a.events, 20);
+    assert_int_equal(g->a.received, 1);
+    assert_string_equal(g->a.aggs[0].name, "ratio_events_received");
+    assert_string_equal(g->a.aggs[0].threshold, "ratio events / received >= 10");
+    assert_true(g->a.aggs[0].value == 20.0);
+    tu_alert_sink_free(&s);
 
     /* 5 received: ratio 4, no alert (B's own window: 5 sent / 0 received = 5, none either) */
     run_ratio(5, T0 + 30 * SEC, &s);
     assert_int_equal(s.n, 0);
-    free(s.v);
+    tu_alert_sink_free(&s);
 
     /* received before A's window opened: not counted, ratio 20 / max(0, 1) */
     run_ratio(5, T0, &s);
     assert_int_equal(s.n, 1);
-    g = find(&s, "r", CARD_A, 0);
+    g = tu_alert_find(&s, "r", CARD_A);
     assert_non_null(g);
-    assert_int_equal(g->received, 0);
-    assert_true(g->agg_val[0] == 20.0);
-    free(s.v);
+    assert_int_equal(g->a.received, 0);
+    assert_true(g->a.aggs[0].value == 20.0);
+    tu_alert_sink_free(&s);
 }
 
 /* Without a country code numbers are compared as written: the national form does not reach
@@ -406,9 +347,9 @@ static void test_received_forms(void **state)
     cw_engine_event(r.e, &ev, &b);
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 1);
-    const struct got *g = find(&r.s, "r", CARD_A, 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "r", CARD_A);
     assert_non_null(g);
-    assert_int_equal(g->received, 2);
+    assert_int_equal(g->a.received, 2);
     assert_true(agg(g, "received") == 2.0);
     assert_true(agg(g, "ratio_sms_mo_call") == 2.0);
     rig_close(&r);
@@ -442,11 +383,11 @@ static void test_suppress(void **state)
     assert_int_equal(r.s.n, 1);
     feed(&r, T0 + 10 * MIN + 1, CARD_A, CW_EV_REGISTER); /* B's */
     assert_int_equal(r.s.n, 2);
-    const struct got *g = find(&r.s, "s", CARD_A, 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "s", CARD_A);
     assert_non_null(g);
-    assert_int_equal(g->update, 0);
-    assert_int_equal(g->events, 3);
-    assert_int_equal(g->suppress_us, 60 * MIN);
+    assert_int_equal(g->a.update, 0);
+    assert_int_equal(g->a.events, 3);
+    assert_int_equal(g->a.suppress_us, 60 * MIN);
     /* 5 more at 20-40 min: counted in the held window, no alert until the period ends */
     for (unsigned i = 0; i < 5; i++)
         feed(&r, T0 + (20 + 5 * i) * MIN, CARD_A, CW_EV_SMS_MO);
@@ -458,11 +399,11 @@ static void test_suppress(void **state)
     feed(&r, T0 + 60 * MIN + 2, CARD_A, CW_EV_REGISTER); /* both periods end */
     assert_int_equal(r.s.n, 3);                          /* A's update only */
     g = &r.s.v[2];
-    assert_string_equal(g->key, CARD_A);
-    assert_int_equal(g->update, 1);
-    assert_int_equal(g->events, 8);
-    assert_int_equal(g->first_ts, T0);
-    assert_int_equal(g->last_ts, T0 + 40 * MIN);
+    assert_string_equal(g->a.key, CARD_A);
+    assert_int_equal(g->a.update, 1);
+    assert_int_equal(g->a.events, 8);
+    assert_int_equal(g->a.first_ts_us, T0);
+    assert_int_equal(g->a.last_ts_us, T0 + 40 * MIN);
     cw_engine_stats(r.e, &st, NULL);
     assert_int_equal(st.keys, 0);
     /* a new window at 70 min, alerting again at its end */
@@ -471,10 +412,10 @@ static void test_suppress(void **state)
     feed(&r, T0 + 80 * MIN, CARD_A, CW_EV_REGISTER);
     assert_int_equal(r.s.n, 4);
     g = &r.s.v[3];
-    assert_string_equal(g->key, CARD_A);
-    assert_int_equal(g->update, 0);
-    assert_int_equal(g->events, 3);
-    assert_int_equal(g->first_ts, T0 + 70 * MIN);
+    assert_string_equal(g->a.key, CARD_A);
+    assert_int_equal(g->a.update, 0);
+    assert_int_equal(g->a.events, 3);
+    assert_int_equal(g->a.first_ts_us, T0 + 70 * MIN);
     cw_engine_flush(r.e); /* held again, nothing more counted: no update */
     assert_int_equal(r.s.n, 4);
     uint64_t per[1];
@@ -504,8 +445,8 @@ static void test_suppress_flush(void **state)
     feed(&r, T0 + 16 * MIN, "8613800000002", CW_EV_SMS_MO); /* a new window for it */
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 2);
-    assert_int_equal(r.s.v[1].update, 1);
-    assert_int_equal(r.s.v[1].events, 4);
+    assert_int_equal(r.s.v[1].a.update, 1);
+    assert_int_equal(r.s.v[1].a.events, 4);
     cw_engine_stats(r.e, &st, NULL);
     assert_int_equal(st.alerts, 1);
     assert_int_equal(st.updates, 1);
@@ -513,6 +454,24 @@ static void test_suppress_flush(void **state)
 }
 
 /* ---- conditions ---- */
+
+/* A locator for the cell conditions: cells "46000-21..." are in 33, "46000-0b..." in 11,
+ * "46000-2c..." in 44; others unknown. Counts its calls. */
+static unsigned locator_calls;
+static int locate(void *user, const char *cell, char province[3])
+{
+    (void)user;
+    locator_calls++;
+    static const char *const map[][2] = {
+        {"46000-21", "33"}, {"46000-0b", "11"}, {"46000-2c", "44"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strncmp(cell, map[i][0], strlen(map[i][0]))) {
+            memcpy(province, map[i][1], 3);
+            return 1;
+        }
+    return 0;
+}
+static int use_locator; /* matched() gives its engine the locator */
 
 /* Events matched by a one-condition rule (group calling) over one event. @p dir: the rule
  * file's directory (its lists), or NULL. */
@@ -528,6 +487,8 @@ static uint64_t matched(const char *dir, const char *cond, const struct cw_event
     struct cw_ruleset *rs = parse_as(name, text);
     struct cw_engine *e = NULL;
     assert_int_equal(cw_engine_new(rs, NULL, &e), 0);
+    if (use_locator)
+        cw_engine_set_locator(e, locate, NULL);
     cw_engine_event(e, ev, c);
     struct cw_engine_stats st;
     cw_engine_stats(e, &st, NULL);
@@ -629,6 +590,70 @@ static void test_cond_provinces(void **state)
     NOMATCH("person.province == 44", &ev, &c);
 }
 
+/* Where the device is: the cell's province from the locator, against the card's home region
+ * (its range's province, else its registration province) and its holder's ID region. */
+static void test_cond_cells(void **state)
+{
+    (void)state;
+    struct cw_card c = mkcard(CARD_A);
+    memcpy(c.province, "11", 3);
+    c.has_id = 1;
+    memcpy(c.id_province, "44", 3);
+    struct cw_event ev = mkev(T0, CW_EV_SMS_MO, CARD_A, "8613900000001");
+    snprintf(ev.cell, sizeof ev.cell, "46000-2100001");
+    /* without a locator nothing is located */
+    NOMATCH("cell.located", &ev, &c);
+    NOMATCH("cell.province == 33", &ev, &c);
+    use_locator = 1;
+    MATCH("cell.located", &ev, &c);
+    MATCH("cell.province == 33", &ev, &c);
+    MATCH("cell.province in [11, 33]", &ev, &c);
+    NOMATCH("cell.province == 11", &ev, &c);
+    NOMATCH("cell.in_home_region", &ev, &c); /* home 11 (registration, no range province) */
+    NOMATCH("cell.in_id_region", &ev, &c);   /* ID 44 */
+    NOMATCH("person.in_home_region", &ev, &c);
+    snprintf(ev.cell, sizeof ev.cell, "46000-0b00001"); /* in 11: home */
+    MATCH("cell.in_home_region", &ev, &c);
+    NOMATCH("cell.in_id_region", &ev, &c);
+    memcpy(c.range_province, "33", 3); /* the range's province comes first */
+    NOMATCH("cell.in_home_region", &ev, &c);
+    snprintf(ev.cell, sizeof ev.cell, "46000-2100001");
+    MATCH("cell.in_home_region", &ev, &c);
+    snprintf(ev.cell, sizeof ev.cell, "46000-2c00001"); /* in 44: the ID's region */
+    MATCH("cell.in_id_region", &ev, &c);
+    MATCH("not cell.in_home_region", &ev, &c);
+    memcpy(c.id_province, "33", 3);
+    MATCH("person.in_home_region", &ev, &c);
+    c.has_id = 0; /* no ID number: no ID region */
+    NOMATCH("person.in_home_region", &ev, &c);
+    NOMATCH("cell.in_id_region", &ev, &c);
+    /* an unknown cell, or none: not located, in no region */
+    snprintf(ev.cell, sizeof ev.cell, "46001-2100001");
+    NOMATCH("cell.located", &ev, &c);
+    MATCH("not cell.in_home_region", &ev, &c);
+    NOMATCH("cell.province == 33", &ev, &c);
+    ev.cell[0] = '\0';
+    locator_calls = 0;
+    NOMATCH("cell.located", &ev, &c);
+    assert_int_equal(locator_calls, 0); /* no cell: the locator is not asked */
+    /* one lookup per event however many conditions ask */
+    snprintf(ev.cell, sizeof ev.cell, "46000-2100001");
+    locator_calls = 0;
+    struct rig r;
+    rig_open(&r, "rule a {\n  category k\n  when cell.located\n  when not cell.in_id_region\n"
+                 "  when cell.province == 33\n  group calling\n  window 1h\n"
+                 "  threshold events >= 1\n}\n"
+                 "rule b {\n  category k\n  when cell.in_home_region\n  group calling\n"
+                 "  window 1h\n  threshold events >= 1\n}\n");
+    cw_engine_set_locator(r.e, locate, NULL);
+    cw_engine_event(r.e, &ev, &c);
+    cw_engine_flush(r.e);
+    assert_int_equal(locator_calls, 1);
+    assert_int_equal(r.s.n, 2);
+    rig_close(&r);
+    use_locator = 0;
+}
+
 static void test_cond_imei_prefix(void **state)
 {
     (void)state;
@@ -674,17 +699,17 @@ static void test_group_cell(void **state)
     assert_int_equal(st.matched, 3);
     cw_engine_flush(r.e);
     assert_int_equal(r.s.n, 2);
-    const struct got *g = find(&r.s, "c", "46000-0c3d4e5", 0);
+    const struct tu_alert *g = tu_alert_find(&r.s, "c", "46000-0c3d4e5");
     assert_non_null(g);
-    assert_int_equal(g->events, 2);
-    assert_int_equal(g->nsamples, 2);
-    assert_string_equal(g->sample_cell[0], "46000-0c3d4e5");
-    assert_string_equal(g->sample_imei[0], "352099001761480");
-    assert_string_equal(g->sample_imei[1], "352099001761482");
-    g = find(&r.s, "c", "46000-0c3d4e6", 0);
+    assert_int_equal(g->a.events, 2);
+    assert_int_equal(g->a.nsamples, 2);
+    assert_string_equal(g->a.samples[0].cell, "46000-0c3d4e5");
+    assert_string_equal(g->a.samples[0].imei, "352099001761480");
+    assert_string_equal(g->a.samples[1].imei, "352099001761482");
+    g = tu_alert_find(&r.s, "c", "46000-0c3d4e6");
     assert_non_null(g);
-    assert_int_equal(g->events, 1);
-    assert_string_equal(g->sample_cell[0], "46000-0c3d4e6");
+    assert_int_equal(g->a.events, 1);
+    assert_string_equal(g->a.samples[0].cell, "46000-0c3d4e6");
     rig_close(&r);
 }
 
@@ -825,7 +850,7 @@ static void test_parse_errors(void **state)
 static const char reload_rule[] = "rule d {\n  category k\n  group card\n  window 1h\n"
                                   "  threshold distinct called >= %u\n  threshold rate < %s\n}\n";
 
-static void reload_run(unsigned n2, const char *rate2, struct sink *out, uint64_t *kept)
+static void reload_run(unsigned n2, const char *rate2, struct tu_alert_sink *out, uint64_t *kept)
 {
     char t1[256], t2[256];
     snprintf(t1, sizeof t1, reload_rule, 4u, "100");
@@ -853,54 +878,47 @@ static void reload_run(unsigned n2, const char *rate2, struct sink *out, uint64_
     }
     cw_engine_flush(r.e);
     *out = r.s;
-    r.s.v = NULL;
+    memset(&r.s, 0, sizeof r.s); /* the records are the caller's now */
     rig_close(&r);
 }
 
 static void test_reload(void **state)
 {
     (void)state;
-    struct sink s;
+    struct tu_alert_sink s;
     uint64_t kept = 9;
     /* unchanged (parsed again from another file): the window keeps counting */
     reload_run(4, "100", &s, &kept);
     assert_int_equal(kept, 1);
     assert_int_equal(s.n, 1);
-    assert_int_equal(s.v[0].events, 4);
+    assert_int_equal(s.v[0].a.events, 4);
     assert_true(agg(&s.v[0], "distinct_called") == 4.0);
-    free(s.v);
+    tu_alert_sink_free(&s);
     /* a distinct threshold changed: state dropped (the old window, 2 values, did not fire) */
     reload_run(2, "100", &s, &kept);
     assert_int_equal(kept, 0);
     assert_int_equal(s.n, 1);
-    assert_int_equal(s.v[0].events, 2);
+    assert_int_equal(s.v[0].a.events, 2);
     assert_true(agg(&s.v[0], "distinct_called") == 2.0);
-    free(s.v);
+    tu_alert_sink_free(&s);
     /* only a decimal threshold changed: not the same rule either */
     reload_run(4, "100.5", &s, &kept);
     assert_int_equal(kept, 0);
     assert_int_equal(s.n, 0);
-    free(s.v);
+    tu_alert_sink_free(&s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_distinct_exact),
-        cmocka_unit_test(test_distinct_hll),
-        cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_span),
-        cmocka_unit_test(test_ratio_received),
-        cmocka_unit_test(test_received_forms),
-        cmocka_unit_test(test_suppress),
-        cmocka_unit_test(test_suppress_flush),
-        cmocka_unit_test(test_cond_direction),
-        cmocka_unit_test(test_cond_age),
-        cmocka_unit_test(test_cond_outlet),
-        cmocka_unit_test(test_cond_provinces),
-        cmocka_unit_test(test_cond_imei_prefix),
-        cmocka_unit_test(test_group_cell),
-        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_distinct_exact), cmocka_unit_test(test_distinct_hll),
+        cmocka_unit_test(test_rate),           cmocka_unit_test(test_span),
+        cmocka_unit_test(test_ratio_received), cmocka_unit_test(test_received_forms),
+        cmocka_unit_test(test_suppress),       cmocka_unit_test(test_suppress_flush),
+        cmocka_unit_test(test_cond_direction), cmocka_unit_test(test_cond_age),
+        cmocka_unit_test(test_cond_outlet),    cmocka_unit_test(test_cond_provinces),
+        cmocka_unit_test(test_cond_cells),     cmocka_unit_test(test_cond_imei_prefix),
+        cmocka_unit_test(test_group_cell),     cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
