@@ -1,5 +1,5 @@
 /* fuzz_registry.c - libFuzzer target for the registry import and update: the input is a CSV
- * file (a registry, outlets or ranges file, by its header) imported into a real LMDB store,
+ * file (a registry, outlets, ranges or cells file, by its header) imported into a real LMDB store,
  * then applied again as a delta (an 'op' column may say delete), then every msisdn-looking
  * field is looked up and the whole store walked. Rows, ID numbers, dates and numbers are all
  * validated on this path; nothing may crash, a successful import must leave readable
@@ -103,6 +103,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct cw_card c;
             int r = cw_reg_lookup(rd, num, num, &c);
             if (r < 0 && r != -4)
+                abort();
+            char prov[3];
+            r = cw_reg_cell_province(rd, num, prov); /* a cells file's prefixes, or anything */
+            if (r != 0 && (r != 1 || strlen(prov) != 2))
                 abort();
         }
         p = le + 1;
