@@ -19,6 +19,7 @@ static const char usage[] =
     "                       [--fraud-content-rate F] [--simbox-rate F] [--imei-hopping-rate F]\n"
     "                       [--agent-batch-rate F] [--wangiri-rate F] [--newyear-rate F]\n"
     "                       [--family-device-rate F] [--phone-change-rate F] [--caller-rate F]\n"
+    "                       [--agent-far-rate F] [--traveller-rate F] [--new-traveller-rate F]\n"
     "                       [--protocols LIST] [--plain]\n"
     "\n"
     "Generate a synthetic, deterministic data set: a subscriber population with its real-name\n"
@@ -61,11 +62,18 @@ static const char usage[] =
     "                    sending 3-6 SMS of the batch's text\n"
     "  --wangiri-rate F  (0.001) 30-60 calls to distinct numbers in 5-15 minutes, each\n"
     "                    cancelled 1-3 s later\n"
+    "  --agent-far-rate F  (0.0005) truth category agent_batch: single cards registered at an\n"
+    "                    agent outlet of one province 1-20 days before the capture, on an ID\n"
+    "                    of another, used (4-8 SMS, calls, a data session) only in a third\n"
+    "                    province\n"
     "  Normal people that look a little like them (truth scope normal):\n"
     "  --newyear-rate F  (0.003) greetings to 15-35 friends at human speed, many replies\n"
     "  --family-device-rate F  (0.002) families of 2-3 cards sharing one handset\n"
     "  --phone-change-rate F  (0.002) a card moving to a new handset\n"
     "  --caller-rate F   (0.002) 5-10 calls to 3-5 relatives (1-2 cancelled), called back\n"
+    "  --traveller-rate F  (0.003) old cards used at home and 3-6 times in another province\n"
+    "  --new-traveller-rate F  (0.0005) cards registered 1-7 days before the capture in\n"
+    "                    their ID's province, used there and partly in another province\n"
     "  --protocols LIST  comma-separated protocols of the traffic: sip, smpp, map, diameter,\n"
     "                    gtp, radius (default: all, in a carrier tap's mix: about SIP 36%,\n"
     "                    MAP 24%, Diameter 14%, SMPP 10%, GTP-C 10%, RADIUS 6% of the\n"
@@ -88,6 +96,9 @@ static const char usage[] =
     "  outlets.csv    every registering outlet of every province; header\n"
     "                 outlet,province,kind,name; kind: own or agent (every bad outlet is an\n"
     "                 agent); name: a made-up shop name\n"
+    "  cells.csv      where the cells are; header cell_prefix,province; one row per province:\n"
+    "                 46000-XX,PP (XX: the province code's number in 2 hex digits, the top 8\n"
+    "                 bits of every cell's ECI there; the longest matching prefix wins)\n"
     "  ranges.csv     the home number ranges; header prefix,operator,province; one row per\n"
     "                 China Mobile segment (86134,CMCC, ...), empty province: national\n"
     "  truth.csv      the planted actors; header msisdn,imsi,category,scope,id_number,outlet;\n"
@@ -96,7 +107,8 @@ static const char usage[] =
     "                 card) and agent_outlet (one row per bad outlet, no card), scope\n"
     "                 registry: found by auditing the registry; the scripted actors' categories\n"
     "                 (spam, fraud_content, simbox, imei_hopping, agent_batch, wangiri: scope\n"
-    "                 traffic; newyear, family_device, phone_change, caller: scope normal,\n"
+    "                 traffic; newyear, family_device, phone_change, caller, traveller,\n"
+    "                 new_traveller: scope normal,\n"
     "                 an alert on them is a false positive). id_number is the 18-character\n"
     "                 form. Cards not listed are normal\n"
     "  traffic.pcap   classic pcap, Ethernet (link type 1; some links 802.1Q-tagged, one\n"
@@ -218,6 +230,9 @@ int cw_cmd_synth(int argc, char **argv)
         {"family-device-rate", required_argument, NULL, 1000 + CW_SYNTH_A_FAMILY_DEVICE},
         {"phone-change-rate", required_argument, NULL, 1000 + CW_SYNTH_A_PHONE_CHANGE},
         {"caller-rate", required_argument, NULL, 1000 + CW_SYNTH_A_CALLER},
+        {"agent-far-rate", required_argument, NULL, 1000 + CW_SYNTH_A_AGENT_FAR},
+        {"traveller-rate", required_argument, NULL, 1000 + CW_SYNTH_A_TRAVELLER},
+        {"new-traveller-rate", required_argument, NULL, 1000 + CW_SYNTH_A_NEW_TRAVELLER},
         {NULL, 0, NULL, 0},
     };
     struct cw_synth_opts o;
@@ -226,16 +241,34 @@ int cw_cmd_synth(int argc, char **argv)
     o.over_quota_rate = CW_SYNTH_DEFAULT_OVER_QUOTA_RATE;
     o.national_rate = CW_SYNTH_DEFAULT_NATIONAL_RATE;
     double *act_rate[CW_SYNTH_NACT] = {
-        &o.spam_rate,         &o.fraud_content_rate, &o.simbox_rate,  &o.imei_hopping_rate,
-        &o.agent_batch_rate,  &o.wangiri_rate,       &o.newyear_rate, &o.family_device_rate,
-        &o.phone_change_rate, &o.caller_rate,
+        [CW_SYNTH_A_SPAM] = &o.spam_rate,
+        [CW_SYNTH_A_FRAUD_CONTENT] = &o.fraud_content_rate,
+        [CW_SYNTH_A_SIMBOX] = &o.simbox_rate,
+        [CW_SYNTH_A_IMEI_HOPPING] = &o.imei_hopping_rate,
+        [CW_SYNTH_A_AGENT_BATCH] = &o.agent_batch_rate,
+        [CW_SYNTH_A_WANGIRI] = &o.wangiri_rate,
+        [CW_SYNTH_A_AGENT_FAR] = &o.agent_far_rate,
+        [CW_SYNTH_A_NEWYEAR] = &o.newyear_rate,
+        [CW_SYNTH_A_FAMILY_DEVICE] = &o.family_device_rate,
+        [CW_SYNTH_A_PHONE_CHANGE] = &o.phone_change_rate,
+        [CW_SYNTH_A_CALLER] = &o.caller_rate,
+        [CW_SYNTH_A_TRAVELLER] = &o.traveller_rate,
+        [CW_SYNTH_A_NEW_TRAVELLER] = &o.new_traveller_rate,
     };
     static const double act_default[CW_SYNTH_NACT] = {
-        CW_SYNTH_DEFAULT_SPAM_RATE,         CW_SYNTH_DEFAULT_FRAUD_CONTENT_RATE,
-        CW_SYNTH_DEFAULT_SIMBOX_RATE,       CW_SYNTH_DEFAULT_IMEI_HOPPING_RATE,
-        CW_SYNTH_DEFAULT_AGENT_BATCH_RATE,  CW_SYNTH_DEFAULT_WANGIRI_RATE,
-        CW_SYNTH_DEFAULT_NEWYEAR_RATE,      CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE,
-        CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE, CW_SYNTH_DEFAULT_CALLER_RATE,
+        [CW_SYNTH_A_SPAM] = CW_SYNTH_DEFAULT_SPAM_RATE,
+        [CW_SYNTH_A_FRAUD_CONTENT] = CW_SYNTH_DEFAULT_FRAUD_CONTENT_RATE,
+        [CW_SYNTH_A_SIMBOX] = CW_SYNTH_DEFAULT_SIMBOX_RATE,
+        [CW_SYNTH_A_IMEI_HOPPING] = CW_SYNTH_DEFAULT_IMEI_HOPPING_RATE,
+        [CW_SYNTH_A_AGENT_BATCH] = CW_SYNTH_DEFAULT_AGENT_BATCH_RATE,
+        [CW_SYNTH_A_WANGIRI] = CW_SYNTH_DEFAULT_WANGIRI_RATE,
+        [CW_SYNTH_A_AGENT_FAR] = CW_SYNTH_DEFAULT_AGENT_FAR_RATE,
+        [CW_SYNTH_A_NEWYEAR] = CW_SYNTH_DEFAULT_NEWYEAR_RATE,
+        [CW_SYNTH_A_FAMILY_DEVICE] = CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE,
+        [CW_SYNTH_A_PHONE_CHANGE] = CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE,
+        [CW_SYNTH_A_CALLER] = CW_SYNTH_DEFAULT_CALLER_RATE,
+        [CW_SYNTH_A_TRAVELLER] = CW_SYNTH_DEFAULT_TRAVELLER_RATE,
+        [CW_SYNTH_A_NEW_TRAVELLER] = CW_SYNTH_DEFAULT_NEW_TRAVELLER_RATE,
     };
     for (unsigned k = 0; k < CW_SYNTH_NACT; k++)
         *act_rate[k] = act_default[k];
@@ -299,7 +332,10 @@ int cw_cmd_synth(int argc, char **argv)
         case 1000 + CW_SYNTH_A_NEWYEAR:
         case 1000 + CW_SYNTH_A_FAMILY_DEVICE:
         case 1000 + CW_SYNTH_A_PHONE_CHANGE:
-        case 1000 + CW_SYNTH_A_CALLER: {
+        case 1000 + CW_SYNTH_A_CALLER:
+        case 1000 + CW_SYNTH_A_AGENT_FAR:
+        case 1000 + CW_SYNTH_A_TRAVELLER:
+        case 1000 + CW_SYNTH_A_NEW_TRAVELLER: {
             double v;
             if (parse_rate(optarg, &v)) {
                 cw_cli_err("synth: %s '%s': expected a fraction from 0 to 1 (0.001 is 0.1%%)",
@@ -385,7 +421,7 @@ int cw_cmd_synth(int argc, char **argv)
                      : k == CW_SYNTH_A_AGENT_BATCH ? "batches"
                                                    : "families");
         int n = snprintf(acts + al, sizeof acts - al, "%s%" PRIu64 " %s%s", k ? ", " : "",
-                         st.act_cards[k], cw_synth_act_name(k), grp);
+                         st.act_cards[k], cw_synth_act_label(k), grp);
         if (n > 0 && (size_t)n < sizeof acts - al)
             al += (size_t)n;
     }
@@ -403,7 +439,8 @@ int cw_cmd_synth(int argc, char **argv)
             " SCTP bundles, %" PRIu64 " SCTP split messages, %" PRIu64 " VLAN-tagged (%" PRIu64
             " QinQ), %" PRIu64 " IPv6; SMS texts: %" PRIu64 " UCS-2, %" PRIu64
             " GSM 7-bit extension, %" PRIu64 " concatenated parts, %" PRIu64
-            " 3GPP over SIP), %u files written to %s in %.2f s\n",
+            " 3GPP over SIP), %u files written to %s (ranges.csv, outlets.csv, cells.csv, "
+            "registry.csv, truth.csv, traffic.pcap) in %.2f s\n",
             st.cards, st.black_cards, cap, st.black_unregistered, st.black_unverified,
             st.black_invalid_id, st.over_quota_cards, st.over_quota_ids, oq_cap, st.national_cards,
             st.national_ids, acts, st.business_bursts, st.roamer_bursts, st.outlets, st.bad_outlets,

@@ -73,6 +73,14 @@ static void fmt_iso(int64_t t, char out[24])
              (unsigned)(sec % 60));
 }
 
+/* 1 when the time @p iso (as fmt_iso writes it) is after @p t. */
+static int iso_after(const char *iso, int64_t t)
+{
+    char at[24];
+    fmt_iso(t, at);
+    return strcmp(iso, at) > 0;
+}
+
 #define RECENT (7 * 86400) /* "registered in the last week" */
 
 /* Birth dates 1950-01-01 .. 2006-12-31. */
@@ -228,24 +236,32 @@ static uint64_t rate_count(double rate, uint64_t cards)
 }
 
 static const char *const act_names[CW_SYNTH_NACT] = {
-    "spam",    "fraud_content", "simbox",        "imei_hopping", "agent_batch",
-    "wangiri", "newyear",       "family_device", "phone_change", "caller",
+    "spam",    "fraud_content", "simbox",        "imei_hopping",  "agent_batch",
+    "wangiri", "agent_batch",   "newyear",       "family_device", "phone_change",
+    "caller",  "traveller",     "new_traveller",
 };
 
 /* The most packets (requests and responses) one actor of each category sends. */
-static const unsigned act_max_packets[CW_SYNTH_NACT] = {300, 16, 84, 40, 12, 300, 140, 16, 24, 50};
+static const unsigned act_max_packets[CW_SYNTH_NACT] = {300, 16, 84, 40, 12, 300, 24,
+                                                        140, 16, 24, 50, 36, 24};
 
 const char *cw_synth_act_name(unsigned act)
 {
     return act < CW_SYNTH_NACT ? act_names[act] : NULL;
 }
 
+const char *cw_synth_act_label(unsigned act)
+{
+    return act == CW_SYNTH_A_AGENT_FAR ? "agent_far" : cw_synth_act_name(act);
+}
+
 static double act_rate(const struct cw_synth_opts *o, unsigned act)
 {
     const double r[CW_SYNTH_NACT] = {
-        o->spam_rate,         o->fraud_content_rate, o->simbox_rate,  o->imei_hopping_rate,
-        o->agent_batch_rate,  o->wangiri_rate,       o->newyear_rate, o->family_device_rate,
-        o->phone_change_rate, o->caller_rate};
+        o->spam_rate,          o->fraud_content_rate, o->simbox_rate,    o->imei_hopping_rate,
+        o->agent_batch_rate,   o->wangiri_rate,       o->agent_far_rate, o->newyear_rate,
+        o->family_device_rate, o->phone_change_rate,  o->caller_rate,    o->traveller_rate,
+        o->new_traveller_rate};
     return r[act];
 }
 
@@ -480,6 +496,11 @@ static size_t mainland_count(void)
     return n;
 }
 
+size_t cw_synth_mainland_count(void)
+{
+    return mainland_count();
+}
+
 static size_t province_index(const char *prov2)
 {
     for (size_t i = 0; i < cw_province_count(); i++)
@@ -581,9 +602,58 @@ static void national_card(const struct cw_synth_pop *p, uint64_t off, uint64_t i
     fmt_iso(ordinary_time(p, index, birth), c->registered_at);
 }
 
-/* A scripted actor: an ordinary card of an ordinary person, except an agent batch's, registered
- * at one agent outlet of the batch's province (not a bad one when the province has others)
- * within a few minutes, 1 to 3 days before the capture. */
+/* An agent outlet of a province from a hash: not a bad one when the province has others. */
+static unsigned agent_outlet(const struct cw_synth_pop *p, const char *prov2, uint64_t h)
+{
+    unsigned first = (unsigned)(h % p->outlets), outlet = first + 1, any = 0;
+    for (unsigned i = 0; i < p->outlets; i++) {
+        unsigned o = (first + i) % (unsigned)p->outlets + 1;
+        if (!outlet_agent(p, prov2, o))
+            continue;
+        if (!any)
+            any = o;
+        if (!cw_synth_outlet_bad(p, prov2, o)) {
+            any = o;
+            break;
+        }
+    }
+    return any ? any : outlet;
+}
+
+/* Province index @p from plus 1 to n-1 (from a hash): another mainland province. */
+static size_t other_province(size_t from, uint64_t h)
+{
+    size_t n = mainland_count();
+    return (from + 1 + (size_t)(h % (n - 1))) % n;
+}
+
+/* agent_far: the ID's province b (an index), the registration province *a and the province *c
+ * where the card is used, all three distinct. */
+static void far_provinces(const struct cw_synth_pop *p, uint64_t off, size_t b, size_t *a,
+                          size_t *c)
+{
+    uint64_t h = cw_synth_act_hash(p, A_FAR_REG, off);
+    size_t n = mainland_count();
+    *a = other_province(b, h);
+    *c = other_province(b, h >> 16);
+    while (*c == *a || *c == b)
+        *c = (*c + 1) % n;
+}
+
+/* The person of agent_far actor @p off: one of its own, above every other person. */
+static uint64_t far_person(const struct cw_synth_pop *p, uint64_t off)
+{
+    return p->cards + p->over_quota_ids + p->national_ids + off;
+}
+
+/* A scripted actor: an ordinary card of an ordinary person, except
+ *   - an agent batch's, registered at one agent outlet of the batch's province (not a bad one
+ *     when the province has others) within a few minutes, 1 to 3 days before the capture;
+ *   - a SIM box's, registered in the box's province (its one cell is there);
+ *   - agent_far: a person of its own whose ID is of province B, registered at an agent outlet
+ *     of another province A 1 to 20 days before the capture;
+ *   - traveller: registered in its ID's province more than 30 days before the capture;
+ *   - new_traveller: registered in its ID's province 1 to 7 days before the capture. */
 static void actor_card(const struct cw_synth_pop *p, unsigned act, uint64_t off, uint64_t index,
                        struct cw_synth_card *c)
 {
@@ -591,28 +661,70 @@ static void actor_card(const struct cw_synth_pop *p, unsigned act, uint64_t off,
     c->kind = CW_SYNTH_ACTOR;
     c->act = (int)act;
     cw_synth_act_group(p, act, off, &c->group, &j, &size);
-    if (act != CW_SYNTH_A_AGENT_BATCH)
-        return;
-    uint64_t h = cw_synth_act_hash(p, A_AGENT_REG, c->group);
-    memcpy(c->province, cw_province_code_at((size_t)(h % mainland_count())), 2);
-    unsigned first = (unsigned)((h >> 16) % p->outlets), outlet = first + 1, any = 0;
-    for (unsigned i = 0; i < p->outlets; i++) {
-        unsigned o = (first + i) % (unsigned)p->outlets + 1;
-        if (!outlet_agent(p, c->province, o))
-            continue;
-        if (!any)
-            any = o;
-        if (!cw_synth_outlet_bad(p, c->province, o)) {
-            any = o;
-            break;
-        }
+    switch (act) {
+    case CW_SYNTH_A_AGENT_BATCH: {
+        uint64_t h = cw_synth_act_hash(p, A_AGENT_REG, c->group);
+        memcpy(c->province, cw_province_code_at((size_t)(h % mainland_count())), 2);
+        set_outlet(c, agent_outlet(p, c->province, h >> 16));
+        int64_t base = (int64_t)CW_SYNTH_T0 - 86400 - (int64_t)((h >> 32) % (2 * 86400 - 1800));
+        uint64_t ht = cw_synth_act_hash(p, A_AGENT_TIME, index);
+        fmt_iso(base + (int64_t)j * 25 + (int64_t)(ht % 20), c->registered_at);
+        break;
     }
-    if (any)
-        outlet = any;
-    set_outlet(c, outlet);
-    int64_t base = (int64_t)CW_SYNTH_T0 - 86400 - (int64_t)((h >> 32) % (2 * 86400 - 1800));
-    uint64_t ht = cw_synth_act_hash(p, A_AGENT_TIME, index);
-    fmt_iso(base + (int64_t)j * 25 + (int64_t)(ht % 20), c->registered_at);
+    case CW_SYNTH_A_SIMBOX: {
+        uint64_t h = cw_synth_act_hash(p, A_BOX_PROV, c->group);
+        memcpy(c->province, cw_province_code_at((size_t)(h % mainland_count())), 2);
+        set_outlet(c, ordinary_outlet(p, index));
+        break;
+    }
+    case CW_SYNTH_A_AGENT_FAR: {
+        int64_t birth;
+        size_t a, cc;
+        person_id(p, far_person(p, off), c->id_number, &birth);
+        far_provinces(p, off, province_index(c->id_number), &a, &cc);
+        memcpy(c->province, cw_province_code_at(a), 2);
+        uint64_t h = cw_mix64(cw_synth_act_hash(p, A_FAR_REG, off));
+        set_outlet(c, agent_outlet(p, c->province, h));
+        fmt_iso((int64_t)CW_SYNTH_T0 - 86400 - (int64_t)((h >> 32) % (19 * 86400)),
+                c->registered_at);
+        break;
+    }
+    case CW_SYNTH_A_TRAVELLER:
+    case CW_SYNTH_A_NEW_TRAVELLER: {
+        memcpy(c->province, c->id_number, 2);
+        set_outlet(c, ordinary_outlet(p, index));
+        uint64_t h = cw_synth_act_hash(p, A_TRAVEL, index);
+        if (act == CW_SYNTH_A_NEW_TRAVELLER) {
+            fmt_iso((int64_t)CW_SYNTH_T0 - 86400 - (int64_t)(h % (6 * 86400)), c->registered_at);
+        } else if (iso_after(c->registered_at, (int64_t)CW_SYNTH_T0 - 31 * 86400)) {
+            /* ordinary times end a week before the capture: these are older (people born
+             * before 2007 could register before 2025) */
+            fmt_iso((int64_t)CW_SYNTH_T0 - 31 * 86400 - (int64_t)(h % (60 * 86400)),
+                    c->registered_at);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+void cw_synth_act_away(const struct cw_synth_pop *p, unsigned act, uint64_t off, char prov[3])
+{
+    prov[0] = 0;
+    if (act == CW_SYNTH_A_AGENT_FAR) {
+        char id[19];
+        int64_t birth;
+        size_t a, c;
+        person_id(p, far_person(p, off), id, &birth);
+        far_provinces(p, off, province_index(id), &a, &c);
+        memcpy(prov, cw_province_code_at(c), 3);
+    } else if (act == CW_SYNTH_A_TRAVELLER || act == CW_SYNTH_A_NEW_TRAVELLER) {
+        struct cw_synth_card card;
+        uint64_t index = cw_synth_act_card(p, act, off);
+        cw_synth_card_get(p, index, &card);
+        uint64_t h = cw_mix64(cw_synth_act_hash(p, A_TRAVEL, index));
+        memcpy(prov, cw_province_code_at(other_province(province_index(card.province), h)), 3);
+    }
 }
 
 void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_synth_card *c)
@@ -685,6 +797,27 @@ void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_s
         memcpy(c->id_registered, c->id_number, sizeof c->id_registered);
     c->province[2] = 0;
     c->bad_outlet = cw_synth_outlet_bad(p, c->province, (unsigned)atoi(c->outlet + 7));
+}
+
+void cw_synth_card_province(const struct cw_synth_pop *p, uint64_t index, char prov[3])
+{
+    uint64_t rank = cw_perm_fwd(&p->black_perm, index);
+    if (rank >= p->black && rank < p->act_first[CW_SYNTH_NACT]) {
+        /* a planted group's or an actor's card: the whole card */
+        struct cw_synth_card c;
+        cw_synth_card_get(p, index, &c);
+        memcpy(prov, c.province, 3);
+        return;
+    }
+    /* as cw_synth_card_get does for black and ordinary cards */
+    uint64_t h = cw_hash3(p->seed, TAG_PROV, index);
+    if (cw_hash_unit(h) < 0.9) {
+        uint64_t v = cw_perm_fwd(&p->id_perm, person_of(p, index));
+        memcpy(prov, cw_idcard_region_code_at((size_t)(v % cw_idcard_region_count())), 2);
+    } else {
+        memcpy(prov, cw_province_code_at((size_t)((h >> 8) % mainland_count())), 2);
+    }
+    prov[2] = 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -808,6 +941,22 @@ static int write_outlets(const struct cw_synth_pop *p, const char *dir, struct c
                     agent ? "CMCC Agent" : "China Mobile Hall", k, name);
             st->outlets++;
         }
+    }
+    return out_close(&o, 1, err, errlen);
+}
+
+/* cells.csv: the province of the cells, by the first two hex digits of the ECI (its top 8
+ * bits: the province code's number). */
+static int write_cells(const char *dir, char *err, size_t errlen)
+{
+    struct outfile o;
+    int rc = out_open(&o, dir, "cells.csv", err, errlen);
+    if (rc)
+        return rc;
+    fputs("cell_prefix,province\n", o.f);
+    for (size_t i = 0; i < mainland_count(); i++) {
+        const char *prov = cw_province_code_at(i);
+        fprintf(o.f, "46000-%02x,%s\n", cw_synth_prov_num(prov), prov);
     }
     return out_close(&o, 1, err, errlen);
 }
@@ -950,6 +1099,10 @@ int cw_synth_run(const struct cw_synth_opts *o, struct cw_synth_stats *st, char 
         return rc;
     st->files++;
     rc = write_outlets(&pop, o->out_dir, st, err, errlen);
+    if (rc)
+        return rc;
+    st->files++;
+    rc = write_cells(o->out_dir, err, errlen);
     if (rc)
         return rc;
     st->files++;

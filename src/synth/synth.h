@@ -4,6 +4,7 @@
  *   registry.csv  the carrier's real-name registry (one row per registered card)
  *   ranges.csv    the carrier's home number ranges
  *   outlets.csv   the registering outlets of every province (own shops and agents)
+ *   cells.csv     which province each cell is in (cell prefixes: the ECI's top 8 bits)
  *   truth.csv     the planted actors with their category: black cards, over-quota IDs'
  *                 cards, nationwide over-limit IDs' cards, bad (agent) outlets
  *   traffic.pcap  a carrier tap's signalling: SIP, SMPP, MAP over SIGTRAN, Diameter, GTP-C and
@@ -39,6 +40,9 @@
 #define CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE 0.002
 #define CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE 0.002
 #define CW_SYNTH_DEFAULT_CALLER_RATE 0.002
+#define CW_SYNTH_DEFAULT_AGENT_FAR_RATE 0.0005
+#define CW_SYNTH_DEFAULT_TRAVELLER_RATE 0.003
+#define CW_SYNTH_DEFAULT_NEW_TRAVELLER_RATE 0.0005
 #define CW_SYNTH_MAX_CARDS 1000000000ull /* the number plan holds 1.9e9 home numbers */
 #define CW_SYNTH_MAX_PACKETS 10000000000ull
 
@@ -99,9 +103,17 @@ struct cw_synth_opts {
     double family_device_rate; /* family_device: 2-3 cards sharing one handset */
     double phone_change_rate;  /* phone_change: a card on two handsets */
     double caller_rate;        /* caller: 5-10 calls to 3-5 relatives, some cancelled */
+    /* Added later (0 in a zeroed struct: none). Fraud, truth category agent_batch: single
+     * cards registered 1-20 days before at an agent outlet of one province on an ID of
+     * another, used only in a third province. */
+    double agent_far_rate;
+    /* Normal: old cards used at home and 3-6 times in another province (traveller); cards
+     * registered 1-7 days before, used partly in another province (new_traveller). */
+    double traveller_rate;
+    double new_traveller_rate;
 };
 
-/* The scripted actors, in truth.csv's order of categories. */
+/* The scripted actors: the fraud ones first, then the normal ones. */
 enum cw_synth_act {
     CW_SYNTH_A_SPAM,
     CW_SYNTH_A_FRAUD_CONTENT,
@@ -109,10 +121,13 @@ enum cw_synth_act {
     CW_SYNTH_A_IMEI_HOPPING,
     CW_SYNTH_A_AGENT_BATCH,
     CW_SYNTH_A_WANGIRI,
-    CW_SYNTH_A_NEWYEAR, /* the first normal one */
+    CW_SYNTH_A_AGENT_FAR, /* truth category agent_batch: a single card used far away */
+    CW_SYNTH_A_NEWYEAR,   /* the first normal one */
     CW_SYNTH_A_FAMILY_DEVICE,
     CW_SYNTH_A_PHONE_CHANGE,
     CW_SYNTH_A_CALLER,
+    CW_SYNTH_A_TRAVELLER,
+    CW_SYNTH_A_NEW_TRAVELLER,
     CW_SYNTH_NACT
 };
 #define CW_SYNTH_A_FIRST_NORMAL CW_SYNTH_A_NEWYEAR
@@ -189,8 +204,12 @@ enum cw_synth_kind {
     CW_SYNTH_ACTOR,      /* a scripted actor of the traffic: category act */
 };
 
-/** truth.csv's category of actor category @p act ("spam", ...), NULL when out of range. */
+/** truth.csv's category of actor category @p act ("spam", ...; "agent_batch" for
+ *  CW_SYNTH_A_AGENT_FAR too), NULL when out of range. */
 const char *cw_synth_act_name(unsigned act);
+/** The summary's name of actor category @p act: its truth category, but "agent_far" for
+ *  CW_SYNTH_A_AGENT_FAR; NULL when out of range. */
+const char *cw_synth_act_label(unsigned act);
 
 /* The three kinds of black cards (by black rank modulo 3). */
 enum cw_synth_black_kind {
@@ -265,5 +284,13 @@ void cw_synth_card_get(const struct cw_synth_pop *p, uint64_t index, struct cw_s
 /** 1 when outlet number @p outlet (1..p->outlets) of province @p prov2 (2-digit code; only two
  *  characters are read) is a planted bad outlet. */
 int cw_synth_outlet_bad(const struct cw_synth_pop *p, const char *prov2, unsigned outlet);
+
+/** The registration province of card @p index (its cw_synth_card's province; "" never: an
+ *  unregistered black card has one too), 2 digits and a NUL, cheaper than cw_synth_card_get. */
+void cw_synth_card_province(const struct cw_synth_pop *p, uint64_t index, char prov[3]);
+
+/** Where the cells of the capture are: an E-UTRAN cell identity (28 bits) carries the number of
+ *  its province's 2-digit code in its top 8 bits (cells.csv: 46000-<2 hex digits>). */
+#define CW_SYNTH_ECI(prov_num, low20) ((uint32_t)(prov_num) << 20 | ((uint32_t)(low20)&0xfffffu))
 
 #endif

@@ -33,7 +33,16 @@ enum {
 };
 
 /* Hash sub-tags under TAG_ACT. */
-enum { A_SIMBOX_PAT = 1, A_AGENT_PAT, A_FAMILY_PAT, A_AGENT_REG, A_AGENT_TIME };
+enum {
+    A_SIMBOX_PAT = 1,
+    A_AGENT_PAT,
+    A_FAMILY_PAT,
+    A_AGENT_REG,
+    A_AGENT_TIME,
+    A_BOX_PROV, /* a SIM box's province */
+    A_FAR_REG,  /* agent_far: provinces, outlet, time */
+    A_TRAVEL,   /* traveller, new_traveller: where they go, registration time */
+};
 
 /** 1 when card @p index is black (*rank: its black rank). */
 int cw_synth_is_black(const struct cw_synth_pop *p, uint64_t index, uint64_t *rank);
@@ -65,6 +74,17 @@ static inline uint64_t cw_synth_act_hash(const struct cw_synth_pop *p, unsigned 
 {
     return cw_hash3(p->seed, (uint64_t)TAG_ACT << 8 | sub, v);
 }
+/** The province of a 2-digit code as a number ("33" -> 33): an ECI's top 8 bits. */
+static inline unsigned cw_synth_prov_num(const char *prov2)
+{
+    return (unsigned)(prov2[0] - '0') * 10 + (unsigned)(prov2[1] - '0');
+}
+/** The number of mainland provinces (the first ones of cw_province_code_at()): where cards are
+ *  registered and cells are. */
+size_t cw_synth_mainland_count(void);
+/** The provinces an actor's traffic goes to (agent_far: province C; traveller, new_traveller:
+ *  where they travel), 2 digits and a NUL; "" for the other cards. */
+void cw_synth_act_away(const struct cw_synth_pop *p, unsigned act, uint64_t off, char prov[3]);
 void cw_synth_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

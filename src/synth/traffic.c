@@ -551,12 +551,24 @@ static void imei_of(const char *imeisv, char out[16])
 }
 
 /* Cell @p k (0..2) of the few a card is seen in: a tracking area and an E-UTRAN cell
- * identity (28 bits) near each other. */
+ * identity (28 bits) near each other, in the card's registration province (its number in the
+ * ECI's top 8 bits: cells.csv). */
 static void card_cell(struct traffic *t, uint64_t index, unsigned k, uint16_t *tac, uint32_t *eci)
 {
     uint64_t h = cw_hash3(t->pop->seed, TAG_CELL, index);
+    char prov[3];
+    cw_synth_card_province(t->pop, index, prov);
     *tac = (uint16_t)(0x1000 + (h >> 40) % 0x1000);
-    *eci = (uint32_t)((h & 0x0fffff00u) | (((h >> 32) + k * 37u) & 0xffu));
+    *eci = CW_SYNTH_ECI(cw_synth_prov_num(prov), (h & 0xfff00u) | (((h >> 32) + k * 37u) & 0xffu));
+}
+
+/* Cell @p k (0 or 1) of the few an actor uses in province @p prov (2 digits) away from home. */
+static void away_cell(struct traffic *t, uint64_t index, const char *prov, unsigned k,
+                      uint16_t *tac, uint32_t *eci)
+{
+    uint64_t h = cw_hash3(t->pop->seed, TAG_CELL, cw_mix64(index) ^ 0xa3a7ull << 48);
+    *tac = (uint16_t)(0x1000 + (h >> 40) % 0x1000);
+    *eci = CW_SYNTH_ECI(cw_synth_prov_num(prov), (h & 0xfff00u) | (((h >> 32) + k * 41u) & 0xffu));
 }
 
 static void count_sms(struct traffic *t, const struct party *from)
@@ -2520,7 +2532,9 @@ static int gtp_exchange(struct traffic *t, const struct party *forced)
         g.tac = f->tac;
         g.eci = f->eci;
     }
-    g.lac = (uint16_t)(0x2000 + (g.tac & 0xfff)); /* GTPv1: the same sites' 2G/3G cells */
+    /* GTPv1: the same sites' 2G/3G cells, the province in the LAC's first byte (so the CGI
+     * "46000-<LAC>-<CI>" begins as the E-UTRAN cells of the province do) */
+    g.lac = (uint16_t)((g.eci >> 20) << 8 | (g.tac & 0xff));
     g.rac = (uint8_t)rng_below(t, 256);
     g.ci = (uint16_t)g.eci;
     g.teid_c = (uint32_t)cw_rng_next(&t->rng) | 1u;
@@ -2683,6 +2697,7 @@ struct stream {
     uint64_t cursor;      /* recipients: the next candidate of the actor's sequence */
     uint16_t n, n0, step; /* steps of this stream; of stream 0 */
     uint8_t kind, sub;    /* category (or K_*), which stream of the actor */
+    char away[3];         /* agent_far, traveller, new_traveller: the province they go to */
 };
 
 struct script {
@@ -2868,15 +2883,17 @@ static int script_csr(struct traffic *t, const struct party *card, struct force 
     return ST_SENT;
 }
 
-/* A SIM box's handset (half of them a gateway's TAC) and its one cell. */
-static void box_device(struct traffic *t, uint64_t box, char sv[17], struct force *f)
+/* A SIM box's handset (half of them a gateway's TAC) and its one cell, in the province of the
+ * box's cards (@p prov). */
+static void box_device(struct traffic *t, uint64_t box, const char *prov, char sv[17],
+                       struct force *f)
 {
     uint64_t h = cw_hash3(t->pop->seed, TAG_SCRIPT, cw_mix64(box) ^ 0xb0c5ull << 48);
     hash_imeisv(h, (box & 1) == 0, sv);
     f->imeisv = sv;
     f->cell = 1;
     f->tac = (uint16_t)(0x1000 + (h >> 20) % 0x1000);
-    f->eci = (uint32_t)(cw_mix64(h) & 0x0fffffffu);
+    f->eci = CW_SYNTH_ECI(cw_synth_prov_num(prov), cw_mix64(h));
 }
 
 /* phone_change: a hash for hash_imeisv whose TAC is not the one of the card's own handset. */
@@ -2885,6 +2902,53 @@ static uint64_t new_phone_hash(const struct traffic *t, const struct stream *s)
     uint64_t own = cw_hash3(t->pop->seed, TAG_IMEI, s->card) % N_TACS;
     uint64_t h = xh(t, s, W_DEV, 0);
     return h - h % N_TACS + (own + 1 + h / N_TACS % (N_TACS - 1)) % N_TACS;
+}
+
+/* The steps of an actor that go away from home: a0 .. a0 + na - 1. agent_far: all of them;
+ * traveller: 3-6 after 1-5 at home (2-5 at home in all); new_traveller: 1 to half of them, not
+ * the first nor the last. */
+static void travel_plan(const struct traffic *t, const struct stream *s, unsigned *a0, unsigned *na)
+{
+    uint64_t h = xh(t, s, W_N, 0);
+    if (s->kind == CW_SYNTH_A_AGENT_FAR) {
+        *a0 = 0;
+        *na = s->n;
+    } else if (s->kind == CW_SYNTH_A_TRAVELLER) {
+        unsigned home = 2 + (unsigned)(h % 4);
+        *na = 3 + (unsigned)((h >> 8) % 4);
+        *a0 = 1 + (unsigned)((h >> 16) % home);
+    } else {
+        *na = 1 + (unsigned)((h >> 8) % (s->n / 2u));
+        *a0 = 1 + (unsigned)((h >> 16) % (s->n - *na - 1u));
+    }
+}
+
+/* agent_far, traveller, new_traveller step @p k: an SMS or a call from a cell at home or away
+ * (one or two cells there), a Create Session first when it arrives away. */
+static int travel_step(struct traffic *t, struct stream *s, const struct party *me, int *rc)
+{
+    unsigned k = s->step, a0, na;
+    struct force f;
+    struct party to;
+    char text[512];
+    memset(&f, 0, sizeof f);
+    travel_plan(t, s, &a0, &na);
+    f.cell = 1;
+    if (k >= a0 && k < a0 + na)
+        away_cell(t, s->card, s->away, (unsigned)(xh(t, s, W_CELL, k) % (1 + (s->card & 1))),
+                  &f.tac, &f.eci);
+    else
+        card_cell(t, s->card, (unsigned)(xh(t, s, W_CELL, k) % 3), &f.tac, &f.eci);
+    if (k == a0) {
+        int r = script_csr(t, me, &f, rc);
+        if (r != ST_NOOP)
+            return r;
+    }
+    recipient(t, s, k, 0.2, &to);
+    if (xu(t, s, W_PROTO, k) < 0.3)
+        return script_call(t, me, &to, xu(t, s, W_REPLY, k) < 0.7, &f, rc);
+    fmt_text(text, sizeof text, normal_texts[xh(t, s, W_TEXT, k) % N_NORMAL_TEXTS], k);
+    return script_sms(t, me, &to, text, 0, &f, rc);
 }
 
 static int script_step(struct traffic *t, struct stream *s, int *rc)
@@ -2906,12 +2970,15 @@ static int script_step(struct traffic *t, struct stream *s, int *rc)
         fmt_text(text, sizeof text, fraud_texts[xh(t, s, W_TEXT, k) % N_FRAUD_TEXTS],
                  xh(t, s, W_TEXT, k) >> 8);
         return script_sms(t, &me, &to, text, xu(t, s, W_PROTO, k) < 0.2, &f, rc);
-    case CW_SYNTH_A_SIMBOX:
-        box_device(t, s->group, sv, &f);
+    case CW_SYNTH_A_SIMBOX: {
+        char prov[3];
+        cw_synth_card_province(t->pop, s->card, prov);
+        box_device(t, s->group, prov, sv, &f);
         if (k == 0)
             return script_csr(t, &me, &f, rc);
         recipient(t, s, k, 0.3, &to);
         return script_call(t, &me, &to, xu(t, s, W_REPLY, k) < 0.7, &f, rc);
+    }
     case CW_SYNTH_A_IMEI_HOPPING: {
         /* handset k / 2: attach with it, then (60%) an SMS from it */
         hash_imeisv(xh(t, s, W_DEV, k / 2), 0, sv);
@@ -2930,6 +2997,9 @@ static int script_step(struct traffic *t, struct stream *s, int *rc)
         fmt_text(text, sizeof text, batch_texts[(hb >> 24) % N_BATCH_TEXTS], hb >> 40);
         return script_sms(t, &me, &to, text, 0, &f, rc);
     }
+    case CW_SYNTH_A_AGENT_FAR:
+    case CW_SYNTH_A_TRAVELLER:
+    case CW_SYNTH_A_NEW_TRAVELLER: return travel_step(t, s, &me, rc);
     case CW_SYNTH_A_WANGIRI:
         recipient(t, s, k, 0.25, &to);
         if (s->sub == 0)
@@ -3206,6 +3276,17 @@ static int script_init(struct traffic *t)
             case CW_SYNTH_A_PHONE_CHANGE:
                 s->n = (uint16_t)(6 + h % 5);
                 place(t, s, 0, 1);
+                break;
+            case CW_SYNTH_A_AGENT_FAR:
+            case CW_SYNTH_A_NEW_TRAVELLER:
+                s->n = (uint16_t)(4 + h % 5);
+                place(t, s, 0, 1);
+                cw_synth_act_away(p, a, off, s->away);
+                break;
+            case CW_SYNTH_A_TRAVELLER:
+                s->n = (uint16_t)(2 + h % 4 + 3 + (h >> 8) % 4);
+                place(t, s, 0, 1);
+                cw_synth_act_away(p, a, off, s->away);
                 break;
             default: /* caller */
                 s->n = (uint16_t)(5 + h % 6);

@@ -36,6 +36,56 @@ static size_t mainland(void)
     return n;
 }
 
+/* cells.csv: prefixes and provinces. */
+struct cells {
+    char prefix[64][16], prov[64][3];
+    size_t n;
+};
+
+static char *read_in(const char *dir, const char *name, size_t *len);
+static char *next_line(char **cur);
+static int split(char *line, char **f, int max);
+
+/* Read DIR/cells.csv and check it: the header, then "46000-XX,PP" for each mainland province
+ * in the table's order, XX the province code's number in 2 lowercase hex digits. */
+static void read_cells(const char *dir, struct cells *c)
+{
+    size_t len;
+    char *d = read_in(dir, "cells.csv", &len), *cur = d, *line;
+    memset(c, 0, sizeof *c);
+    assert_int_equal(strncmp(d, "cell_prefix,province\n", 21), 0);
+    next_line(&cur);
+    while ((line = next_line(&cur))) {
+        char *f[3], want[16];
+        assert_int_equal(split(line, f, 3), 2);
+        assert_true(c->n < mainland());
+        const char *prov = cw_province_code_at(c->n);
+        snprintf(want, sizeof want, "46000-%02x", (unsigned)atoi(prov));
+        assert_string_equal(f[0], want);
+        assert_string_equal(f[1], prov);
+        snprintf(c->prefix[c->n], sizeof c->prefix[0], "%s", f[0]);
+        snprintf(c->prov[c->n], sizeof c->prov[0], "%s", f[1]);
+        c->n++;
+    }
+    assert_true(c->n == mainland());
+    free(d);
+}
+
+/* The province of a cell string by the longest matching prefix; "" when none matches. */
+static const char *cell_province(const struct cells *c, const char *cell)
+{
+    const char *best = "";
+    size_t blen = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t k = strlen(c->prefix[i]);
+        if (k > blen && !strncmp(cell, c->prefix[i], k)) {
+            best = c->prov[i];
+            blen = k;
+        }
+    }
+    return best;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -786,6 +836,8 @@ static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64
             t->cat = CAT_NAT;
             nnat++;
         } else {
+            /* (agent_far cards are listed as agent_batch: counted under the first act of the
+             * name) */
             unsigned a = 0;
             while (a < CW_SYNTH_NACT && strcmp(f[2], cw_synth_act_name(a)))
                 a++;
@@ -806,10 +858,20 @@ static void check_dataset_facts(const struct dataset *ds, uint64_t cards, uint64
             fail_msg("%s card %s is never seen sending an SMS or placing a call", f[2], f[0]);
     }
     assert_true(nblack == ds->st.black_cards);
-    for (unsigned a = 0; a < CW_SYNTH_NACT; a++)
-        if (nact[a] != ds->st.act_cards[a])
+    for (unsigned a = 0; a < CW_SYNTH_NACT; a++) {
+        uint64_t want = 0; /* the acts of the same truth category, counted under the first */
+        unsigned first = 0;
+        while (strcmp(cw_synth_act_name(first), cw_synth_act_name(a)))
+            first++;
+        for (unsigned b = first; first == a && b < CW_SYNTH_NACT; b++)
+            if (!strcmp(cw_synth_act_name(b), cw_synth_act_name(a)))
+                want += ds->st.act_cards[b];
+        if (nact[a] != want)
             fail_msg("%zu %s rows in the truth, the summary says %llu", nact[a],
-                     cw_synth_act_name(a), (unsigned long long)ds->st.act_cards[a]);
+                     cw_synth_act_name(a), (unsigned long long)want);
+    }
+    struct cells cells;
+    read_cells(ds->dir, &cells);
     assert_true(noq == ds->st.over_quota_cards);
     assert_true(nnat == ds->st.national_cards);
     assert_true(nbad == ds->st.bad_outlets);
@@ -1045,7 +1107,7 @@ static void test_synth_small(void **state)
     assert_true(ds.st.packets == 100);
     assert_true(ds.st.black_cards == 10);     /* 20 wanted, capped to packets / 10 */
     assert_true(ds.st.over_quota_cards == 0); /* nothing left under the cap */
-    assert_int_equal(ds.st.files, 5);
+    assert_int_equal(ds.st.files, 6);
     check_dataset(&ds, 1000, 100);
     drop(&ds);
 }
@@ -1126,9 +1188,9 @@ static void test_synth_deterministic(void **state)
     gen(&a, 99, 3000, 5000, 0.05);
     gen(&b, 99, 3000, 5000, 0.05);
     gen(&c, 100, 3000, 5000, 0.05);
-    static const char *const files[] = {"registry.csv", "ranges.csv", "truth.csv", "traffic.pcap",
-                                        "outlets.csv"};
-    for (int i = 0; i < 5; i++)
+    static const char *const files[] = {"registry.csv", "ranges.csv",  "truth.csv",
+                                        "traffic.pcap", "outlets.csv", "cells.csv"};
+    for (int i = 0; i < 6; i++)
         if (!same_file(a.dir, b.dir, files[i]))
             fail_msg("%s differs between two runs with the same seed", files[i]);
     assert_false(same_file(a.dir, c.dir, "registry.csv"));
@@ -1139,7 +1201,8 @@ static void test_synth_deterministic(void **state)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "ls -A '%s' | tr '\\n' ' '", a.dir);
     char *ls = tu_run(cmd, NULL);
-    assert_string_equal(ls, "outlets.csv ranges.csv registry.csv traffic.pcap truth.csv ");
+    assert_string_equal(ls,
+                        "cells.csv outlets.csv ranges.csv registry.csv traffic.pcap truth.csv ");
     free(ls);
     drop(&a);
     drop(&b);
@@ -1471,6 +1534,10 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "--national-rate F"));
     assert_non_null(strstr(out, "outlets.csv"));
     assert_non_null(strstr(out, "over_national"));
+    assert_non_null(strstr(out, "cells.csv"));
+    assert_non_null(strstr(out, "--agent-far-rate F"));
+    assert_non_null(strstr(out, "--traveller-rate F"));
+    assert_non_null(strstr(out, "--new-traveller-rate F"));
     free(out);
     static const char *const bad[] = {
         " synth --cards 10 --packets 10 --out /tmp/cw-x",          /* no seed */
@@ -1511,7 +1578,8 @@ static void test_cli(void **state)
     assert_int_equal(st, 0);
     assert_non_null(strstr(out, "300 cards (30 black"));
     assert_non_null(strstr(out, "400 packets"));
-    assert_non_null(strstr(out, "5 files written"));
+    assert_non_null(strstr(out, "6 files written"));
+    assert_non_null(strstr(out, "cells.csv"));
     assert_non_null(strstr(out, " invalid ID; "));
     assert_non_null(strstr(out, " over-quota cards of "));
     assert_non_null(strstr(out, " nationwide over-limit cards of "));
@@ -1552,8 +1620,14 @@ struct act_acc {
     unsigned ncell;
     char **called; /* actors only: the numbers they sent to or called */
     size_t ncalled, capcalled;
-    char text[512]; /* the last text sent */
-    int text_same;  /* 1 while every text sent was the same */
+    char text[512];          /* the last text sent */
+    int text_same;           /* 1 while every text sent was the same */
+    char prov[3], idprov[3]; /* registration province, the ID's */
+    int64_t reg;             /* registered_at, seconds */
+    /* SMS, calls and data sessions it made: from a cell of its registration province, from
+     * another one (the first such province: away, a second one: away2), without a cell */
+    unsigned home, far, nocell;
+    char away[3], away2[3];
 };
 
 static int cmp_acc_msisdn(const void *a, const void *b)
@@ -1656,18 +1730,22 @@ static void test_synth_actors(void **state)
                               .newyear_rate = CW_SYNTH_DEFAULT_NEWYEAR_RATE,
                               .family_device_rate = CW_SYNTH_DEFAULT_FAMILY_DEVICE_RATE,
                               .phone_change_rate = CW_SYNTH_DEFAULT_PHONE_CHANGE_RATE,
-                              .caller_rate = CW_SYNTH_DEFAULT_CALLER_RATE};
+                              .caller_rate = CW_SYNTH_DEFAULT_CALLER_RATE,
+                              .agent_far_rate = CW_SYNTH_DEFAULT_AGENT_FAR_RATE,
+                              .traveller_rate = CW_SYNTH_DEFAULT_TRAVELLER_RATE,
+                              .new_traveller_rate = CW_SYNTH_DEFAULT_NEW_TRAVELLER_RATE};
     char err[512];
     assert_int_equal(cw_synth_run(&o, &ds.st, err, sizeof err), 0);
     free(ds.dir);
     ds.dir = out;
     const struct cw_synth_stats *st = &ds.st;
     /* the rates, whole groups (no cap: their packets fit a quarter of the capture) */
-    static const uint64_t want[CW_SYNTH_NACT] = {20, 20, 40, 20, 20, 20, 60, 40, 40, 40};
+    static const uint64_t want[CW_SYNTH_NACT] = {20, 20, 40, 20, 20, 20, 10,
+                                                 60, 40, 40, 40, 60, 10};
     for (unsigned a = 0; a < CW_SYNTH_NACT; a++)
         if (st->act_cards[a] != want[a])
             fail_msg("%llu %s cards, not %llu", (unsigned long long)st->act_cards[a],
-                     cw_synth_act_name(a), (unsigned long long)want[a]);
+                     cw_synth_act_label(a), (unsigned long long)want[a]);
     assert_true(st->act_groups[CW_SYNTH_A_SIMBOX] == 3);      /* 24 + 16: 2 + 1 */
     assert_true(st->act_groups[CW_SYNTH_A_AGENT_BATCH] == 3); /* 12 + 8: 2 + 1 */
     assert_true(st->act_groups[CW_SYNTH_A_FAMILY_DEVICE] >= 14);
@@ -1689,6 +1767,9 @@ static void test_synth_actors(void **state)
         acc[i].group = c.group;
         acc[i].first = acc[i].first_sms = 1e18;
         acc[i].text_same = 1;
+        memcpy(acc[i].prov, c.province, 3);
+        memcpy(acc[i].idprov, c.id_number, 2);
+        acc[i].reg = iso_seconds(c.registered_at);
         assert_int_equal(c.kind == CW_SYNTH_ACTOR, c.act >= 0);
     }
     qsort(acc, cards, sizeof *acc, cmp_acc_msisdn);
@@ -1710,6 +1791,8 @@ static void test_synth_actors(void **state)
     int rc;
     char *evs = tu_run(cmd, &rc);
     assert_int_equal(rc, 0);
+    struct cells cells;
+    read_cells(ds.dir, &cells);
     size_t fraud_texts = 0, clean_texts = 0;
     for (char *line = strtok(evs, "\n"); line; line = strtok(NULL, "\n")) {
         char kind[32] = "", calling[64] = "", called[64] = "", imsi[32] = "", imei[32] = "";
@@ -1787,6 +1870,23 @@ static void test_synth_actors(void **state)
         a->gtp += !strcmp(kind, "data_session");
         int sent_sms = !strcmp(kind, "sms_mo") && !strcmp(cg, a->msisdn);
         int sent_call = !strcmp(kind, "call") && !strcmp(cg, a->msisdn);
+        if (sent_sms || sent_call || !strcmp(kind, "data_session")) {
+            /* where it was: the cell's province by cells.csv */
+            const char *cp = *cell ? cell_province(&cells, cell) : NULL;
+            if (cp && !*cp)
+                fail_msg("%s: cell %s is in no province of cells.csv", a->msisdn, cell);
+            if (!cp) {
+                a->nocell++;
+            } else if (!strcmp(cp, a->prov)) {
+                a->home++;
+            } else {
+                a->far++;
+                if (!a->away[0])
+                    memcpy(a->away, cp, 3);
+                else if (strcmp(a->away, cp))
+                    memcpy(a->away2, cp, 3);
+            }
+        }
         a->sms += sent_sms;
         a->calls += sent_call;
         a->cancels += !strcmp(kind, "call_cancel");
@@ -1809,8 +1909,19 @@ static void test_synth_actors(void **state)
 
     /* per category */
     size_t seen[CW_SYNTH_NACT] = {0};
+    const int64_t c0 = 1772323200;
     for (uint64_t i = 0; i < cards; i++) {
         struct act_acc *a = &acc[i];
+        int travels = a->act == CW_SYNTH_A_AGENT_FAR || a->act == CW_SYNTH_A_TRAVELLER ||
+                      a->act == CW_SYNTH_A_NEW_TRAVELLER;
+        /* every card is seen in cells of its registration province, but those that travel */
+        if (!travels && a->far)
+            fail_msg("%s (%s, registered in %s): %u events in cells of province %s", a->msisdn,
+                     a->act >= 0 ? cw_synth_act_label((unsigned)a->act) : "normal", a->prov, a->far,
+                     a->away);
+        if (travels && (a->away2[0] || a->nocell))
+            fail_msg("%s %s: away in %s and %s, %u events without a cell", a->msisdn,
+                     cw_synth_act_label((unsigned)a->act), a->away, a->away2, a->nocell);
         if (a->act < 0) {
             /* a normal card: one handset, a few cells */
             if (a->nimei > 1)
@@ -1893,6 +2004,34 @@ static void test_synth_actors(void **state)
             if (a->nimei != 2)
                 fail_msg("phone_change %s: %u IMEIs", a->msisdn, a->nimei);
             break;
+        case CW_SYNTH_A_AGENT_FAR: {
+            /* recent, at an agent of province A on an ID of province B, used only in C */
+            unsigned n = a->sms + a->calls + a->gtp;
+            if (a->reg < c0 - 20 * 86400 || a->reg > c0 - 86400 || !strcmp(a->prov, a->idprov) ||
+                a->home || n < 4 || n > 8 || a->far != n || !strcmp(a->away, a->idprov) ||
+                a->ncell < 1 || a->ncell > 2)
+                fail_msg("agent_far %s: registered %lld s before in %s, ID of %s; %u events, "
+                         "%u at home, %u in %s, %u cells",
+                         a->msisdn, (long long)(c0 - a->reg), a->prov, a->idprov, n, a->home,
+                         a->far, a->away, a->ncell);
+            break;
+        }
+        case CW_SYNTH_A_TRAVELLER:
+            if (a->reg >= c0 - 30 * 86400 || strcmp(a->prov, a->idprov) || a->home < 1 ||
+                a->far < 3 || a->far > 6)
+                fail_msg("traveller %s: registered %lld s before in %s, ID of %s; %u events at "
+                         "home, %u in %s",
+                         a->msisdn, (long long)(c0 - a->reg), a->prov, a->idprov, a->home, a->far,
+                         a->away);
+            break;
+        case CW_SYNTH_A_NEW_TRAVELLER:
+            if (a->reg < c0 - 7 * 86400 || a->reg > c0 - 86400 || strcmp(a->prov, a->idprov) ||
+                a->home < 1 || a->far < 1)
+                fail_msg("new_traveller %s: registered %lld s before in %s, ID of %s; %u events "
+                         "at home, %u in %s",
+                         a->msisdn, (long long)(c0 - a->reg), a->prov, a->idprov, a->home, a->far,
+                         a->away);
+            break;
         default: /* caller */
             if (a->calls < 5 || a->calls > 10 || d < 3 || d > 5 || a->cancels < 1 ||
                 a->cancels > 2 || a->recv_calls < 2)
@@ -1911,7 +2050,7 @@ static void test_synth_actors(void **state)
     char *registry = read_in(ds.dir, "registry.csv", &len), *cur = registry, *line;
     char *outlets = read_in(ds.dir, "outlets.csv", &len);
     next_line(&cur);
-    size_t recent = 0, normal = 0;
+    size_t recent = 0, normal = 0, recent_all = 0, normal_all = 0;
     int64_t t0 = 1772323200;
     struct {
         char outlet[16];
@@ -1942,10 +2081,16 @@ static void test_synth_actors(void **state)
             normal++;
             recent += t >= t0 - 7 * 86400;
         }
+        if (!a->black && (a->act < 0 || a->act >= CW_SYNTH_A_FIRST_NORMAL)) {
+            normal_all++; /* with the normal-scope actors (new_travellers are recent) */
+            recent_all += t >= t0 - 7 * 86400;
+        }
     }
     for (unsigned g = 0; g < 3; g++)
         assert_true(batch[g].outlet[0] && batch[g].hi - batch[g].lo <= 10 * 60);
     assert_true(recent * 1000 < normal); /* below 0.1% */
+    if (recent_all * 1000 >= normal_all)
+        fail_msg("%zu of %zu normal cards registered in the last week", recent_all, normal_all);
     free(registry);
     free(outlets);
 

@@ -10,7 +10,8 @@
  * Contact header): synth's requests carry the handset's IMEI in +sip.instance (RFC 7255) and
  * scripted actors send CANCELs, which the corpus's expectation does not know. test_actors
  * plants every scripted actor and also compares the cells: P-Access-Network-Info's
- * utran-cell-id-3gpp and GTPv2's ULI ECGI as tshark reads them against the events' cell.
+ * utran-cell-id-3gpp and GTPv2's ULI ECGI as tshark reads them against the events' cell, and
+ * that each cell is in a province (the ECI's top 8 bits, as cells.csv maps them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "corpus.h"
+#include "store/idcard.h"
 #include "synth/synth.h"
 #include "testutil.h"
 #include "tshark_expect.h"
@@ -56,6 +58,9 @@ static void gen_actors(struct capture *c, unsigned protocols, uint64_t packets, 
     o.family_device_rate = rate * 2;
     o.phone_change_rate = rate;
     o.caller_rate = rate * 2;
+    o.agent_far_rate = rate * 2;
+    o.traveller_rate = rate * 2;
+    o.new_traveller_rate = rate * 2;
     char err[512];
     int rc = cw_synth_run(&o, &c->st, err, sizeof err);
     if (rc)
@@ -224,6 +229,13 @@ static int compare_cells(const char *pcap, struct report *rep)
         } else {
             continue;
         }
+        /* the ECI's top 8 bits: a mainland province (cells.csv) */
+        unsigned long prov = strtoul(want + 6, NULL, 16) >> 20;
+        char code[24];
+        snprintf(code, sizeof code, "%02lu", prov);
+        if (prov < 11 || prov > 65 || !cw_province_name(code))
+            corpus_problem(rep, "cells frame %llu: cell \"%s\" is in no province",
+                           (unsigned long long)frame, want);
         while (lo < n && evs[lo].frame < frame)
             lo++;
         for (size_t i = lo; i < n && evs[i].frame == frame; i++) {
