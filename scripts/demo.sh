@@ -18,7 +18,7 @@ echo "== 1. synth: $CARDS cards, $PACKETS packets (seed 1) into $OUT/"
 $CW synth --seed 1 --cards "$CARDS" --packets "$PACKETS" --out "$OUT/data"
 echo "== 2. registry import"
 $CW registry import --demo --warnings 5 --db "$OUT/registry" "$OUT/data/registry.csv" \
-    "$OUT/data/outlets.csv" "$OUT/data/ranges.csv"
+    "$OUT/data/outlets.csv" "$OUT/data/ranges.csv" "$OUT/data/cells.csv"
 echo "== 3. analyze (alerts in $OUT/alerts.jsonl)"
 $CW analyze --db "$OUT/registry" --rules rules --alerts "$OUT/alerts.jsonl" "$OUT/data/traffic.pcap"
 echo "== 4. first alert"

@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 
 "$CW" synth --seed 7 --cards 5000 --packets 30000 --out "$T/d" 2>"$T/synth.log"
 "$CW" registry import --demo --db "$T/db" "$T/d/registry.csv" "$T/d/outlets.csv" \
-    "$T/d/ranges.csv" 2>"$T/import.log"
+    "$T/d/ranges.csv" "$T/d/cells.csv" 2>"$T/import.log"
 "$CW" analyze --db "$T/db" --rules "$SRC/rules" --alerts "$T/a1.jsonl" \
     --report "$T/report.json" "$T/d/traffic.pcap" 2>"$T/summary.txt"
 "$CW" analyze --quiet --db "$T/db" --rules "$SRC/rules" --alerts "$T/a2.jsonl" \

@@ -92,7 +92,7 @@ grep -q "^ranges  *2$" "$T/out" || { cat "$T/out"; fail "stat: not 2 ranges"; }
 expect 0 "" -- "$CW" registry stat --db "$T/db" --json
 want "(5, 5, 3, 2, 1)" 'j["cards"], j["imsis"], j["persons"], j["ranges"], len(j["history"])' \
     "stat --json"
-want True '("import: 8 rows, 5 cards, 0 deleted, 0 outlets, 2 ranges, 1 bad rows, 1 invalid IDs;"
+want True '("import: 8 rows, 5 cards, 0 deleted, 0 outlets, 2 ranges, 0 cells, 1 bad rows, 1 invalid IDs;"
     " from" in j["history"][0])' "stat --json: the history line"
 
 # ---- get: four ways to the same person ----

@@ -24,7 +24,7 @@ run() {
     "$CW" synth --cards "$cards" --out "$d/data" "$@" 2>"$d.synth.log" ||
         { cat "$d.synth.log"; fail "$name: synth failed"; }
     "$CW" registry import --demo --db "$d/db" "$d/data/registry.csv" "$d/data/outlets.csv" \
-        "$d/data/ranges.csv" 2>"$d.import.log" || { cat "$d.import.log"; fail "$name: import"; }
+        "$d/data/ranges.csv" "$d/data/cells.csv" 2>"$d.import.log" || { cat "$d.import.log"; fail "$name: import"; }
     "$CW" analyze --quiet --db "$d/db" --rules "$SRC/rules" --alerts "$d/alerts.jsonl" \
         "$d/data/traffic.pcap" 2>"$d.analyze.log" || { cat "$d.analyze.log"; fail "$name: analyze"; }
     local rc=0
@@ -51,5 +51,6 @@ run other $((CARDS * 2)) --seed 101 --packets $((PACKETS * 3)) --black-rate 0.01
     --over-quota-rate 0.02 --spam-rate 0.002 --fraud-content-rate 0.0005 --simbox-rate 0.004 \
     --imei-hopping-rate 0.0005 --agent-batch-rate 0.002 --wangiri-rate 0.002 \
     --newyear-rate 0.006 --family-device-rate 0.004 --phone-change-rate 0.004 \
-    --caller-rate 0.004 --protocols sip,map,diameter,gtp
+    --caller-rate 0.004 --agent-far-rate 0.001 --traveller-rate 0.006 \
+    --new-traveller-rate 0.001 --protocols sip,map,diameter,gtp
 echo "PASS: every category at precision and recall >= 0.95, <= 1 in 1000 normal cards alerted"
