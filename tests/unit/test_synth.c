@@ -1865,7 +1865,7 @@ static void test_synth_actors(void **state)
             for (i = 0; i < a->ncell && strcmp(a->cells[i], cell); i++)
                 ;
             if (i == a->ncell && a->ncell < 8)
-                snprintf(a->cells[a->ncell++], 24, "%s", cell);
+                snprintf(a->cells[a->ncell++], 24, "%.23s", cell);
         }
         a->gtp += !strcmp(kind, "data_session");
         int sent_sms = !strcmp(kind, "sms_mo") && !strcmp(cg, a->msisdn);
@@ -1895,7 +1895,7 @@ static void test_synth_actors(void **state)
         if (sent_sms && *text) {
             if (a->text[0] && strcmp(a->text, text))
                 a->text_same = 0;
-            snprintf(a->text, sizeof a->text, "%s", text);
+            snprintf(a->text, sizeof a->text, "%.511s", text);
         }
         if (a->act >= 0 && (sent_sms || sent_call)) {
             if (a->ncalled == a->capcalled)
