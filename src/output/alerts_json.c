@@ -73,6 +73,8 @@ void cw_alert_json(struct cw_json *j, const struct cw_alert *a, const char *cons
         cw_json_uint(j, "rule_line", a->rule_line);
     }
     cw_json_uint(j, "window_s", a->window_us / 1000000u);
+    if (a->sliding)
+        cw_json_bool(j, "window_sliding", 1);
     cw_json_uint(j, "threshold", a->threshold);
     if (a->suppress_us)
         cw_json_uint(j, "suppress_s", a->suppress_us / 1000000u);

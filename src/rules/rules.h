@@ -85,6 +85,7 @@ struct cw_alert {
     uint64_t window_us;   /* the rule's window of packet time */
     uint64_t threshold;   /* the fewest events it can fire at */
     uint64_t suppress_us; /* the rule's suppression period, 0 when none */
+    int sliding;          /* the rule's windows overlap (one opens every half window) */
     int update;           /* 1: a later report of an alert already raised for this key, in its
                            * suppression period, with the counts since it opened */
     uint64_t received;    /* rules using 'received' */

@@ -53,9 +53,12 @@ struct win {
     uint64_t touched; /* update order across the engine (the LRU stamp) */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
-    uint64_t received;                /* events of the rule's kinds addressed to the key */
-    uint64_t fired_events;            /* held: events when the alert was reported */
-    uint8_t held;                     /* 1: alerted, held for the rest of the suppression period */
+    uint64_t received;     /* events of the rule's kinds addressed to the key */
+    uint64_t fired_events; /* held: events when the alert was reported */
+    uint8_t held;          /* 1: alerted, held for the rest of the suppression period */
+    uint8_t phase;         /* sliding rules: which of the key's two windows (0 or 1) */
+    uint8_t after_alert;   /* sliding rules: the key's other window alerted while this one was
+                            * open: this one reports an update, not a new alert */
     uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
     uint8_t nmembers;                 /* member cards kept (rules not grouped by card) */
     unsigned nsamples, nmatches;
@@ -280,9 +283,16 @@ static int table_grow(struct cw_engine *e, struct rule_rt *r)
     return 0;
 }
 
-/* Slot holding @p key, or the empty slot where it would go. */
+/* The table hash of a key's window of phase @p phase (sliding rules have two per key). */
+static uint64_t phase_hash(uint64_t h, unsigned phase)
+{
+    return phase ? h ^ 0x9e3779b97f4a7c15ull : h;
+}
+
+/* Slot holding @p key's window of phase @p phase (@p h its phase_hash), or the empty slot
+ * where it would go. */
 static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, uint64_t h,
-                           const char *key, size_t len)
+                           const char *key, size_t len, unsigned phase)
 {
     uint32_t mask = r->table_cap - 1;
     uint32_t j = (uint32_t)h & mask;
@@ -292,7 +302,7 @@ static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, u
             return j;
         if (s->hash == h) {
             const struct win *w = win_at(r, s->idx1 - 1);
-            if (memcmp(w->key, key, len) == 0 && w->key[len] == '\0')
+            if (w->phase == phase && memcmp(w->key, key, len) == 0 && w->key[len] == '\0')
                 return j;
         }
         j = (j + 1) & mask;
@@ -541,6 +551,7 @@ static void report(struct cw_engine *e, struct rule_rt *r, struct win *w, int up
     a.rule_file = rule->file;
     a.rule_line = rule->line;
     a.window_us = rule->window_us;
+    a.sliding = rule->sliding;
     a.threshold = rule->threshold;
     a.suppress_us = rule->suppress_us;
     a.update = update;
@@ -592,6 +603,21 @@ static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
     pool_put(r, idx);
 }
 
+static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, uint64_t h,
+                           const char *key, size_t len, unsigned phase);
+static uint64_t phase_hash(uint64_t h, unsigned phase);
+
+/* A sliding rule's window @p w reports: the key's other open window, if any, overlaps it and
+ * will report an update rather than a second alert for the same activity. */
+static void mark_sibling(struct cw_engine *e, struct rule_rt *r, const struct win *w)
+{
+    size_t len = strnlen(w->key, sizeof w->key);
+    unsigned other = w->phase ^ 1u;
+    uint32_t j = table_find(e, r, phase_hash(key_hash(e, w->key, len), other), w->key, len, other);
+    if (r->slots[j].idx1)
+        win_at(r, r->slots[j].idx1 - 1)->after_alert = 1;
+}
+
 /* Window @p idx of rule @p ri has ended (deadline passed, evicted, end of input): report its
  * alert when it meets the thresholds and free it. With @p may_hold, a window that alerts and
  * whose rule suppresses for longer than the window is held instead, counting on until the
@@ -608,6 +634,14 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx, int may_h
         return;
     }
     if (!win_fires(r, w)) {
+        free_window(e, r, idx);
+        return;
+    }
+    if (rule->sliding)
+        mark_sibling(e, r, w);
+    if (w->after_alert) {
+        /* the key's overlapping window alerted already: these counts update that alert */
+        report(e, r, w, 1);
         free_window(e, r, idx);
         return;
     }
@@ -1120,24 +1154,48 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
                   const struct cw_card *c, const char *key, size_t len)
 {
     struct rule_rt *r = &e->rt[ri];
-    uint64_t h = key_hash(e, key, len);
-    for (int tries = 0; r->table_cap && tries < 2; tries++) {
-        uint32_t j = table_find(e, r, h, key, len);
-        if (!r->slots[j].idx1)
-            break;
-        uint32_t idx = r->slots[j].idx1 - 1;
-        struct win *w = win_at(r, idx);
-        if (w->deadline > e->now) {
-            lru_unlink(e, r, idx);
-            lru_append(e, r, idx);
-            count_event(e, r, w, ev, c);
-            return;
+    const struct cw_rule *rule = r->rule;
+    uint64_t h0 = key_hash(e, key, len);
+    /* count the event in the key's open windows (two at most, for a sliding rule) */
+    unsigned nphase = rule->sliding ? 2 : 1, phase = UINT32_MAX;
+    uint64_t newest = 0;
+    int counted = 0;
+    for (unsigned ph = 0; ph < nphase; ph++) {
+        uint64_t h = phase_hash(h0, ph);
+        struct win *w = NULL;
+        uint32_t idx = NIL;
+        for (int tries = 0; r->table_cap && tries < 2; tries++) {
+            uint32_t j = table_find(e, r, h, key, len, ph);
+            if (!r->slots[j].idx1)
+                break;
+            idx = r->slots[j].idx1 - 1;
+            if (win_at(r, idx)->deadline > e->now) {
+                w = win_at(r, idx);
+                break;
+            }
+            /* due, but behind an older window in the FIFO (packet time went backwards); it
+             * may be held now, and then counts this event */
+            close_window(e, ri, idx, 1);
+            update_next_deadline(e);
         }
-        /* due, but behind an older window in the FIFO (packet time went backwards); it may
-         * be held now, and then counts this event */
-        close_window(e, ri, idx, 1);
-        update_next_deadline(e);
+        if (!w) {
+            if (phase == UINT32_MAX)
+                phase = ph;
+            continue;
+        }
+        lru_unlink(e, r, idx);
+        lru_append(e, r, idx);
+        count_event(e, r, w, ev, c);
+        if (!counted || w->first_ts > newest)
+            newest = w->first_ts;
+        counted = 1;
     }
+    /* a new window: when the key has none; for a sliding rule also when its newest opened
+     * half a window or more before this event (and a phase is free) */
+    if (counted &&
+        (!rule->sliding || phase == UINT32_MAX || ev->ts_us < newest + rule->window_us / 2))
+        return;
+    uint64_t h = phase_hash(h0, phase);
     uint32_t idx;
     for (;;) {
         int rc;
@@ -1160,9 +1218,10 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
         e->st.dropped++;
         return;
     }
-    uint32_t j = table_find(e, r, h, key, len); /* evictions may have moved slots */
+    uint32_t j = table_find(e, r, h, key, len, phase); /* evictions may have moved slots */
     struct win *w = win_at(r, idx);
     memset(w, 0, sizeof *w);
+    w->phase = (uint8_t)phase;
     memset((unsigned char *)w + r->dist_off, 0, r->rule->ndistinct * sizeof(struct dset));
     w->hash = h;
     w->seq = e->seq++;
@@ -1209,12 +1268,14 @@ static void count_received(struct cw_engine *e, const struct cw_event *ev)
         struct rule_rt *r = &e->rt[i];
         if (!r->rule->uses_received || !(r->rule->recv_kinds >> ev->kind & 1) || !r->table_cap)
             continue;
-        uint32_t j = table_find(e, r, h, key, len);
-        if (!r->slots[j].idx1)
-            continue;
-        struct win *w = win_at(r, r->slots[j].idx1 - 1);
-        if (w->deadline > e->now)
-            w->received++;
+        for (unsigned ph = 0; ph < (r->rule->sliding ? 2u : 1u); ph++) {
+            uint32_t j = table_find(e, r, phase_hash(h, ph), key, len, ph);
+            if (!r->slots[j].idx1)
+                continue;
+            struct win *w = win_at(r, r->slots[j].idx1 - 1);
+            if (w->deadline > e->now)
+                w->received++;
+        }
     }
 }
 
@@ -1404,8 +1465,9 @@ static int rule_same(const struct cw_rule *a, const struct cw_rule *b)
         !str_same(a->description, b->description) || a->severity != b->severity ||
         a->group != b->group || a->window_us != b->window_us || a->threshold != b->threshold ||
         a->samples != b->samples || a->nconds != b->nconds || a->ncheap != b->ncheap ||
-        a->suppress_us != b->suppress_us || a->nth != b->nth || a->ndistinct != b->ndistinct ||
-        a->recv_kinds != b->recv_kinds || a->uses_received != b->uses_received)
+        a->suppress_us != b->suppress_us || a->sliding != b->sliding || a->nth != b->nth ||
+        a->ndistinct != b->ndistinct || a->recv_kinds != b->recv_kinds ||
+        a->uses_received != b->uses_received)
         return 0;
     for (unsigned i = 0; i < a->nconds; i++) {
         const struct cw_rule_cond *x = &a->conds[i], *y = &b->conds[i];

@@ -188,6 +188,7 @@ struct cw_rule {
     unsigned nth;
     unsigned ndistinct;   /* sets a window keeps */
     uint64_t suppress_us; /* 0: none */
+    uint8_t sliding;      /* 'window D sliding': a key's windows overlap, one opening every D/2 */
     uint64_t recv_kinds;  /* rules using 'received': bit per kind counted as received */
     uint8_t uses_received;
     unsigned samples; /* <= CW_ALERT_SAMPLES_MAX */

@@ -788,7 +788,14 @@ static int parse_stmt(struct parser *p, struct cw_rule *r, int kw)
     case CW_RKW_WINDOW:
         if ((rc = parse_duration(p, "window", &r->window_us)))
             return rc;
-        break;
+        if ((rc = next(p)))
+            return rc;
+        if (cw_rules_tok_is(&p->tok, "sliding")) {
+            r->sliding = 1;
+            if ((rc = next(p)))
+                return rc;
+        }
+        return expect_eol(p, "the 'window' statement (a duration, then 'sliding' or nothing)");
     case CW_RKW_SUPPRESS:
         if ((rc = parse_duration(p, "suppression period", &r->suppress_us)))
             return rc;

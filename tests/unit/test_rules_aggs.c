@@ -367,6 +367,73 @@ static void feed(struct rig *r, uint64_t ts, const char *card, int kind)
     cw_engine_event(r->e, &ev, &c);
 }
 
+/* ---- sliding windows ---- */
+
+static const char fixed_rule[] = "rule s {\n  category k\n  group card\n  window 10m\n"
+                                 "  threshold events >= 5\n}\n";
+static const char sliding_rule[] = "rule s {\n  category k\n  group card\n  window 10m sliding\n"
+                                   "  threshold events >= 5\n}\n";
+
+/* One event at 0, then a burst of six from 8 to 12.5 minutes: a fixed window (0 to 10 min)
+ * holds four of them and the next (from 10 min) three, so neither alerts; with 'sliding' a
+ * second window opens at 8 min (half a window after the first) and holds all six. */
+static void test_sliding_catches_a_straddling_burst(void **state)
+{
+    (void)state;
+    for (int sliding = 0; sliding < 2; sliding++) {
+        struct rig r;
+        rig_open(&r, sliding ? sliding_rule : fixed_rule);
+        feed(&r, T0, CARD_A, CW_EV_SMS_MO);
+        for (unsigned i = 0; i < 6; i++)
+            feed(&r, T0 + 8 * MIN + i * 54 * SEC, CARD_A, CW_EV_SMS_MO);
+        cw_engine_flush(r.e);
+        if (!sliding) {
+            assert_int_equal(r.s.n, 0);
+        } else {
+            assert_int_equal(r.s.n, 1);
+            assert_int_equal(r.s.v[0].a.events, 6);
+            assert_int_equal(r.s.v[0].a.first_ts_us, T0 + 8 * MIN);
+            assert_int_equal(r.s.v[0].a.update, 0);
+            assert_int_equal(r.s.v[0].a.sliding, 1);
+        }
+        rig_close(&r);
+    }
+}
+
+/* Steady activity: windows open every half window and each meets the threshold; the first
+ * alerts, each later overlapping one reports an update of it; after a quiet spell longer
+ * than a window the key alerts anew. */
+static void test_sliding_updates_not_floods(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_open(&r, sliding_rule);
+    for (unsigned m = 0; m < 30; m++)
+        feed(&r, T0 + m * MIN, CARD_A, CW_EV_SMS_MO);
+    for (unsigned m = 0; m < 5; m++)
+        feed(&r, T0 + 60 * MIN + m * MIN, CARD_A, CW_EV_SMS_MO);
+    cw_engine_flush(r.e);
+    unsigned alerts = 0, updates = 0;
+    for (size_t i = 0; i < r.s.n; i++) {
+        if (r.s.v[i].a.update)
+            updates++;
+        else
+            alerts++;
+        assert_true(r.s.v[i].a.events >= 5);
+        assert_true(r.s.v[i].a.last_ts_us - r.s.v[i].a.first_ts_us < 10 * MIN);
+    }
+    /* windows open at 0, 5, 10, 15, 20, 25 min: one alert and five updates; then one at 60 */
+    assert_int_equal(alerts, 2);
+    assert_int_equal(updates, 5);
+    assert_int_equal(r.s.v[r.s.n - 1].a.first_ts_us, T0 + 60 * MIN);
+    assert_int_equal(r.s.v[r.s.n - 1].a.update, 0);
+    struct cw_engine_stats st;
+    cw_engine_stats(r.e, &st, NULL);
+    assert_int_equal(st.alerts, 2);
+    assert_int_equal(st.updates, 5);
+    rig_close(&r);
+}
+
 static void test_suppress(void **state)
 {
     (void)state;
@@ -748,6 +815,10 @@ static void pok(const char *body)
 static void test_parse_errors(void **state)
 {
     (void)state;
+    perr_text("rule r {\n  category k\n  group card\n  window 10m slide\n"
+              "  threshold events >= 1\n}\n",
+              "t.rules:4:14: error: expected end of line after the 'window' statement (a "
+              "duration, then 'sliding' or nothing), got 'slide'");
     perr("  threshold median >= 3\n",
          "t.rules:5:13: error: expected an aggregate after 'threshold' (events, received, "
          "distinct, rate, span, ratio), got 'median'");
@@ -911,14 +982,24 @@ static void test_reload(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_distinct_exact), cmocka_unit_test(test_distinct_hll),
-        cmocka_unit_test(test_rate),           cmocka_unit_test(test_span),
-        cmocka_unit_test(test_ratio_received), cmocka_unit_test(test_received_forms),
-        cmocka_unit_test(test_suppress),       cmocka_unit_test(test_suppress_flush),
-        cmocka_unit_test(test_cond_direction), cmocka_unit_test(test_cond_age),
-        cmocka_unit_test(test_cond_outlet),    cmocka_unit_test(test_cond_provinces),
-        cmocka_unit_test(test_cond_cells),     cmocka_unit_test(test_cond_imei_prefix),
-        cmocka_unit_test(test_group_cell),     cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_distinct_exact),
+        cmocka_unit_test(test_distinct_hll),
+        cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_span),
+        cmocka_unit_test(test_ratio_received),
+        cmocka_unit_test(test_received_forms),
+        cmocka_unit_test(test_sliding_catches_a_straddling_burst),
+        cmocka_unit_test(test_sliding_updates_not_floods),
+        cmocka_unit_test(test_suppress),
+        cmocka_unit_test(test_suppress_flush),
+        cmocka_unit_test(test_cond_direction),
+        cmocka_unit_test(test_cond_age),
+        cmocka_unit_test(test_cond_outlet),
+        cmocka_unit_test(test_cond_provinces),
+        cmocka_unit_test(test_cond_cells),
+        cmocka_unit_test(test_cond_imei_prefix),
+        cmocka_unit_test(test_group_cell),
+        cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
