@@ -59,6 +59,7 @@ struct win {
     uint8_t phase;         /* sliding rules: which of the key's two windows (0 or 1) */
     uint8_t after_alert;   /* sliding rules: the key's other window alerted while this one was
                             * open: this one reports an update, not a new alert */
+    uint8_t sib;           /* sliding rules: the key's window of the other phase is open */
     uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
     uint8_t nmembers;                 /* member cards kept (rules not grouped by card) */
     unsigned nsamples, nmatches;
@@ -284,9 +285,11 @@ static int table_grow(struct cw_engine *e, struct rule_rt *r)
 }
 
 /* The table hash of a key's window of phase @p phase (sliding rules have two per key). */
+#define PHASE_SALT 0x9e3779b97f4a7c15ull
+
 static uint64_t phase_hash(uint64_t h, unsigned phase)
 {
-    return phase ? h ^ 0x9e3779b97f4a7c15ull : h;
+    return phase ? h ^ PHASE_SALT : h;
 }
 
 /* Slot holding @p key's window of phase @p phase (@p h its phase_hash), or the empty slot
@@ -591,9 +594,14 @@ static void report(struct cw_engine *e, struct rule_rt *r, struct win *w, int up
 }
 
 /* Free window @p idx of rule @p ri's runtime @p r. */
+static struct win *sibling(const struct cw_engine *e, const struct rule_rt *r, const struct win *w);
+
 static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
     struct win *w = win_at(r, idx);
+    struct win *s = sibling(e, r, w);
+    if (s)
+        s->sib = 0;
     distinct_free(e, r, w);
     fifo_unlink(e, r, idx);
     lru_unlink(e, r, idx);
@@ -605,17 +613,25 @@ static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 
 static uint32_t table_find(const struct cw_engine *e, const struct rule_rt *r, uint64_t h,
                            const char *key, size_t len, unsigned phase);
-static uint64_t phase_hash(uint64_t h, unsigned phase);
+
+/* The key's window of the other phase when it is open (sliding rules), else NULL. Its hash is
+ * this one's with the phase salt flipped. */
+static struct win *sibling(const struct cw_engine *e, const struct rule_rt *r, const struct win *w)
+{
+    if (!w->sib)
+        return NULL;
+    size_t len = strnlen(w->key, sizeof w->key);
+    uint32_t j = table_find(e, r, w->hash ^ PHASE_SALT, w->key, len, w->phase ^ 1u);
+    return r->slots[j].idx1 ? win_at(r, r->slots[j].idx1 - 1) : NULL;
+}
 
 /* A sliding rule's window @p w reports: the key's other open window, if any, overlaps it and
  * will report an update rather than a second alert for the same activity. */
 static void mark_sibling(struct cw_engine *e, struct rule_rt *r, const struct win *w)
 {
-    size_t len = strnlen(w->key, sizeof w->key);
-    unsigned other = w->phase ^ 1u;
-    uint32_t j = table_find(e, r, phase_hash(key_hash(e, w->key, len), other), w->key, len, other);
-    if (r->slots[j].idx1)
-        win_at(r, r->slots[j].idx1 - 1)->after_alert = 1;
+    struct win *s = sibling(e, r, w);
+    if (s)
+        s->after_alert = 1;
 }
 
 /* Window @p idx of rule @p ri has ended (deadline passed, evicted, end of input): report its
@@ -1189,6 +1205,10 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
         if (!counted || w->first_ts > newest)
             newest = w->first_ts;
         counted = 1;
+        if (ph == 0 && !w->sib) {
+            phase = 1; /* the key has no window of phase 1: no need to look */
+            break;
+        }
     }
     /* a new window: when the key has none; for a sliding rule also when its newest opened
      * half a window or more before this event (and a phase is free) */
@@ -1222,6 +1242,14 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
     struct win *w = win_at(r, idx);
     memset(w, 0, sizeof *w);
     w->phase = (uint8_t)phase;
+    if (counted) {
+        /* the key's other window (still there unless evicted to make room) */
+        uint32_t k = table_find(e, r, h ^ PHASE_SALT, key, len, phase ^ 1u);
+        if (r->slots[k].idx1) {
+            win_at(r, r->slots[k].idx1 - 1)->sib = 1;
+            w->sib = 1;
+        }
+    }
     memset((unsigned char *)w + r->dist_off, 0, r->rule->ndistinct * sizeof(struct dset));
     w->hash = h;
     w->seq = e->seq++;
