@@ -153,8 +153,10 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     uint64_t *per = calloc(nr ? nr : 1, sizeof *per);
     struct cw_engine_stats es;
     cw_engine_stats(in->engine, &es, per);
-    fprintf(f, "alerts       %" PRIu64 " (state: %" PRIu64 " keys peak)\n", es.alerts,
-            es.keys_peak);
+    fprintf(f,
+            "alerts       %" PRIu64 " and %" PRIu64
+            " updates of them (suppression, sliding windows); state: %" PRIu64 " keys peak\n",
+            es.alerts, es.updates, es.keys_peak);
     print_state(f, &es);
     for (size_t i = 0; i < nr; i++)
         fprintf(f, "  %-28s %" PRIu64 "\n", cw_rules_name(in->rules, i), per ? per[i] : 0);
