@@ -107,9 +107,10 @@ struct cw_engine {
     uint64_t now;           /* the latest packet time seen */
     uint64_t next_deadline; /* no FIFO head is due before this */
     uint64_t seq, touch;
-    uint64_t k0, k1; /* hash key */
-    char cc[8];      /* the carrier's country code, for 'received' (cw_engine_set_country) */
-    size_t nrecv;    /* rules that count 'received' */
+    uint64_t k0, k1;     /* hash key */
+    char cc[8];          /* the carrier's country code, for 'received' (cw_engine_set_country) */
+    size_t nrecv;        /* rules that count 'received' */
+    uint64_t recv_kinds; /* the kinds any of them counts as received */
     int (*locate)(void *user, const char *cell, char province[3]);
     void *locate_user;
     uint64_t located_event; /* e->st.events when cell_province was found; 0: never */
@@ -1275,12 +1276,15 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
 static void count_received(struct cw_engine *e, const struct cw_event *ev)
 {
     char key[CW_NUM_MAX];
-    if (ev->flags & CW_EVF_CALLED_ALNUM)
+    if ((ev->flags & CW_EVF_CALLED_ALNUM) || !(e->recv_kinds >> ev->kind & 1))
         return;
     if (e->cc[0]) {
         char in[CW_NUM_MAX + 1];
-        snprintf(in, sizeof in, "%s%.*s", (ev->flags & CW_EVF_CALLED_INTL) ? "+" : "",
-                 (int)strnlen(ev->called, sizeof ev->called), ev->called);
+        size_t plus = (ev->flags & CW_EVF_CALLED_INTL) != 0;
+        size_t n = strnlen(ev->called, sizeof ev->called - 1);
+        in[0] = '+';
+        memcpy(in + plus, ev->called, n);
+        in[plus + n] = '\0';
         if (cw_msisdn_normalize(in, e->cc, key) != 0)
             return;
     } else {
@@ -1401,6 +1405,8 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
     for (size_t i = 0; i < rs->n; i++) {
         rt_init(&e->rt[i], &rs->rules[i]);
         e->nrecv += rs->rules[i].uses_received;
+        if (rs->rules[i].uses_received)
+            e->recv_kinds |= rs->rules[i].recv_kinds;
     }
     e->limit = CW_ENGINE_LIMIT_DEFAULT;
     e->st.state_limit = e->limit;
@@ -1564,8 +1570,12 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs)
     e->nrules = rs->n;
     e->rs = rs;
     e->nrecv = 0;
-    for (size_t i = 0; i < rs->n; i++)
+    e->recv_kinds = 0;
+    for (size_t i = 0; i < rs->n; i++) {
         e->nrecv += rs->rules[i].uses_received;
+        if (rs->rules[i].uses_received)
+            e->recv_kinds |= rs->rules[i].recv_kinds;
+    }
     free(e->scans);
     cw_content_scratch_free(e->scratch);
     e->scans = scans;
