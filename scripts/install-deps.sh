@@ -8,6 +8,7 @@ PKGS=(
     libpcap-dev libndpi-dev liblmdb-dev libcmocka-dev libssl-dev libhyperscan-dev
     clang libclang-rt-14-dev
     tshark lmdb-utils time python3
+    libndpi-bin tcpreplay iproute2 gnuplot-nox
 )
 
 missing=()
