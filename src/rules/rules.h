@@ -180,6 +180,45 @@ int cw_engine_reload(struct cw_engine *e, const struct cw_ruleset *rs);
  */
 void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card);
 
+/* ---- several engines, each owning a share of the keys (analyze --threads) ----
+ * A router engine (any engine over the same rules) works out, for an event, which rules it
+ * matches and which shard owns each of their keys (cw_engine_route); each shard's engine then
+ * counts the event for just those rules (cw_engine_event_routed). A key belongs to shard
+ * cw_engine_shard_of(key) on every thread, so each window lives in exactly one engine. */
+#define CW_ROUTE_RULES_MAX 256 /* rules a routed event can name; more need one thread */
+#define CW_ROUTE_SHARDS_MAX 64
+
+/* What one shard must do with an event: the rules to count it for, and whether it is counted
+ * as received by a number that shard owns. */
+struct cw_route {
+    uint64_t rules[CW_ROUTE_RULES_MAX / 64];
+    uint8_t received;
+};
+
+/** The shard (0 .. @p nshards - 1) that owns rule key @p key: a fixed hash, the same on every
+ *  thread and in every run. */
+unsigned cw_engine_shard_of(const char *key, size_t len, unsigned nshards);
+
+/** Make @p e keep only the windows of keys cw_engine_shard_of() gives to @p shard: a sharded
+ *  engine fed every event with cw_engine_event counts each in its own keys only. */
+void cw_engine_set_shard(struct cw_engine *e, unsigned shard, unsigned nshards);
+
+/**
+ * Route one event: evaluate every rule's conditions for it, and for each rule it matches set
+ * the rule's bit in per_shard[s].rules, s being the shard of the rule's key; set
+ * per_shard[s].received for the shard owning the number the event is addressed to, when a rule
+ * counts it as received. Returns the set of shards (bit s) whose per_shard[s] was filled (the
+ * others are left as they were); 0 when none, or when nshards > CW_ROUTE_SHARDS_MAX or the rules
+ * are more than CW_ROUTE_RULES_MAX. Keeps no state: any engine over the same rules will do.
+ */
+uint64_t cw_engine_route(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card,
+                         unsigned nshards, struct cw_route *per_shard);
+
+/** Count an event routed here (cw_engine_route on an engine over the same rules) for the rules
+ *  @p route names, as cw_engine_event would for them. */
+void cw_engine_event_routed(struct cw_engine *e, const struct cw_event *ev,
+                            const struct cw_card *card, const struct cw_route *route);
+
 /** Close every open window (end of input), reporting due alerts. */
 void cw_engine_flush(struct cw_engine *e);
 

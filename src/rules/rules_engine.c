@@ -113,16 +113,18 @@ struct cw_engine {
     uint64_t recv_kinds; /* the kinds any of them counts as received */
     int (*locate)(void *user, const char *cell, char province[3]);
     void *locate_user;
-    uint64_t located_event; /* e->st.events when cell_province was found; 0: never */
+    uint64_t epoch;         /* counts the events looked at (fed or routed): the caches' tag */
+    uint64_t located_event; /* e->epoch when cell_province was found; 0: never */
     char cell_province[3];  /* the current event's cell's province, "" when unknown */
     struct cw_engine_stats st;
     /* content: one scratch for every list; per list, the current event's scan */
     struct cw_content_scratch *scratch;
     struct list_scan *scans;
+    unsigned shard, nshards; /* cw_engine_set_shard: the keys this engine owns */
 };
 
 struct list_scan {
-    uint64_t event; /* e->st.events when scanned; 0: never */
+    uint64_t event; /* e->epoch when scanned; 0: never */
     int n;          /* matches found, < 0 when the scan failed (counts as none) */
     struct cw_content_match m[CW_ALERT_MATCHES_MAX];
 };
@@ -765,8 +767,8 @@ static unsigned province_value(const char p[3])
 /* The province of the current event's cell ("" when unknown), looked up once per event. */
 static const char *cell_province(struct cw_engine *e, const struct cw_event *ev)
 {
-    if (e->located_event != e->st.events) {
-        e->located_event = e->st.events;
+    if (e->located_event != e->epoch) {
+        e->located_event = e->epoch;
         char cell[CW_CELL_MAX];
         size_t n = strnlen(ev->cell, sizeof ev->cell - 1);
         memcpy(cell, ev->cell, n);
@@ -886,8 +888,8 @@ static const struct list_scan *scan_list(struct cw_engine *e, unsigned li,
                                          const struct cw_event *ev)
 {
     struct list_scan *sc = &e->scans[li];
-    if (sc->event != e->st.events) {
-        sc->event = e->st.events;
+    if (sc->event != e->epoch) {
+        sc->event = e->epoch;
         sc->n = ev->text.len ? cw_content_match(e->rs->lists[li].cl, e->scratch, ev->text.p,
                                                 ev->text.len, sc->m, CW_ALERT_MATCHES_MAX)
                              : 0;
@@ -1166,6 +1168,24 @@ static void count_event(struct cw_engine *e, struct rule_rt *r, struct win *w,
     }
 }
 
+unsigned cw_engine_shard_of(const char *key, size_t len, unsigned nshards)
+{
+    /* FNV-1a, then a multiply-shift mix: fixed, so every thread and run agrees */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 0x100000001b3ull;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return nshards > 1 ? (unsigned)(h % nshards) : 0;
+}
+
+/* Whether this engine keeps the windows of @p key (always, unless sharded). */
+static int owns(const struct cw_engine *e, const char *key, size_t len)
+{
+    return e->nshards <= 1 || cw_engine_shard_of(key, len, e->nshards) == e->shard;
+}
+
 /* Count the event in rule @p ri's window for @p key, opening one when there is none. */
 static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
                   const struct cw_card *c, const char *key, size_t len)
@@ -1273,11 +1293,14 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
 
 /* The event is addressed to ev->called: count it as received in the open window of that number
  * of each rule that counts 'received' and this kind. Opens no window, looks nothing up. */
-static void count_received(struct cw_engine *e, const struct cw_event *ev)
+/* The number an event is addressed to, as the windows of 'received' rules are keyed; its
+ * length, 0 when the event counts for no such rule. */
+static size_t received_key(const struct cw_engine *e, const struct cw_event *ev,
+                           char key[CW_NUM_MAX])
 {
-    char key[CW_NUM_MAX];
-    if ((ev->flags & CW_EVF_CALLED_ALNUM) || !(e->recv_kinds >> ev->kind & 1))
-        return;
+    if (!e->nrecv || !ev->called[0] || ev->kind >= CW_EV__COUNT ||
+        (ev->flags & CW_EVF_CALLED_ALNUM) || !(e->recv_kinds >> ev->kind & 1))
+        return 0;
     if (e->cc[0]) {
         char in[CW_NUM_MAX + 1];
         size_t plus = (ev->flags & CW_EVF_CALLED_INTL) != 0;
@@ -1286,14 +1309,20 @@ static void count_received(struct cw_engine *e, const struct cw_event *ev)
         memcpy(in + plus, ev->called, n);
         in[plus + n] = '\0';
         if (cw_msisdn_normalize(in, e->cc, key) != 0)
-            return;
+            return 0;
     } else {
         size_t n = strnlen(ev->called, sizeof ev->called - 1);
         memcpy(key, ev->called, n);
         key[n] = '\0';
     }
-    size_t len = strlen(key);
-    if (!len)
+    return strlen(key);
+}
+
+static void count_received(struct cw_engine *e, const struct cw_event *ev)
+{
+    char key[CW_NUM_MAX];
+    size_t len = received_key(e, ev, key);
+    if (!len || !owns(e, key, len))
         return;
     uint64_t h = key_hash(e, key, len);
     for (size_t i = 0; i < e->nrules; i++) {
@@ -1455,6 +1484,7 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
 {
     const struct cw_card *c = card ? card : &zero_card;
     e->st.events++;
+    e->epoch++;
     if (ev->ts_us > e->now)
         e->now = ev->ts_us;
     if (e->now >= e->next_deadline)
@@ -1466,6 +1496,74 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
             continue;
         char key[CW_RULE_KEY_MAX];
         size_t len = group_key(rule->group, ev, c, key);
+        if (len == 0 || !owns(e, key, len))
+            continue;
+        matched = 1;
+        apply(e, i, ev, c, key, len);
+    }
+    if (matched)
+        e->st.matched++;
+    count_received(e, ev);
+}
+
+void cw_engine_set_shard(struct cw_engine *e, unsigned shard, unsigned nshards)
+{
+    e->shard = shard;
+    e->nshards = nshards;
+}
+
+uint64_t cw_engine_route(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card,
+                         unsigned nshards, struct cw_route *per_shard)
+{
+    const struct cw_card *c = card ? card : &zero_card;
+    uint64_t to = 0;
+    e->epoch++;
+    if (nshards > CW_ROUTE_SHARDS_MAX || e->nrules > CW_ROUTE_RULES_MAX)
+        return 0;
+    for (size_t i = 0; i < e->nrules; i++) {
+        const struct cw_rule *rule = e->rt[i].rule;
+        if (!rule_matches(e, rule, ev, c))
+            continue;
+        char key[CW_RULE_KEY_MAX];
+        size_t len = group_key(rule->group, ev, c, key);
+        if (len == 0)
+            continue;
+        unsigned s = cw_engine_shard_of(key, len, nshards);
+        if (!(to >> s & 1)) {
+            memset(&per_shard[s], 0, sizeof per_shard[s]);
+            to |= 1ull << s;
+        }
+        per_shard[s].rules[i / 64] |= 1ull << (i % 64);
+    }
+    char key[CW_NUM_MAX];
+    size_t len = received_key(e, ev, key);
+    if (len) {
+        unsigned s = cw_engine_shard_of(key, len, nshards);
+        if (!(to >> s & 1)) {
+            memset(&per_shard[s], 0, sizeof per_shard[s]);
+            to |= 1ull << s;
+        }
+        per_shard[s].received = 1;
+    }
+    return to;
+}
+
+void cw_engine_event_routed(struct cw_engine *e, const struct cw_event *ev,
+                            const struct cw_card *card, const struct cw_route *route)
+{
+    const struct cw_card *c = card ? card : &zero_card;
+    e->st.events++;
+    e->epoch++;
+    if (ev->ts_us > e->now)
+        e->now = ev->ts_us;
+    if (e->now >= e->next_deadline)
+        close_due(e, 0);
+    int matched = 0;
+    for (size_t i = 0; i < e->nrules && i < CW_ROUTE_RULES_MAX; i++) {
+        if (!(route->rules[i / 64] >> (i % 64) & 1))
+            continue;
+        char key[CW_RULE_KEY_MAX];
+        size_t len = group_key(e->rt[i].rule->group, ev, c, key);
         if (len == 0)
             continue;
         matched = 1;
@@ -1473,7 +1571,7 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
     }
     if (matched)
         e->st.matched++;
-    if (e->nrecv && ev->called[0] && ev->kind < CW_EV__COUNT)
+    if (route->received)
         count_received(e, ev);
 }
 
