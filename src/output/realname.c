@@ -138,6 +138,38 @@ int cw_realname_event(struct cw_realname *r, const struct cw_event *ev, const st
     return rc;
 }
 
+int cw_realname_merge(struct cw_realname *dst, const struct cw_realname *src)
+{
+    for (size_t i = 0; i < src->cap; i++) {
+        const struct slot *from = &src->t[i];
+        if (!from->key)
+            continue;
+        struct slot *s = find(dst->t, dst->cap, from->key);
+        if (s->key)
+            continue; /* seen by both: counted once, as the destination first saw it */
+        if (2 * (dst->n + 1) > dst->cap) {
+            if (grow(dst) != 0)
+                return CW_ENOMEM;
+            s = find(dst->t, dst->cap, from->key);
+        }
+        *s = *from;
+        dst->n++;
+        dst->rows[s->province].cards++;
+        dst->rows[s->province].verified += s->verified;
+    }
+    for (int p = 0; p <= UNKNOWN; p++) {
+        struct cw_realname_row *d = &dst->rows[p];
+        const struct cw_realname_row *o = &src->rows[p];
+        d->sms += o->sms;
+        d->sms_black += o->sms_black;
+        d->calls += o->calls;
+        d->calls_black += o->calls_black;
+        d->data += o->data;
+        d->data_black += o->data_black;
+    }
+    return 0;
+}
+
 void cw_realname_rows(const struct cw_realname *r,
                       void (*fn)(void *user, const struct cw_realname_row *row), void *user)
 {

@@ -37,6 +37,10 @@ void cw_realname_free(struct cw_realname *r);
  *  or CW_ENOMEM (the card set could not grow: the event is still counted by kind). */
 int cw_realname_event(struct cw_realname *r, const struct cw_event *ev, const struct cw_card *c);
 
+/** Add @p src's cards and events to @p dst (several workers' tallies): a card both saw is
+ *  counted once. Returns 0 or CW_ENOMEM (dst then holds part of src). */
+int cw_realname_merge(struct cw_realname *dst, const struct cw_realname *src);
+
 /** The provinces seen (in code order, "unknown" last), then the overall row: calls @p fn for
  *  each. */
 void cw_realname_rows(const struct cw_realname *r,

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode/decode.h"
 
@@ -48,10 +49,79 @@ static void print_state(FILE *f, const struct cw_engine_stats *es)
     fputc('\n', f);
 }
 
+/* Several workers' counters added up; every field of cw_dissect_stats is a uint64_t count
+ * (for the peaks, the sum is an upper bound). */
+static void sum_dissect(const struct cw_summary_in *in, struct cw_dissect_stats *st)
+{
+    _Static_assert(sizeof *st % sizeof(uint64_t) == 0, "cw_dissect_stats holds only counters");
+    memset(st, 0, sizeof *st);
+    for (unsigned i = 0; i < in->nd; i++) {
+        struct cw_dissect_stats one;
+        cw_dissect_stats(in->d[i], &one);
+        uint64_t a[sizeof one / sizeof(uint64_t)], b[sizeof one / sizeof(uint64_t)];
+        memcpy(a, st, sizeof a);
+        memcpy(b, &one, sizeof b);
+        for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
+            a[k] += b[k];
+        memcpy(st, a, sizeof a);
+    }
+}
+
+/* The flows of every worker by nDPI protocol, added up by name. */
+struct proto_sum {
+    const char *name[512];
+    uint64_t flows[512];
+    unsigned n;
+};
+
+static void add_proto(void *user, const char *name, uint64_t flows)
+{
+    struct proto_sum *ps = user;
+    for (unsigned i = 0; i < ps->n; i++)
+        if (strcmp(ps->name[i], name) == 0) {
+            ps->flows[i] += flows;
+            return;
+        }
+    if (ps->n < sizeof ps->name / sizeof ps->name[0]) {
+        ps->name[ps->n] = name;
+        ps->flows[ps->n++] = flows;
+    }
+}
+
+static void sum_engines(const struct cw_summary_in *in, struct cw_engine_stats *es, uint64_t *per,
+                        size_t nr)
+{
+    memset(es, 0, sizeof *es);
+    uint64_t *one = calloc(nr ? nr : 1, sizeof *one);
+    for (unsigned i = 0; i < in->ne; i++) {
+        struct cw_engine_stats s;
+        cw_engine_stats(in->engines[i], &s, one);
+        es->events += s.events;
+        es->matched += s.matched;
+        es->keys += s.keys;
+        es->keys_peak += s.keys_peak;
+        es->alerts += s.alerts;
+        es->updates += s.updates;
+        es->dropped += s.dropped;
+        es->state_bytes += s.state_bytes;
+        es->state_peak += s.state_peak;
+        es->state_limit += s.state_limit;
+        es->evicted += s.evicted;
+        es->evicted_alerted += s.evicted_alerted;
+        es->reloads = s.reloads;
+        es->reload_kept = s.reload_kept;
+        es->reload_fresh = s.reload_fresh;
+        es->reload_removed = s.reload_removed;
+        for (size_t r = 0; one && per && r < nr; r++)
+            per[r] += one[r];
+    }
+    free(one);
+}
+
 void cw_summary_print(FILE *f, const struct cw_summary_in *in)
 {
     struct cw_dissect_stats st;
-    cw_dissect_stats(in->d, &st);
+    sum_dissect(in, &st);
     double secs = in->run.seconds > 0 ? in->run.seconds : 1e-9;
     fprintf(f, "---- cardwatch summary ----\n");
     fprintf(f, "files        %" PRIu64 " read", in->run.files_ok);
@@ -77,7 +147,12 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     fprintf(f, "flows        %" PRIu64 " (peak %" PRIu64 " open)", st.flows.created, st.flows.peak);
     struct proto_list pl = {f, 0};
     fputs(" by nDPI protocol: ", f);
-    cw_dissect_proto_flows(in->d, print_proto, &pl);
+    struct proto_sum *ps = calloc(1, sizeof *ps);
+    for (unsigned i = 0; ps && i < in->nd; i++)
+        cw_dissect_proto_flows(in->d[i], add_proto, ps);
+    for (unsigned i = 0; ps && i < ps->n; i++)
+        print_proto(&pl, ps->name[i], ps->flows[i]);
+    free(ps);
     if (!pl.n)
         fputs("none", f);
     fputc('\n', f);
@@ -142,6 +217,9 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     if (in->over_quota)
         fprintf(f, ", %" PRIu64 " of cards whose holder has more than 5 in the province",
                 in->over_quota);
+    if (in->lookups)
+        fprintf(f, " (%" PRIu64 " from LMDB, %.2f per event; the rest from the hot-card cache)",
+                in->registry_gets, (double)in->registry_gets / (double)in->lookups);
     if (in->refreshes)
         fprintf(f, ", snapshot renewed %" PRIu64 " times after updates", in->refreshes);
     if (in->lookup_errors)
@@ -152,7 +230,7 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     size_t nr = cw_rules_count(in->rules);
     uint64_t *per = calloc(nr ? nr : 1, sizeof *per);
     struct cw_engine_stats es;
-    cw_engine_stats(in->engine, &es, per);
+    sum_engines(in, &es, per, nr);
     fprintf(f,
             "alerts       %" PRIu64 " and %" PRIu64
             " updates of them (suppression, sliding windows); state: %" PRIu64 " keys peak\n",

@@ -13,16 +13,20 @@
 struct cw_run_result {
     uint64_t files_ok, files_damaged, files_unreadable;
     double seconds;
+    int stopped;
 };
 
 struct cw_summary_in {
-    const struct cw_dissector *d;
+    const struct cw_dissector *const *d; /* one per worker; their counts are added up */
+    unsigned nd;
     struct cw_run_result run;
     /* analyze only (NULL for decode) */
     const struct cw_ruleset *rules;
-    const struct cw_engine *engine;
+    const struct cw_engine *const *engines; /* one per shard of the rule state */
+    unsigned ne;
     const struct cw_alert_writer *alerts;
     uint64_t lookups, registered, home, home_unregistered, home_unverified, lookup_errors;
+    uint64_t registry_gets; /* lookups that went to LMDB (not answered by the hot-card cache) */
     uint64_t over_quota;  /* lookups of cards whose holder is over 5 cards in the province */
     uint64_t refreshes;   /* registry snapshots renewed after an update was committed */
     const struct cw_realname *realname; /* the real-name rate in traffic */

@@ -37,7 +37,10 @@ expect 1 "text.pcap: not a pcap or pcapng" -- "$CW" decode --quiet "$T/text.pcap
 : >"$T/empty.pcap"
 expect 1 "empty.pcap: empty file" -- "$CW" decode --quiet "$T/empty.pcap"
 expect 1 "missing.pcap: No such file" -- "$CW" decode --quiet "$T/missing.pcap"
-expect 1 "is a directory" -- "$CW" decode --quiet "$T"
+# a directory stands for the captures in it; one with none is an error naming it
+mkdir "$T/nocap"
+expect 1 "nocap: no capture files" -- "$CW" decode --quiet "$T/nocap"
+expect 1 "nocap: no capture files" -- "$CW" analyze --db "$T/nodb" --quiet "$T/nocap"
 # one bad file among good ones: the good ones are still decoded
 expect 1 "empty.pcap" -- "$CW" decode --quiet "$T/empty.pcap" "$T/d/traffic.pcap"
 [ "$(wc -l <"$T/out")" -eq "$full" ] || fail "good file after a bad one not decoded"
