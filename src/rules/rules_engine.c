@@ -45,12 +45,13 @@
 #define HLL 255 /* a distinct set's count when it has become a HyperLogLog */
 
 struct win {
-    uint32_t prev, next;         /* FIFO links (of the open or the held list); next is the
-                                  * free-list link once closed */
-    uint32_t lru_prev, lru_next; /* LRU links within the rule */
+    uint32_t prev, next; /* FIFO links (of the open or the held list); next is the
+                          * free-list link once closed */
     uint64_t hash;
     uint64_t seq;     /* open order across the engine */
-    uint64_t touched; /* update order across the engine (the LRU stamp) */
+    uint64_t touched; /* update order across the engine: eviction takes the stalest of a
+                       * sample (no list to keep in order, so counting an event touches no
+                       * other window) */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
     uint64_t received;     /* events of the rule's kinds addressed to the key */
@@ -60,6 +61,7 @@ struct win {
     uint8_t after_alert;   /* sliding rules: the key's other window alerted while this one was
                             * open: this one reports an update, not a new alert */
     uint8_t sib;           /* sliding rules: the key's window of the other phase is open */
+    uint8_t live;          /* open or held (not on the free list) */
     uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
     uint8_t nmembers;                 /* member cards kept (rules not grouped by card) */
     unsigned nsamples, nmatches;
@@ -93,7 +95,6 @@ struct rule_rt {
     struct slot *slots;
     uint32_t table_cap, live; /* table_cap is a power of two */
     struct fifo q[2];         /* [0] open windows, [1] held (alerted, suppressing) */
-    uint32_t lru_head, lru_tail;
     uint64_t alerts;
 };
 
@@ -107,6 +108,7 @@ struct cw_engine {
     uint64_t now;           /* the latest packet time seen */
     uint64_t next_deadline; /* no FIFO head is due before this */
     uint64_t seq, touch;
+    uint64_t rng;        /* eviction's sampling (xorshift64, fixed seed) */
     uint64_t k0, k1;     /* hash key */
     char cc[8];          /* the carrier's country code, for 'received' (cw_engine_set_country) */
     size_t nrecv;        /* rules that count 'received' */
@@ -371,30 +373,10 @@ static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
     q->tail = idx;
 }
 
-static void lru_unlink(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
+/* Window @p idx was counted in: it is the engine's most recently updated. */
+static void touch(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    struct win *w = win_at(r, idx);
-    if (w->lru_prev != NIL)
-        win_at(r, w->lru_prev)->lru_next = w->lru_next;
-    else
-        r->lru_head = w->lru_next;
-    if (w->lru_next != NIL)
-        win_at(r, w->lru_next)->lru_prev = w->lru_prev;
-    else
-        r->lru_tail = w->lru_prev;
-}
-
-static void lru_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
-{
-    struct win *w = win_at(r, idx);
-    w->touched = e->touch++;
-    w->lru_prev = r->lru_tail;
-    w->lru_next = NIL;
-    if (r->lru_tail != NIL)
-        win_at(r, r->lru_tail)->lru_next = idx;
-    else
-        r->lru_head = idx;
-    r->lru_tail = idx;
+    win_at(r, idx)->touched = e->touch++;
 }
 
 /* A distinct set in a window: up to DSET_INLINE hashes in place; beyond, a block of
@@ -607,8 +589,8 @@ static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
         s->sib = 0;
     distinct_free(e, r, w);
     fifo_unlink(e, r, idx);
-    lru_unlink(e, r, idx);
     table_remove(r, idx, w->hash);
+    w->live = 0;
     r->live--;
     e->st.keys--;
     pool_put(r, idx);
@@ -680,12 +662,57 @@ static void close_window(struct cw_engine *e, size_t ri, uint32_t idx, int may_h
     free_window(e, r, idx);
 }
 
-/* Evict rule @p ri's stalest window (the least recently counted in): closed early, its alert
- * reported when it meets the thresholds. Returns 0, or -1 when the rule has none. */
+/* Rule @p ri's stalest window, or NIL when it has none: exact over a small pool; in a large one
+ * the stalest of EVICT_SAMPLE live windows drawn at random (as Redis approximates LRU), so no
+ * list has to be kept in update order. The draws come from the engine's own generator with a
+ * fixed seed: a run evicts the same windows every time. */
+#define EVICT_SAMPLE 16
+#define EVICT_EXACT 256
+
+static uint32_t stalest(struct cw_engine *e, struct rule_rt *r)
+{
+    uint32_t best = NIL;
+    uint64_t bt = UINT64_MAX;
+    if (!r->live)
+        return NIL;
+    if (r->pool_used <= EVICT_EXACT) {
+        for (uint32_t i = 0; i < r->pool_used; i++) {
+            const struct win *w = win_at(r, i);
+            if (w->live && w->touched < bt) {
+                bt = w->touched;
+                best = i;
+            }
+        }
+        return best;
+    }
+    unsigned found = 0;
+    for (unsigned draw = 0; draw < 8 * EVICT_SAMPLE && found < EVICT_SAMPLE; draw++) {
+        e->rng ^= e->rng << 13; /* xorshift64 */
+        e->rng ^= e->rng >> 7;
+        e->rng ^= e->rng << 17;
+        uint32_t i = (uint32_t)(e->rng % r->pool_used);
+        const struct win *w = win_at(r, i);
+        if (!w->live)
+            continue;
+        found++;
+        if (w->touched < bt) {
+            bt = w->touched;
+            best = i;
+        }
+    }
+    for (uint32_t i = 0; best == NIL && i < r->pool_used; i++) /* a pool mostly free */
+        if (win_at(r, i)->live)
+            best = i;
+    return best;
+}
+
+/* Evict rule @p ri's stalest window (the least recently counted in, as stalest() finds it):
+ * closed early, its alert reported when it meets the thresholds. Returns 0, or -1 when the
+ * rule has none. */
 static int evict_stalest(struct cw_engine *e, size_t ri)
 {
     struct rule_rt *r = &e->rt[ri];
-    uint32_t idx = r->lru_head;
+    uint32_t idx = stalest(e, r);
     if (idx == NIL)
         return -1;
     e->st.evicted++;
@@ -1220,8 +1247,7 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
                 phase = ph;
             continue;
         }
-        lru_unlink(e, r, idx);
-        lru_append(e, r, idx);
+        touch(e, r, idx);
         count_event(e, r, w, ev, c);
         if (!counted || w->first_ts > newest)
             newest = w->first_ts;
@@ -1283,7 +1309,8 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
     r->slots[j].idx1 = idx + 1;
     r->live++;
     fifo_append(e, r, idx);
-    lru_append(e, r, idx);
+    w->live = 1;
+    touch(e, r, idx);
     if (++e->st.keys > e->st.keys_peak)
         e->st.keys_peak = e->st.keys;
     if (w->deadline < e->next_deadline)
@@ -1372,7 +1399,6 @@ static void rt_init(struct rule_rt *r, const struct cw_rule *rule)
     r->stride = (r->size + 7) & ~(size_t)7;
     r->free_head = NIL;
     r->q[0].head = r->q[0].tail = r->q[1].head = r->q[1].tail = NIL;
-    r->lru_head = r->lru_tail = NIL;
 }
 
 /* Free rule runtime @p r's pool and table (its windows closed), and their bytes. */
@@ -1444,6 +1470,7 @@ int cw_engine_new(const struct cw_ruleset *rs, const struct cw_alert_sink *sink,
         return CW_ENOMEM;
     }
     e->next_deadline = UINT64_MAX;
+    e->rng = 0x2545f4914f6cdd1dull;
     seed(e);
     *out = e;
     return 0;
