@@ -1215,11 +1215,10 @@ static int owns(const struct cw_engine *e, const char *key, size_t len)
 
 /* Count the event in rule @p ri's window for @p key, opening one when there is none. */
 static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
-                  const struct cw_card *c, const char *key, size_t len)
+                  const struct cw_card *c, const char *key, size_t len, uint64_t h0)
 {
     struct rule_rt *r = &e->rt[ri];
     const struct cw_rule *rule = r->rule;
-    uint64_t h0 = key_hash(e, key, len);
     /* count the event in the key's open windows (two at most, for a sliding rule) */
     unsigned nphase = rule->sliding ? 2 : 1, phase = UINT32_MAX;
     uint64_t newest = 0;
@@ -1507,6 +1506,42 @@ void cw_engine_free(struct cw_engine *e)
     free(e);
 }
 
+/* The rules an event counts for, gathered so that the first probe of each rule's key table is
+ * asked of memory before any is used: the tables are large and cold, and the probes of
+ * different rules do not depend on each other, so their cache misses overlap. */
+#define BATCH 16
+struct pending {
+    size_t ri, len;
+    uint64_t h0;
+    char key[CW_RULE_KEY_MAX];
+};
+struct batch {
+    unsigned n;
+    struct pending p[BATCH];
+};
+
+static void batch_apply(struct cw_engine *e, struct batch *b, const struct cw_event *ev,
+                        const struct cw_card *c)
+{
+    for (unsigned k = 0; k < b->n; k++)
+        apply(e, b->p[k].ri, ev, c, b->p[k].key, b->p[k].len, b->p[k].h0);
+    b->n = 0;
+}
+
+/* b->p[b->n] has its key: hash it, prefetch its slot, and apply the batch when full. */
+static void batch_add(struct cw_engine *e, struct batch *b, size_t ri, const struct cw_event *ev,
+                      const struct cw_card *c)
+{
+    struct pending *p = &b->p[b->n++];
+    const struct rule_rt *r = &e->rt[ri];
+    p->ri = ri;
+    p->h0 = key_hash(e, p->key, p->len);
+    if (r->table_cap)
+        __builtin_prefetch(&r->slots[(uint32_t)p->h0 & (r->table_cap - 1)]);
+    if (b->n == BATCH)
+        batch_apply(e, b, ev, c);
+}
+
 void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card)
 {
     const struct cw_card *c = card ? card : &zero_card;
@@ -1516,18 +1551,21 @@ void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struc
         e->now = ev->ts_us;
     if (e->now >= e->next_deadline)
         close_due(e, 0);
+    struct batch b;
+    b.n = 0;
     int matched = 0;
     for (size_t i = 0; i < e->nrules; i++) {
         const struct cw_rule *rule = e->rt[i].rule;
         if (!rule_matches(e, rule, ev, c))
             continue;
-        char key[CW_RULE_KEY_MAX];
-        size_t len = group_key(rule->group, ev, c, key);
-        if (len == 0 || !owns(e, key, len))
+        struct pending *p = &b.p[b.n];
+        p->len = group_key(rule->group, ev, c, p->key);
+        if (p->len == 0 || !owns(e, p->key, p->len))
             continue;
         matched = 1;
-        apply(e, i, ev, c, key, len);
+        batch_add(e, &b, i, ev, c);
     }
+    batch_apply(e, &b, ev, c);
     if (matched)
         e->st.matched++;
     count_received(e, ev);
@@ -1585,17 +1623,20 @@ void cw_engine_event_routed(struct cw_engine *e, const struct cw_event *ev,
         e->now = ev->ts_us;
     if (e->now >= e->next_deadline)
         close_due(e, 0);
+    struct batch b;
+    b.n = 0;
     int matched = 0;
     for (size_t i = 0; i < e->nrules && i < CW_ROUTE_RULES_MAX; i++) {
         if (!(route->rules[i / 64] >> (i % 64) & 1))
             continue;
-        char key[CW_RULE_KEY_MAX];
-        size_t len = group_key(e->rt[i].rule->group, ev, c, key);
-        if (len == 0)
+        struct pending *p = &b.p[b.n];
+        p->len = group_key(e->rt[i].rule->group, ev, c, p->key);
+        if (p->len == 0)
             continue;
         matched = 1;
-        apply(e, i, ev, c, key, len);
+        batch_add(e, &b, i, ev, c);
     }
+    batch_apply(e, &b, ev, c);
     if (matched)
         e->st.matched++;
     if (route->received)
