@@ -396,6 +396,9 @@ static void on_packet(void *user, const struct cw_raw_pkt *pkt, uint32_t file_id
         if (p->n > 1)
             at_order(w, order);
         cw_dissect_packet(w->d, pkt, pkt->linktype, file_idx);
+    } else {
+        /* another worker's packet: nothing comes from here before the next one */
+        atomic_store_explicit(&w->lb, order + 1, memory_order_release);
     }
     if ((order & 63) == 0 && p->n > 1) {
         at_order(w, order + 1); /* nothing more comes from here before the next packet */
@@ -533,7 +536,6 @@ int cw_pipe_new(const struct cw_pipe_opts *o, struct cw_pipe **out, char *err, s
         w->p = p;
         w->idx = i;
         atomic_init(&w->lb, 0);
-        w->cap = o->caps ? o->caps[i] : NULL;
         struct cw_event_sink es = {on_event, w, NULL};
         if (cw_reg_reader_new(o->reg, &w->rd) != 0) {
             snprintf(err, errlen, "cannot open a registry reader for worker %u", i);
@@ -559,8 +561,10 @@ int cw_pipe_new(const struct cw_pipe_opts *o, struct cw_pipe **out, char *err, s
         }
     }
     if (o->caps)
-        for (unsigned i = 0; i < p->n; i++)
-            o->caps[i] = NULL; /* the workers own them now */
+        for (unsigned i = 0; i < p->n; i++) {
+            p->w[i].cap = o->caps[i]; /* the workers own them now */
+            o->caps[i] = NULL;
+        }
     *out = p;
     return 0;
 nomem:
