@@ -437,6 +437,7 @@ int cw_cmd_analyze(int argc, char **argv)
     memset(&in, 0, sizeof in);
     cw_pipe_summary(pipe, &in);
     in.alerts = &w;
+    in.interface = lo.iface;
     if (!quiet) {
         if (lo.iface)
             stats_line(pipe, &ss);

@@ -124,8 +124,15 @@ void cw_summary_print(FILE *f, const struct cw_summary_in *in)
     sum_dissect(in, &st);
     double secs = in->run.seconds > 0 ? in->run.seconds : 1e-9;
     fprintf(f, "---- cardwatch summary ----\n");
-    fprintf(f, "files        %" PRIu64 " read", in->run.files_ok);
-    if (in->run.files_damaged)
+    if (in->interface)
+        fprintf(f, "interface    %s (live)", in->interface);
+    else
+        fprintf(f, "files        %" PRIu64 " read", in->run.files_ok);
+    if (in->nd > 1)
+        fprintf(f, ", %u worker threads", in->nd);
+    if (in->run.stopped)
+        fputs(", interrupted", f);
+    if (in->run.files_damaged && !in->interface)
         fprintf(f, ", %" PRIu64 " damaged (read up to the damage)", in->run.files_damaged);
     if (in->run.files_unreadable)
         fprintf(f, ", %" PRIu64 " unreadable (skipped)", in->run.files_unreadable);

@@ -20,6 +20,7 @@ struct cw_summary_in {
     const struct cw_dissector *const *d; /* one per worker; their counts are added up */
     unsigned nd;
     struct cw_run_result run;
+    const char *interface; /* a live capture's (then run.files_* are not shown) */
     /* analyze only (NULL for decode) */
     const struct cw_ruleset *rules;
     const struct cw_engine *const *engines; /* one per shard of the rule state */
