@@ -125,20 +125,6 @@ static int write_report(FILE *f, const struct cw_summary_in *in, const struct cw
     return rc != 0 || fflush(f) != 0;
 }
 
-/* @p v with thousands separators ("1,234"). */
-static const char *grouped(uint64_t v, char buf[32])
-{
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v), o = 0;
-    for (int i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* One stats line: counters since the start, the rate since the previous line. */
 struct stats_state {
     double t0, last_t;
@@ -154,15 +140,16 @@ static void stats_line(const struct cw_pipe *p, struct stats_state *ss)
     double rate = dt > 0 ? (double)(pr.packets - ss->last_packets) / dt : 0;
     char b[6][32];
     fprintf(stderr, "cardwatch: stats %.0f s: packets %s (%.0f/s)", t - ss->t0,
-            grouped(pr.packets, b[0]), rate);
+            cw_summary_grouped(pr.packets, b[0]), rate);
     if (ss->live)
-        fprintf(stderr, ", kernel received %s, drops %s", grouped(pr.kernel_received, b[1]),
-                grouped(pr.kernel_dropped, b[2]));
+        fprintf(stderr, ", kernel received %s, drops %s",
+                cw_summary_grouped(pr.kernel_received, b[1]),
+                cw_summary_grouped(pr.kernel_dropped, b[2]));
     else
         fputs(", drops 0 (files)", stderr);
     fprintf(stderr, ", malformed %s, decoder errors %s, events %s, alerts %s",
-            grouped(pr.malformed, b[3]), grouped(pr.decode_errors, b[4]), grouped(pr.events, b[5]),
-            grouped(pr.alerts, b[0]));
+            cw_summary_grouped(pr.malformed, b[3]), cw_summary_grouped(pr.decode_errors, b[4]),
+            cw_summary_grouped(pr.events, b[5]), cw_summary_grouped(pr.alerts, b[0]));
     if (pr.workers > 1) {
         fputs("; workers", stderr);
         for (unsigned i = 0; i < pr.workers; i++)

@@ -18,8 +18,7 @@ static void print_proto(void *user, const char *name, uint64_t flows)
     fprintf(pl->f, "%s%s %" PRIu64, pl->n++ ? ", " : "", name, flows);
 }
 
-/* @p v with thousands separators ("1,234"). */
-static const char *grouped(uint64_t v, char buf[32])
+const char *cw_summary_grouped(uint64_t v, char buf[32])
 {
     char tmp[32];
     int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v), o = 0;
@@ -42,10 +41,10 @@ static void print_state(FILE *f, const struct cw_engine_stats *es)
                 (double)es->state_limit / (1024.0 * 1024.0));
     else
         fputs(", no cap", f);
-    fprintf(f, "; %s windows evicted (%s alerted early)", grouped(es->evicted, b1),
-            grouped(es->evicted_alerted, b2));
+    fprintf(f, "; %s windows evicted (%s alerted early)", cw_summary_grouped(es->evicted, b1),
+            cw_summary_grouped(es->evicted_alerted, b2));
     if (es->dropped)
-        fprintf(f, ", %s rule matches not counted (no state)", grouped(es->dropped, b1));
+        fprintf(f, ", %s rule matches not counted (no state)", cw_summary_grouped(es->dropped, b1));
     fputc('\n', f);
 }
 

@@ -35,4 +35,7 @@ struct cw_summary_in {
 
 void cw_summary_print(FILE *f, const struct cw_summary_in *in);
 
+/** @p v with thousands separators ("1,234"), written into and returning @p buf. */
+const char *cw_summary_grouped(uint64_t v, char buf[32]);
+
 #endif

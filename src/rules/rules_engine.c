@@ -1542,15 +1542,21 @@ static void batch_add(struct cw_engine *e, struct batch *b, size_t ri, const str
         batch_apply(e, b, ev, c);
 }
 
-void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card)
+/* A new event: packet time moves on, and the windows it has passed are closed first. */
+static void event_start(struct cw_engine *e, const struct cw_event *ev)
 {
-    const struct cw_card *c = card ? card : &zero_card;
     e->st.events++;
     e->epoch++;
     if (ev->ts_us > e->now)
         e->now = ev->ts_us;
     if (e->now >= e->next_deadline)
         close_due(e, 0);
+}
+
+void cw_engine_event(struct cw_engine *e, const struct cw_event *ev, const struct cw_card *card)
+{
+    const struct cw_card *c = card ? card : &zero_card;
+    event_start(e, ev);
     struct batch b;
     b.n = 0;
     int matched = 0;
@@ -1617,12 +1623,7 @@ void cw_engine_event_routed(struct cw_engine *e, const struct cw_event *ev,
                             const struct cw_card *card, const struct cw_route *route)
 {
     const struct cw_card *c = card ? card : &zero_card;
-    e->st.events++;
-    e->epoch++;
-    if (ev->ts_us > e->now)
-        e->now = ev->ts_us;
-    if (e->now >= e->next_deadline)
-        close_due(e, 0);
+    event_start(e, ev);
     struct batch b;
     b.n = 0;
     int matched = 0;
