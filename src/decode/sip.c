@@ -28,6 +28,9 @@
 #include "decode/sms_tpdu.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/imei.h"
 
@@ -35,48 +38,140 @@
 #define SIP_METHOD_MAX 32
 
 /* Anomalies found while parsing one message; added to the caller's stats only when the
- * parse is final (OK or ERROR), so re-parsing a partial stream message does not recount. */
+ * parse is final (OK or ERROR), so re-parsing a partial stream message does not recount. Only
+ * SIP's own reasons are noted here; they come first in enum cw_decode_anomaly. */
+#define SIP_ONE(id, name) +1
+enum { SIP_NANOMALIES = 0 CW_SIP_ANOMALIES(SIP_ONE) };
+#undef SIP_ONE
+_Static_assert(CW_DA_SIP_BAD_START_LINE == 0 && CW_DA_SIP_BAD_SMS_PDU == SIP_NANOMALIES - 1,
+               "the SIP anomalies are the first ones");
+
 struct pending {
-    uint32_t n[CW_DA__COUNT];
+    uint32_t n[SIP_NANOMALIES];
+    uint32_t any;
 };
 
 static void note(struct pending *pd, enum cw_decode_anomaly a)
 {
     pd->n[a]++;
+    pd->any = 1;
 }
 
 static int finish(int rc, const struct pending *pd, struct cw_decode_stats *st)
 {
-    if (rc != CW_PARSE_INCOMPLETE && st)
-        for (unsigned i = 0; i < CW_DA__COUNT; i++)
+    if (rc != CW_PARSE_INCOMPLETE && st && pd->any)
+        for (unsigned i = 0; i < SIP_NANOMALIES; i++)
             st->anomalies[i] += pd->n[i];
     return rc;
 }
 
+/* Character classes (RFC 3261 25.1), one lookup per byte on the hot path; the *_STOP
+ * classes are the bytes where a scan of one kind has something to look at. */
+enum {
+    CH_TOKEN = 1,
+    CH_LWS = 2,
+    CH_CTL = 4,
+    CH_PARAM_STOP = 8,   /* ';' '"': the end of a parameter, or a quoted-string in it */
+    CH_ELEM_STOP = 16,   /* ',' '"' '<': next_element */
+    CH_PARAMS_STOP = 32, /* ';' '"' '<': params_start */
+    CH_QUOTED_STOP = 64, /* '"' '\\': inside a quoted-string */
+};
+#define T CH_TOKEN
+#define L CH_LWS
+#define C CH_CTL
+#define PS CH_PARAM_STOP
+#define ES CH_ELEM_STOP
+#define HS CH_PARAMS_STOP
+#define QS CH_QUOTED_STOP
+/* clang-format off */
+static const uint8_t ch_class[256] = {
+    C, C, C, C, C, C, C, C, C, L|C, L|C, C, C, L|C, C, C, /* HT LF CR */
+    C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
+    L, T, PS|ES|HS|QS, 0, 0, T, 0, T, 0, 0, T, T, ES, T, T, 0, /* SP ! " % ' * + , - . */
+    T, T, T, T, T, T, T, T, T, T, 0, PS|HS, ES|HS, 0, 0, 0, /* ; < */
+    0, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T,
+    T, T, T, T, T, T, T, T, T, T, T, 0, QS, 0, 0, T, /* \ _ */
+    T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, T, /* ` */
+    T, T, T, T, T, T, T, T, T, T, T, 0, 0, 0, T, C, /* ~ DEL */
+};
+/* clang-format on */
+#undef T
+#undef L
+#undef C
+#undef PS
+#undef ES
+#undef HS
+#undef QS
+
+/* The first byte in [p, end) of class @p cls, or end. */
+static const uint8_t *scan_to(const uint8_t *p, const uint8_t *end, unsigned cls)
+{
+    while (p < end && !(ch_class[*p] & cls))
+        p++;
+    return p;
+}
+
 static int is_token(uint8_t c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+    return ch_class[c] & CH_TOKEN;
 }
 
 /* Linear white space, including the CR LF of a folded line. */
 static int is_lws(uint8_t c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    return ch_class[c] & CH_LWS;
 }
 
 static int is_ctl(uint8_t c)
 {
-    return c < 0x20 || c == 0x7f;
+    return ch_class[c] & CH_CTL;
+}
+
+/* The first control character (below 0x20, or DEL) in [p, e), or e. Every byte of a SIP
+ * message is looked at here once, so it goes 16 bytes at a time where SSE2 is there (any
+ * x86-64), else 8 (a word without such a byte is skipped whole; bytes from 0x80 are not
+ * controls). */
+static const uint8_t *next_ctl(const uint8_t *p, const uint8_t *e)
+{
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    while ((size_t)(e - p) >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned printable = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, space), v));
+        unsigned m = (~printable & 0xffffu) | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, del));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while ((size_t)(e - p) >= 8) {
+        uint64_t w, x;
+        memcpy(&w, p, sizeof w);
+        x = w ^ (0x7f * ones);
+        if ((((w - 0x20 * ones) & ~w) | ((x - ones) & ~x)) & highs)
+            break; /* maybe one here: look byte by byte */
+        p += 8;
+    }
+    while (p < e && !is_ctl(*p))
+        p++;
+    return p;
+}
+
+/* Does [p, e) hold a control character (but HT when @p tab_ok)? */
+static int any_ctl(const uint8_t *p, const uint8_t *e, int tab_ok)
+{
+    while ((p = next_ctl(p, e)) < e) {
+        if (!(tab_ok && *p == '\t'))
+            return 1;
+        p++;
+    }
+    return 0;
 }
 
 static int has_ctl(struct cw_slice s)
 {
-    for (size_t i = 0; i < s.len; i++)
-        if (is_ctl(s.p[i]))
-            return 1;
-    return 0;
+    return any_ctl(s.p, s.p + s.len, 0);
 }
 
 static int is_digit(uint8_t c)
@@ -117,16 +212,12 @@ static const uint8_t *skip_lws(const uint8_t *p, const uint8_t *end)
 static const uint8_t *skip_quoted(const uint8_t *p, const uint8_t *end)
 {
     p++;
-    while (p < end) {
-        if (*p == '\\') {
-            if (2 > (size_t)(end - p))
-                return NULL;
-            p += 2;
-        } else if (*p == '"') {
+    while ((p = scan_to(p, end, CH_QUOTED_STOP)) < end) {
+        if (*p == '"')
             return p + 1;
-        } else {
-            p++;
-        }
+        if (2 > (size_t)(end - p)) /* a '\\' escapes the next byte */
+            return NULL;
+        p += 2;
     }
     return NULL;
 }
@@ -134,7 +225,9 @@ static const uint8_t *skip_quoted(const uint8_t *p, const uint8_t *end)
 /* Next top-level ',' (outside quotes and <>) at or after p, or end. */
 static const uint8_t *next_element(const uint8_t *p, const uint8_t *end)
 {
-    while (p < end && *p != ',') {
+    if (!memchr(p, ',', (size_t)(end - p)))
+        return end; /* the usual single element: whatever the quotes and <> are, no ',' */
+    while ((p = scan_to(p, end, CH_ELEM_STOP)) < end && *p != ',') {
         if (*p == '"') {
             p = skip_quoted(p, end);
             if (!p)
@@ -144,8 +237,6 @@ static const uint8_t *next_element(const uint8_t *p, const uint8_t *end)
             if (!gt)
                 return end;
             p = gt + 1;
-        } else {
-            p++;
         }
     }
     return p;
@@ -176,9 +267,9 @@ static int has_scheme(const uint8_t *p, const uint8_t *e)
  * a token list nor a quoted-string (`\"arik\" <sip:...>`); as tshark does, the URI in <> is
  * still taken, and the header is reported as malformed.
  * Returns 0 and the URI, 1 and the URI when the display name was malformed, -1 when there is
- * no URI to take.
+ * no URI to take. @p clean: [p, end) is known to hold no control character (not even HT).
  */
-static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri)
+static int parse_addr(const uint8_t *p, const uint8_t *end, int clean, struct cw_slice *uri)
 {
     int quirk = 0;
     p = skip_lws(p, end);
@@ -191,8 +282,8 @@ static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri
         /* An addr-spec never holds a '<': with one, what comes before it is a display name
          * (a token list when well-formed). */
         lt = memchr(p, '<', (size_t)(end - p));
-        for (const uint8_t *q = p; lt && q < lt; q++)
-            if (!is_token(*q) && !is_lws(*q))
+        for (const uint8_t *q = p; lt && q < lt && !quirk; q++)
+            if (!(ch_class[*q] & (CH_TOKEN | CH_LWS)))
                 quirk = 1;
     }
     if (lt) {
@@ -200,7 +291,7 @@ static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri
         if (!gt)
             return -1;
         struct cw_slice u = trim_lws(span(lt + 1, gt));
-        if (!has_scheme(u.p, u.p + u.len) || has_ctl(u))
+        if (!has_scheme(u.p, u.p + u.len) || (!clean && has_ctl(u)))
             return -1;
         *uri = u;
         return quirk;
@@ -214,7 +305,7 @@ static int parse_addr(const uint8_t *p, const uint8_t *end, struct cw_slice *uri
     const uint8_t *semi = memchr(at ? at : s, ';', (size_t)(e - (at ? at : s)));
     if (semi)
         e = semi;
-    if (!has_scheme(s, e) || has_ctl(span(s, e)))
+    if (!has_scheme(s, e) || (!clean && has_ctl(span(s, e))))
         return -1;
     *uri = span(s, e);
     return 0;
@@ -232,6 +323,8 @@ struct hdr_state {
     int pani_found;     /* msg->pani_* are set: later access-net-specs are not looked at */
     int instance_found; /* msg->sip_instance is set */
     int noted;          /* the current header has been counted as bad already */
+    int clean;          /* the current header's value holds no control character, not even HT
+                         * (a folded one holds the CR LF of its fold) */
 };
 
 /* Count a malformed header once, however many things are wrong with it. */
@@ -247,18 +340,16 @@ static void header_bad(struct hdr_state *hs, struct pending *pd)
  * e when there are none. Quoted strings are skipped whole. */
 static const uint8_t *params_start(const uint8_t *p, const uint8_t *e)
 {
-    while (p < e && *p != ';') {
+    while ((p = scan_to(p, e, CH_PARAMS_STOP)) < e && *p != ';') {
         if (*p == '"') {
             p = skip_quoted(p, e);
             if (!p)
                 return e;
-        } else if (*p == '<') {
+        } else { /* '<' */
             const uint8_t *gt = memchr(p, '>', (size_t)(e - p));
             if (!gt)
                 return e;
             p = gt + 1;
-        } else {
-            p++;
         }
     }
     return p;
@@ -271,14 +362,10 @@ static int find_param(const uint8_t *p, const uint8_t *e, const char *name, stru
 {
     while (p < e) {
         const uint8_t *s = ++p; /* past the ';' */
-        while (p < e && *p != ';') {
-            if (*p == '"') {
-                p = skip_quoted(p, e);
-                if (!p)
-                    return 0;
-            } else {
-                p++;
-            }
+        while ((p = scan_to(p, e, CH_PARAM_STOP)) < e && *p == '"') {
+            p = skip_quoted(p, e);
+            if (!p)
+                return 0;
         }
         struct cw_slice prm = trim_lws(span(s, p));
         const uint8_t *eq = prm.len ? memchr(prm.p, '=', prm.len) : NULL;
@@ -331,24 +418,89 @@ static void on_contact(struct cw_slice value, struct cw_sip_msg *msg, struct hdr
     }
 }
 
+/* The headers read (RFC 3261 7.3.3 compact forms too). */
+enum hdr_id {
+    HDR_OTHER = 0,
+    HDR_FROM,
+    HDR_TO,
+    HDR_PAI,
+    HDR_PANI,
+    HDR_CONTACT,
+    HDR_CALL_ID,
+    HDR_CSEQ,
+    HDR_CONTENT_TYPE,
+    HDR_CONTENT_LENGTH,
+};
+
+/* Is the header name @p name (token characters only) @p lit (lower case letters and '-', as
+ * long as the name), case-insensitively? For such bytes setting bit 0x20 is exact case folding:
+ * the only other byte it maps onto a letter or '-' is CR, never in a token. Eight at a time. */
+static inline int name_is(struct cw_slice name, const char *lit)
+{
+    size_t i = 0;
+    for (; name.len - i >= 8; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, name.p + i, sizeof a);
+        memcpy(&b, lit + i, sizeof b);
+        if ((a | 0x2020202020202020ull) != b)
+            return 0;
+    }
+    for (; i < name.len; i++)
+        if ((name.p[i] | 0x20) != (uint8_t)lit[i])
+            return 0;
+    return 1;
+}
+
+/* Which header @p name is, case-insensitively: by its length first, so that most names are
+ * told apart without a comparison. */
+static enum hdr_id header_id(struct cw_slice name)
+{
+    switch (name.len) {
+    case 1:
+        switch (lower(name.p[0])) {
+        case 'f': return HDR_FROM;
+        case 't': return HDR_TO;
+        case 'm': return HDR_CONTACT;
+        case 'i': return HDR_CALL_ID;
+        case 'c': return HDR_CONTENT_TYPE;
+        case 'l': return HDR_CONTENT_LENGTH;
+        default: return HDR_OTHER;
+        }
+    case 2: return name_is(name, "to") ? HDR_TO : HDR_OTHER;
+    case 4: return name_is(name, "from") ? HDR_FROM : name_is(name, "cseq") ? HDR_CSEQ : HDR_OTHER;
+    case 7:
+        return name_is(name, "contact")   ? HDR_CONTACT
+               : name_is(name, "call-id") ? HDR_CALL_ID
+                                          : HDR_OTHER;
+    case 12: return name_is(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
+    case 14: return name_is(name, "content-length") ? HDR_CONTENT_LENGTH : HDR_OTHER;
+    case 19: return name_is(name, "p-asserted-identity") ? HDR_PAI : HDR_OTHER;
+    case 21: return name_is(name, "p-access-network-info") ? HDR_PANI : HDR_OTHER;
+    default: return HDR_OTHER;
+    }
+}
+
 static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip_msg *msg,
                       struct hdr_state *hs, struct pending *pd)
 {
     const uint8_t *vend = value.p + value.len;
-    if (cw_slice_ieq(name, "from") || cw_slice_ieq(name, "f")) {
-        if (msg->from_uri.len == 0 && parse_addr(value.p, vend, &msg->from_uri) != 0)
+    enum hdr_id id = header_id(name);
+    if (id == HDR_OTHER)
+        return;
+    if (id == HDR_FROM) {
+        if (msg->from_uri.len == 0 && parse_addr(value.p, vend, hs->clean, &msg->from_uri) != 0)
             header_bad(hs, pd); /* no URI, or one behind a malformed name */
-    } else if (cw_slice_ieq(name, "to") || cw_slice_ieq(name, "t")) {
-        if (msg->to_uri.len == 0 && parse_addr(value.p, vend, &msg->to_uri) != 0)
+    } else if (id == HDR_TO) {
+        if (msg->to_uri.len == 0 && parse_addr(value.p, vend, hs->clean, &msg->to_uri) != 0)
             header_bad(hs, pd);
-    } else if (cw_slice_ieq(name, "p-asserted-identity")) {
+    } else if (id == HDR_PAI) {
         /* RFC 3325 9.1: one or more identities; a sip: one and a tel: one at most. */
         const uint8_t *p = value.p;
         int n = 0;
         while (p < vend && n++ < 16) {
             struct cw_slice uri;
             const uint8_t *next = next_element(p, vend);
-            int r = parse_addr(p, next, &uri);
+            int r = parse_addr(p, next, hs->clean, &uri);
             if (r == 1)
                 header_bad(hs, pd);
             if (r >= 0) {
@@ -361,14 +513,14 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
             }
             p = next < vend ? next + 1 : vend;
         }
-    } else if (cw_slice_ieq(name, "p-access-network-info")) {
+    } else if (id == HDR_PANI) {
         on_pani(value, msg, hs);
-    } else if (cw_slice_ieq(name, "contact") || cw_slice_ieq(name, "m")) {
+    } else if (id == HDR_CONTACT) {
         on_contact(value, msg, hs);
-    } else if (cw_slice_ieq(name, "call-id") || cw_slice_ieq(name, "i")) {
+    } else if (id == HDR_CALL_ID) {
         if (msg->call_id.len == 0)
             msg->call_id = trim_lws(value);
-    } else if (cw_slice_ieq(name, "cseq")) {
+    } else if (id == HDR_CSEQ) {
         const uint8_t *p = skip_lws(value.p, vend);
         while (p < vend && is_digit(*p))
             p++;
@@ -378,11 +530,11 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
             p++;
         if (msg->cseq_method.len == 0)
             msg->cseq_method = span(m, p);
-    } else if (cw_slice_ieq(name, "content-type") || cw_slice_ieq(name, "c")) {
+    } else if (id == HDR_CONTENT_TYPE) {
         const uint8_t *semi = memchr(value.p, ';', value.len);
         if (msg->content_type.len == 0)
             msg->content_type = trim_lws(span(value.p, semi ? semi : vend));
-    } else if (cw_slice_ieq(name, "content-length") || cw_slice_ieq(name, "l")) {
+    } else if (id == HDR_CONTENT_LENGTH) {
         uint64_t v;
         if (cw_slice_to_u64(trim_lws(value), CW_SIP_MAX_MSG, &v) != 0) {
             hs->cl_bad = 1; /* not a number, negative, or absurd */
@@ -397,37 +549,79 @@ static void on_header(struct cw_slice name, struct cw_slice value, struct cw_sip
     }
 }
 
-/* No control characters but HT (RFC 3261 25.1: TEXT-UTF8, quoted-string, token). */
-static int line_ok(const uint8_t *p, const uint8_t *e)
+/* What scan_line saw in a line before its end. */
+enum { LINE_HT = 1, LINE_CTL = 2 /* a control character but HT: RFC 3261 25.1 allows none */ };
+
+/* The line at @p p in one pass: *nl is its LF, or @p end when there is none. Returns LINE_*
+ * bits for what [p, le) holds, le being the line's end without the CR right before its LF
+ * (or right before @p end). */
+static unsigned scan_line(const uint8_t *p, const uint8_t *end, const uint8_t **nl)
 {
-    for (; p < e; p++)
-        if (is_ctl(*p) && *p != '\t')
-            return 0;
-    return 1;
+    unsigned seen = 0;
+    while ((p = next_ctl(p, end)) < end) {
+        if (*p == '\n')
+            break;
+        if (*p == '\r' && (end - p == 1 || p[1] == '\n')) {
+            p++; /* the CR of the line's end */
+            break;
+        }
+        seen |= *p == '\t' ? LINE_HT : LINE_CTL;
+        p++;
+    }
+    *nl = p;
+    return seen;
 }
 
-/* Header lines in [p, end), each ending in LF (the last may not, for a cut datagram). */
-static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_msg *msg,
-                          struct hdr_state *hs, struct pending *pd)
+/* Does an empty line (LF, or CR LF) follow the LF at d[i]? Then the headers end there:
+ * *sect is the length of the start line and header lines, *hlen that plus the empty line. */
+static int empty_line_after(const uint8_t *d, size_t len, size_t i, size_t *sect, size_t *hlen)
 {
+    if (i + 1 < len && d[i + 1] == '\n') {
+        *sect = i + 1;
+        *hlen = i + 2;
+        return 1;
+    }
+    if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n') {
+        *sect = i + 1;
+        *hlen = i + 3;
+        return 1;
+    }
+    return 0;
+}
+
+/* Header lines in [p, end), each ending in LF (the last may not, for a cut datagram).
+ * With @p d non-NULL (the message, @p len bytes), the lines go on only to the empty line that
+ * ends the headers, found on the way as find_header_end finds it (when @p end is d + its lim):
+ * returns 1 with *sect and *hlen set there, or 0 when there is none. Without, returns 0. */
+static int parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_msg *msg,
+                         struct hdr_state *hs, struct pending *pd, const uint8_t *d, size_t len,
+                         size_t *sect, size_t *hlen)
+{
+    int found = 0;
     struct cw_slice name = {0, 0}, value = {0, 0};
     int have = 0;   /* a header is being collected (continuation lines extend it) */
     int in_bad = 0; /* the line being continued had no header name: drop its continuations */
     while (p < end) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        const uint8_t *next = nl ? nl + 1 : end;
-        const uint8_t *le = nl ? nl : end;
+        const uint8_t *nl;
+        unsigned seen = scan_line(p, end, &nl);
+        const uint8_t *next = nl < end ? nl + 1 : end;
+        const uint8_t *le = nl;
         if (le > p && le[-1] == '\r')
             le--;
         if (*p == ' ' || *p == '\t') {
             if (have) {
                 value.len = (size_t)(le - value.p);
-                if (!line_ok(p, le))
+                hs->clean = 0;
+                if (seen & LINE_CTL)
                     header_bad(hs, pd);
             } else if (!in_bad) {
                 note(pd, CW_DA_SIP_BAD_HEADER); /* continuation of nothing */
             }
             p = next;
+            if (d && nl < end && empty_line_after(d, len, (size_t)(nl - d), sect, hlen)) {
+                found = 1;
+                break;
+            }
             continue;
         }
         if (have)
@@ -435,37 +629,43 @@ static void parse_headers(const uint8_t *p, const uint8_t *end, struct cw_sip_ms
         have = 0;
         in_bad = 0;
         hs->noted = 0;
-        const uint8_t *colon = memchr(p, ':', (size_t)(le - p));
-        const uint8_t *ne = colon;
-        while (ne && ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
-            ne--;
-        int ok = colon && ne > p;
-        for (const uint8_t *q = p; ok && q < ne; q++)
-            ok = is_token(*q);
-        if (ok) {
+        /* name: token chars, then blanks, then the line's first ':' (neither is a token char) */
+        const uint8_t *ne = p;
+        while (ne < le && is_token(*ne))
+            ne++;
+        const uint8_t *colon = ne;
+        while (colon < le && (*colon == ' ' || *colon == '\t'))
+            colon++;
+        if (ne > p && colon < le && *colon == ':') {
             name = span(p, ne);
             value = span(colon + 1, le);
             have = 1;
             /* Control bytes in a value (seen in real tags) are counted; the header is still
-             * read, and a URI holding any is refused by parse_addr. */
-            if (!line_ok(colon + 1, le))
+             * read, and a URI holding any is refused by parse_addr. The name before the
+             * value holds none (an HT among the blanks before ':' only costs that check). */
+            hs->clean = seen == 0;
+            if (seen & LINE_CTL)
                 header_bad(hs, pd);
         } else {
             note(pd, CW_DA_SIP_BAD_HEADER);
             in_bad = 1;
         }
         p = next;
+        if (d && nl < end && empty_line_after(d, len, (size_t)(nl - d), sect, hlen)) {
+            found = 1;
+            break;
+        }
     }
     if (have)
         on_header(name, value, msg, hs, pd);
+    return found;
 }
 
 /* The start line [p, e) without its line end. Returns 0, or -1 when it is not SIP. */
 static int parse_start_line(const uint8_t *p, const uint8_t *e, struct cw_sip_msg *msg)
 {
-    for (const uint8_t *q = p; q < e; q++)
-        if (is_ctl(*q))
-            return -1;
+    if (any_ctl(p, e, 0))
+        return -1;
     struct cw_slice line = span(p, e);
     if (cw_slice_istarts(line, "SIP/2.0 ")) {
         const uint8_t *q = p + 8;
@@ -491,8 +691,9 @@ static int parse_start_line(const uint8_t *p, const uint8_t *e, struct cw_sip_ms
     while (q < e && *q == ' ')
         q++;
     const uint8_t *u = q;
-    while (q < e && *q != ' ')
-        q++;
+    q = memchr(u, ' ', (size_t)(e - u));
+    if (!q)
+        q = e;
     if (!has_scheme(u, q))
         return -1;
     msg->request_uri = span(u, q);
@@ -549,20 +750,24 @@ static int find_header_end(const uint8_t *d, size_t len, size_t lim, size_t *sec
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
             return 0;
-        size_t i = (size_t)(nl - d);
-        if (i + 1 < len && d[i + 1] == '\n') {
-            *sect = i + 1;
-            *hlen = i + 2;
+        if (empty_line_after(d, len, (size_t)(nl - d), sect, hlen))
             return 1;
-        }
-        if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n') {
-            *sect = i + 1;
-            *hlen = i + 3;
-            return 1;
-        }
         p = nl + 1;
     }
     return 0;
+}
+
+/* A datagram given up after its headers were read: the message keeps only its start line. */
+static void drop_headers(struct cw_sip_msg *msg, struct pending *pd)
+{
+    struct cw_sip_msg m;
+    memset(&m, 0, sizeof m);
+    m.is_request = msg->is_request;
+    m.method = msg->method;
+    m.status = msg->status;
+    m.request_uri = msg->request_uri;
+    *msg = m;
+    memset(pd, 0, sizeof *pd); /* nothing else was noted before the headers */
 }
 
 /* Fewest bytes that could still complete the empty line after the partial headers. */
@@ -624,10 +829,23 @@ int cw_sip_parse(const uint8_t *data, size_t len, int is_stream, struct cw_sip_m
         return finish(CW_PARSE_ERROR, &pd, st);
     }
 
+    /* A stream first looks for the end of the headers, so that a message still coming costs
+     * no more than that; a datagram is whole: its headers are read while looking for it. */
     size_t sect, hlen;
     size_t lim = len < CW_SIP_MAX_MSG ? len : CW_SIP_MAX_MSG;
-    if (!find_header_end(data, len, lim, &sect, &hlen)) {
+    size_t sl_len = (size_t)(nl - data) + 1;
+    struct hdr_state hs;
+    memset(&hs, 0, sizeof hs);
+    int found;
+    if (is_stream)
+        found = find_header_end(data, len, lim, &sect, &hlen);
+    else
+        found = empty_line_after(data, len, sl_len - 1, &sect, &hlen) ||
+                parse_headers(data + sl_len, data + lim, msg, &hs, &pd, data, len, &sect, &hlen);
+    if (!found) {
         if (len >= CW_SIP_MAX_MSG) {
+            if (!is_stream)
+                drop_headers(msg, &pd);
             note(&pd, CW_DA_SIP_TOO_LARGE);
             return finish(CW_PARSE_ERROR, &pd, st);
         }
@@ -637,21 +855,21 @@ int cw_sip_parse(const uint8_t *data, size_t len, int is_stream, struct cw_sip_m
         }
         if (data[len - 1] != '\n') {
             /* The datagram stops inside a header line: a cut value would be a wrong one. */
+            drop_headers(msg, &pd);
             note(&pd, CW_DA_SIP_TRUNCATED_HEADERS);
             return finish(CW_PARSE_ERROR, &pd, st);
         }
-        note(&pd, CW_DA_SIP_NO_HEADER_END); /* whole lines, no empty line: use them */
+        note(&pd, CW_DA_SIP_NO_HEADER_END); /* whole lines, no empty line: used (all read) */
         sect = hlen = len;
     }
     if (hlen > CW_SIP_MAX_MSG) {
+        if (!is_stream)
+            drop_headers(msg, &pd);
         note(&pd, CW_DA_SIP_TOO_LARGE);
         return finish(CW_PARSE_ERROR, &pd, st);
     }
-
-    struct hdr_state hs;
-    memset(&hs, 0, sizeof hs);
-    size_t sl_len = (size_t)(nl - data) + 1;
-    parse_headers(data + sl_len, data + sect, msg, &hs, &pd);
+    if (is_stream)
+        parse_headers(data + sl_len, data + sect, msg, &hs, &pd, NULL, 0, NULL, NULL);
 
     size_t avail = len - hlen, body_len;
     if (is_stream) {
@@ -741,14 +959,9 @@ static int uri_user_part(struct cw_slice uri, struct cw_slice *user, struct cw_s
     return 0;
 }
 
-int cw_sip_uri_user(struct cw_slice uri, char *out, size_t outsz)
+/* cw_sip_uri_user on the user part @p user (not empty). */
+static int user_number(struct cw_slice user, char *out, size_t outsz)
 {
-    struct cw_slice user;
-    if (outsz)
-        out[0] = 0;
-    if (uri_user_part(uri, &user, NULL) != 0)
-        return -1;
-
     /* As a number: digits, an optional leading '+', visual separators (RFC 3966 5.1.1);
      * %XX escapes (RFC 3261 25.1) are read as the character they stand for. */
     size_t nd = 0, ndigits = 0;
@@ -784,6 +997,16 @@ int cw_sip_uri_user(struct cw_slice uri, char *out, size_t outsz)
     return 0;
 }
 
+int cw_sip_uri_user(struct cw_slice uri, char *out, size_t outsz)
+{
+    struct cw_slice user;
+    if (outsz)
+        out[0] = 0;
+    if (uri_user_part(uri, &user, NULL) != 0)
+        return -1;
+    return user_number(user, out, outsz);
+}
+
 /* "ims.mnc<MNC>.mcc<MCC>.3gppnetwork.org" with a user that is an IMSI of that network
  * (3GPP TS 23.003 13.3/13.4B: IMSI-derived private and temporary public identities). */
 static int uri_imsi(struct cw_slice uri, char out[CW_IMSI_MAX])
@@ -816,37 +1039,49 @@ static int uri_imsi(struct cw_slice uri, char out[CW_IMSI_MAX])
 
 /* Does the URI's user part carry a global number ("+" first, RFC 3966 5.1.4)? Then the
  * digits already hold the country code and no national prefix may be added to them. */
-static int uri_global(struct cw_slice uri)
+static int user_global(struct cw_slice user)
+{
+    return user.len && (user.p[0] == '+' || (user.len >= 3 && user.p[0] == '%' &&
+                                             user.p[1] == '2' && (user.p[2] | 0x20) == 'b'));
+}
+
+/* A candidate URI for a party, read once: what cw_sip_uri_user gives for it, and whether its
+ * number is global (uri_user_part walks the URI; the event needs both). */
+struct uri_num {
+    int r; /* cw_sip_uri_user's result: 1 a number, 0 another user, -1 none */
+    int global;
+    char s[CW_NUM_MAX];
+};
+
+static void uri_num(struct cw_slice uri, struct uri_num *u)
 {
     struct cw_slice user;
-    if (uri_user_part(uri, &user, NULL) != 0 || user.len == 0)
-        return 0;
-    return user.p[0] == '+' ||
-           (user.len >= 3 && user.p[0] == '%' && user.p[1] == '2' && (user.p[2] | 0x20) == 'b');
+    memset(u->s, 0, sizeof u->s);
+    u->global = 0;
+    u->r = -1;
+    if (uri_user_part(uri, &user, NULL) != 0)
+        return;
+    u->r = user_number(user, u->s, sizeof u->s);
+    u->global = user_global(user);
 }
 
 /* Fill @p dst from the first candidate URI whose user is a number, else from the first that
  * has a user at all, flagged alphanumeric. Absent headers are empty slices (no user).
  * Returns the index of the candidate used, or -1. */
-static int pick(const struct cw_slice *cand, int n, char dst[CW_NUM_MAX], uint8_t *flags,
+static int pick(const struct uri_num *cand, int n, char dst[CW_NUM_MAX], uint8_t *flags,
                 uint8_t alnum_flag)
 {
-    char raw[CW_NUM_MAX] = "";
     int raw_i = -1;
     for (int i = 0; i < n; i++) {
-        char tmp[CW_NUM_MAX] = "";
-        int r = cw_sip_uri_user(cand[i], tmp, sizeof tmp);
-        if (r == 1) {
-            memcpy(dst, tmp, CW_NUM_MAX);
+        if (cand[i].r == 1) {
+            memcpy(dst, cand[i].s, CW_NUM_MAX);
             return i;
         }
-        if (r == 0 && tmp[0] && !raw[0]) {
-            memcpy(raw, tmp, CW_NUM_MAX);
+        if (cand[i].r == 0 && cand[i].s[0] && raw_i < 0)
             raw_i = i;
-        }
     }
-    if (raw[0]) {
-        memcpy(dst, raw, CW_NUM_MAX);
+    if (raw_i >= 0) {
+        memcpy(dst, cand[raw_i].s, CW_NUM_MAX);
         *flags |= alnum_flag;
     }
     return raw_i;
@@ -970,7 +1205,7 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
          * registering it). An IMSI-derived identity is an IMSI, not a number. */
         struct cw_slice cand[2] = {msg->to_uri, msg->from_uri};
         int ncand = 0;
-        struct cw_slice use[2];
+        struct uri_num use[2];
         uri_imsi(msg->request_uri, ev.imsi);
         for (int i = 0; i < 2; i++) {
             char imsi[CW_IMSI_MAX];
@@ -978,38 +1213,41 @@ static void emit_event(const struct cw_sip_msg *msg, const struct cw_pkt_meta *m
                 if (!ev.imsi[0])
                     memcpy(ev.imsi, imsi, sizeof imsi);
             } else {
-                use[ncand++] = cand[i];
+                uri_num(cand[i], &use[ncand++]);
             }
         }
         int used = pick(use, ncand, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
-        if (used >= 0 && uri_global(use[used]))
+        if (used >= 0 && use[used].global)
             ev.flags |= CW_EVF_CALLING_INTL;
         if (!ev.calling[0] && !ev.imsi[0] && st)
             st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
     } else {
-        /* An asserted identity wins when it is a number; else From, as sent. */
-        struct cw_slice calling[3] = {msg->pai_uri, msg->from_uri, msg->pai_uri};
-        char pai[CW_NUM_MAX];
-        int used = 0;
-        if (cw_sip_uri_user(calling[0], pai, sizeof pai) == 1) {
-            memcpy(ev.calling, pai, sizeof pai);
+        /* An asserted identity wins when it is a number; else From, as sent (and the
+         * asserted identity after it when From has no user). */
+        struct uri_num c[2]; /* From, P-Asserted-Identity */
+        uri_num(msg->pai_uri, &c[1]);
+        if (c[1].r == 1) {
+            memcpy(ev.calling, c[1].s, sizeof ev.calling);
+            if (c[1].global)
+                ev.flags |= CW_EVF_CALLING_INTL;
         } else {
-            int r = pick(calling + 1, 2, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
-            used = r < 0 ? -1 : r + 1;
+            uri_num(msg->from_uri, &c[0]);
+            int r = pick(c, 2, ev.calling, &ev.flags, CW_EVF_CALLING_ALNUM);
+            if (r >= 0 && c[r].global)
+                ev.flags |= CW_EVF_CALLING_INTL;
         }
-        if (used >= 0 && uri_global(calling[used]))
-            ev.flags |= CW_EVF_CALLING_INTL;
-        struct cw_slice called[3] = {msg->request_uri, msg->to_uri, msg->request_uri};
-        char ru[CW_NUM_MAX];
-        used = 0;
-        if (cw_sip_uri_user(called[0], ru, sizeof ru) == 1) {
-            memcpy(ev.called, ru, sizeof ru);
+        /* Likewise the Request-URI, else To. */
+        uri_num(msg->request_uri, &c[1]);
+        if (c[1].r == 1) {
+            memcpy(ev.called, c[1].s, sizeof ev.called);
+            if (c[1].global)
+                ev.flags |= CW_EVF_CALLED_INTL;
         } else {
-            int r = pick(called + 1, 2, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM);
-            used = r < 0 ? -1 : r + 1;
+            uri_num(msg->to_uri, &c[0]);
+            int r = pick(c, 2, ev.called, &ev.flags, CW_EVF_CALLED_ALNUM);
+            if (r >= 0 && c[r].global)
+                ev.flags |= CW_EVF_CALLED_INTL;
         }
-        if (used >= 0 && uri_global(called[used]))
-            ev.flags |= CW_EVF_CALLED_INTL;
         if (!ev.calling[0] && st)
             st->anomalies[CW_DA_SIP_NO_IDENTITY]++;
         if (ev.kind == CW_EV_SMS_MO && msg->body.len &&

@@ -36,6 +36,12 @@ static inline uint8_t cw_ascii_lower(uint8_t c)
 
 /* Inline so that strlen of a literal pattern folds to a constant on the hot path. */
 
+/** ASCII case-insensitive equality of two bytes (most compared bytes are simply equal). */
+static inline int cw_ascii_ieq(uint8_t a, uint8_t b)
+{
+    return a == b || cw_ascii_lower(a) == cw_ascii_lower(b);
+}
+
 /** ASCII case-insensitive equality with @p s. */
 static inline int cw_slice_ieq(struct cw_slice a, const char *s)
 {
@@ -43,7 +49,7 @@ static inline int cw_slice_ieq(struct cw_slice a, const char *s)
     if (a.len != n)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (cw_ascii_lower(a.p[i]) != cw_ascii_lower((uint8_t)s[i]))
+        if (!cw_ascii_ieq(a.p[i], (uint8_t)s[i]))
             return 0;
     return 1;
 }
@@ -55,7 +61,7 @@ static inline int cw_slice_istarts(struct cw_slice a, const char *s)
     if (a.len < n)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (cw_ascii_lower(a.p[i]) != cw_ascii_lower((uint8_t)s[i]))
+        if (!cw_ascii_ieq(a.p[i], (uint8_t)s[i]))
             return 0;
     return 1;
 }
