@@ -232,7 +232,7 @@ static void forward_sm(struct map_arg *a, const struct cw_ber_it *outer,
                        const struct cw_ber_tlv *arg)
 {
     struct cw_ber_it it;
-    struct cw_ber_tlv t, ui, imsi3;
+    struct cw_ber_tlv t, ui, imsi3 = {0}; /* read only with has_imsi3 (gcc cannot tell) */
     int da = RP_NONE, oa = RP_NONE, has_ui = 0, has_imsi3 = 0, msisdn_intl = 0;
     if (arg_seq(a, outer, arg, &it) != 0)
         return;

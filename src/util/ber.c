@@ -125,6 +125,30 @@ int cw_ber_next(struct cw_ber_it *it, struct cw_ber_tlv *out)
     if (cw_cur_left(&it->c) == 0)
         return 0;
     const uint8_t *start = it->c.p;
+    size_t left = (size_t)(it->c.end - start);
+    if (left >= 2 && (start[0] & 0x1fu) != 0x1fu && start[1] < 0x80u) {
+        /* The usual element: one identifier octet, a short-form length. The checks below are
+         * those of header() and of the general path, in the same order. */
+        uint8_t b = start[0];
+        size_t n = start[1];
+        out->cls = (uint8_t)(b >> 6);
+        out->cons = (uint8_t)((b >> 5) & 1u);
+        out->tag = b & 0x1fu;
+        out->indef = 0;
+        int e = n > left - 2 || is_eoc_tag(out) ? CW_BER_EBAD
+                : it->depth > it->max_depth     ? CW_BER_EDEEP
+                                                : 0;
+        if (e != 0) {
+            it->c.p = start + 2; /* where header() leaves it */
+            it->err = e;
+            return e;
+        }
+        out->val = cw_slice_make(start + 2, n);
+        it->c.p = start + 2 + n;
+        out->depth = (uint8_t)it->depth;
+        out->raw = cw_slice_make(start, 2 + n);
+        return 1;
+    }
     size_t len;
     int r = header(&it->c, out, &len);
     if (r == 0 && is_eoc_tag(out))

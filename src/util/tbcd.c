@@ -6,11 +6,20 @@
 int cw_tbcd_decode(const uint8_t *p, size_t len, char *out, size_t outsz)
 {
     static const char digit[16] = "0123456789*#abc";
-    size_t n = 0;
+    size_t n = 0, i = 0;
     int ended = 0;
     if (outsz == 0)
         return -1;
-    for (size_t i = 0; i < len; i++) {
+    /* Two digits a byte while neither is a filler and both fit (the usual whole number) ... */
+    for (; i < len && n + 2 < outsz; i++) {
+        unsigned lo = p[i] & 0x0fu, hi = p[i] >> 4;
+        if (lo == 0x0f || hi == 0x0f)
+            break;
+        out[n++] = digit[lo];
+        out[n++] = digit[hi];
+    }
+    /* ... then nibble by nibble: the filler, what follows it, running out of room. */
+    for (; i < len; i++) {
         unsigned nib[2] = {p[i] & 0x0fu, p[i] >> 4};
         for (int k = 0; k < 2; k++) {
             if (nib[k] == 0x0f) {
