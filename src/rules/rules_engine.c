@@ -48,10 +48,7 @@ struct win {
     uint32_t prev, next; /* FIFO links (of the open or the held list); next is the
                           * free-list link once closed */
     uint64_t hash;
-    uint64_t seq;     /* open order across the engine */
-    uint64_t touched; /* update order across the engine: eviction takes the stalest of a
-                       * sample (no list to keep in order, so counting an event touches no
-                       * other window) */
+    uint64_t seq; /* open order across the engine */
     uint64_t first_ts, last_ts, deadline, events;
     uint64_t by_kind[CW_EV__COUNT];
     uint64_t received;     /* events of the rule's kinds addressed to the key */
@@ -61,7 +58,6 @@ struct win {
     uint8_t after_alert;   /* sliding rules: the key's other window alerted while this one was
                             * open: this one reports an update, not a new alert */
     uint8_t sib;           /* sliding rules: the key's window of the other phase is open */
-    uint8_t live;          /* open or held (not on the free list) */
     uint8_t dn[CW_RULE_DISTINCT_MAX]; /* values in each distinct set, HLL when a sketch */
     uint8_t nmembers;                 /* member cards kept (rules not grouped by card) */
     unsigned nsamples, nmatches;
@@ -90,6 +86,8 @@ struct rule_rt {
     size_t dist_off;     /* offset of the distinct sets */
     size_t mem_off;      /* offset of the member cards; 0 when the rule keeps none */
     unsigned char *pool; /* this rule's window states, stride bytes each */
+    uint64_t *stamp;     /* per state: update order across the engine (UINT64_MAX: free), kept
+                          * apart from the states so that eviction samples a small array */
     size_t stride;
     uint32_t pool_cap, pool_used, free_head;
     struct slot *slots;
@@ -239,16 +237,21 @@ static int pool_take(struct cw_engine *e, struct rule_rt *r, uint32_t *out)
         size_t room = plimit > e->pool_bytes ? plimit - e->pool_bytes : 0;
         if (room > bytes_room(e))
             room = bytes_room(e);
-        size_t fit = room / r->stride;
+        size_t fit = room / (r->stride + sizeof *r->stamp);
         if ((size_t)(cap - r->pool_cap) > fit)
             cap = r->pool_cap + (uint32_t)(fit < POOL_MAX ? fit : POOL_MAX);
         if (cap == r->pool_cap)
             return OVER_CAP;
+        uint64_t *ns = realloc(r->stamp, (size_t)cap * sizeof *ns);
+        if (!ns)
+            return CW_ENOMEM;
+        r->stamp = ns;
         unsigned char *np = realloc(r->pool, (size_t)cap * r->stride);
         if (!np)
             return CW_ENOMEM;
-        bytes_add(e, (size_t)(cap - r->pool_cap) * r->stride);
-        e->pool_bytes += (size_t)(cap - r->pool_cap) * r->stride;
+        size_t more = (size_t)(cap - r->pool_cap) * (r->stride + sizeof *ns);
+        bytes_add(e, more);
+        e->pool_bytes += more;
         r->pool = np;
         r->pool_cap = cap;
     }
@@ -376,7 +379,7 @@ static void fifo_append(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 /* Window @p idx was counted in: it is the engine's most recently updated. */
 static void touch(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
 {
-    win_at(r, idx)->touched = e->touch++;
+    r->stamp[idx] = e->touch++;
 }
 
 /* A distinct set in a window: up to DSET_INLINE hashes in place; beyond, a block of
@@ -590,7 +593,7 @@ static void free_window(struct cw_engine *e, struct rule_rt *r, uint32_t idx)
     distinct_free(e, r, w);
     fifo_unlink(e, r, idx);
     table_remove(r, idx, w->hash);
-    w->live = 0;
+    r->stamp[idx] = UINT64_MAX;
     r->live--;
     e->st.keys--;
     pool_put(r, idx);
@@ -676,13 +679,11 @@ static uint32_t stalest(struct cw_engine *e, struct rule_rt *r)
     if (!r->live)
         return NIL;
     if (r->pool_used <= EVICT_EXACT) {
-        for (uint32_t i = 0; i < r->pool_used; i++) {
-            const struct win *w = win_at(r, i);
-            if (w->live && w->touched < bt) {
-                bt = w->touched;
+        for (uint32_t i = 0; i < r->pool_used; i++)
+            if (r->stamp[i] < bt) {
+                bt = r->stamp[i];
                 best = i;
             }
-        }
         return best;
     }
     unsigned found = 0;
@@ -691,17 +692,16 @@ static uint32_t stalest(struct cw_engine *e, struct rule_rt *r)
         e->rng ^= e->rng >> 7;
         e->rng ^= e->rng << 17;
         uint32_t i = (uint32_t)(e->rng % r->pool_used);
-        const struct win *w = win_at(r, i);
-        if (!w->live)
+        if (r->stamp[i] == UINT64_MAX)
             continue;
         found++;
-        if (w->touched < bt) {
-            bt = w->touched;
+        if (r->stamp[i] < bt) {
+            bt = r->stamp[i];
             best = i;
         }
     }
     for (uint32_t i = 0; best == NIL && i < r->pool_used; i++) /* a pool mostly free */
-        if (win_at(r, i)->live)
+        if (r->stamp[i] != UINT64_MAX)
             best = i;
     return best;
 }
@@ -1308,7 +1308,6 @@ static void apply(struct cw_engine *e, size_t ri, const struct cw_event *ev,
     r->slots[j].idx1 = idx + 1;
     r->live++;
     fifo_append(e, r, idx);
-    w->live = 1;
     touch(e, r, idx);
     if (++e->st.keys > e->st.keys_peak)
         e->st.keys_peak = e->st.keys;
@@ -1406,13 +1405,15 @@ static void rt_release(struct cw_engine *e, struct rule_rt *r)
     for (int h = 0; h < 2; h++)
         for (uint32_t i = r->q[h].head; i != NIL; i = win_at(r, i)->next)
             distinct_free(e, r, win_at(r, i));
-    size_t pool = (size_t)r->pool_cap * r->stride;
+    size_t pool = (size_t)r->pool_cap * (r->stride + sizeof *r->stamp);
     e->st.state_bytes -= (uint64_t)r->table_cap * sizeof(struct slot) + pool;
     e->pool_bytes -= pool;
     free(r->slots);
     free(r->pool);
+    free(r->stamp);
     r->slots = NULL;
     r->pool = NULL;
+    r->stamp = NULL;
     r->table_cap = r->pool_cap = r->pool_used = 0;
     r->free_head = NIL;
 }
