@@ -921,17 +921,23 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
                        uint32_t file_idx)
 {
     struct cw_pkt pkt;
+    int r = cw_pkt_decode(raw->data, raw->caplen, linktype, &pkt);
+    cw_dissect_decoded(d, raw, &pkt, r, file_idx);
+}
+
+void cw_dissect_decoded(struct cw_dissector *d, const struct cw_raw_pkt *raw, struct cw_pkt *pkt,
+                        int r, uint32_t file_idx)
+{
     if (!d->flows)
         return; /* finished */
     d->st.packets++;
     d->st.bytes += raw->len;
-    int r = cw_pkt_decode(raw->data, raw->caplen, linktype, &pkt);
     if (r == CW_PKT_IP_FRAGMENT) {
         const uint8_t *whole;
         size_t wlen;
-        if (cw_frag_add(d->frags, &pkt, raw->ts_us, &whole, &wlen) != 1)
+        if (cw_frag_add(d->frags, pkt, raw->ts_us, &whole, &wlen) != 1)
             return; /* held until the datagram is complete (or dropped: counted there) */
-        r = cw_pkt_decode(whole, wlen, CW_LINKTYPE_RAW, &pkt);
+        r = cw_pkt_decode(whole, wlen, CW_LINKTYPE_RAW, pkt);
         if (r == CW_PKT_IP_FRAGMENT)
             r = CW_PKT_BAD_IP_HEADER; /* a fragment inside a reassembled datagram */
     }
@@ -944,41 +950,41 @@ void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int
         return;
     }
     int dir, created;
-    struct cw_flow *f = cw_flow_get(d->flows, &pkt, raw->ts_us, &dir, &created, flow_gone, d);
+    struct cw_flow *f = cw_flow_get(d->flows, pkt, raw->ts_us, &dir, &created, flow_gone, d);
     if (!f)
         return;
     if (created)
-        f->app = (uint8_t)app_by_port(&pkt);
+        f->app = (uint8_t)app_by_port(pkt);
     if (!f->ndpi_done) {
         if (!f->ndpi)
             f->ndpi = cw_classify_flow_new();
         uint16_t proto;
         if (f->ndpi &&
-            cw_classify_packet(d->cls, f->ndpi, pkt.l3, pkt.l3_len, raw->ts_us / 1000, &proto))
+            cw_classify_packet(d->cls, f->ndpi, pkt->l3, pkt->l3_len, raw->ts_us / 1000, &proto))
             classified(d, f, proto);
         else if (++f->ndpi_packets >= NDPI_MAX_PACKETS)
             flow_end(d, f);
     }
-    if (pkt.payload.len == 0 && pkt.l4proto != CW_L4_TCP)
+    if (pkt->payload.len == 0 && pkt->l4proto != CW_L4_TCP)
         return;
-    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt.l4proto == CW_L4_TCP,
+    struct cw_pkt_meta meta = {raw->ts_us, raw->frame, file_idx, pkt->l4proto == CW_L4_TCP,
                                f->account};
-    if (pkt.l4proto == CW_L4_SCTP) {
-        sctp_data(d, f, dir, &pkt, &meta);
+    if (pkt->l4proto == CW_L4_SCTP) {
+        sctp_data(d, f, dir, pkt, &meta);
         return;
     }
     /* Where nDPI has not (yet) named the protocol, the payload itself may say it is SIP. */
-    if (f->app == CW_APP_NONE && pkt.payload.len && cw_sip_probe(pkt.payload))
+    if (f->app == CW_APP_NONE && pkt->payload.len && cw_sip_probe(pkt->payload))
         f->app = CW_APP_SIP;
 
-    if (pkt.l4proto == CW_L4_TCP) {
-        tcp_data(d, f, dir, &pkt, &meta);
+    if (pkt->l4proto == CW_L4_TCP) {
+        tcp_data(d, f, dir, pkt, &meta);
         return;
     }
     if (f->app == CW_APP_NONE)
         return;
     size_t consumed, needed;
-    if (decode_app(d, f->app, pkt.payload, &meta, &consumed, &needed) == CW_PARSE_ERROR)
+    if (decode_app(d, f->app, pkt->payload, &meta, &consumed, &needed) == CW_PARSE_ERROR)
         d->st.decode_errors++;
 }
 

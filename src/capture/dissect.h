@@ -59,6 +59,13 @@ void cw_dissect_free(struct cw_dissector *d);
 void cw_dissect_packet(struct cw_dissector *d, const struct cw_raw_pkt *raw, int linktype,
                        uint32_t file_idx);
 
+/** cw_dissect_packet for a packet its caller has decoded already: @p pkt and @p r are what
+ *  cw_pkt_decode(raw->data, raw->caplen, linktype, pkt) gave (a worker that decoded it to pick
+ *  its thread need not do it twice). @p pkt is scratch: it may be overwritten (a reassembled
+ *  datagram is decoded into it). */
+void cw_dissect_decoded(struct cw_dissector *d, const struct cw_raw_pkt *raw, struct cw_pkt *pkt,
+                        int r, uint32_t file_idx);
+
 /** End of input: flows still open get nDPI's final verdict (for the per-protocol counts).
  *  No packets are taken after this. */
 void cw_dissect_finish(struct cw_dissector *d);

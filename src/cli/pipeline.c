@@ -133,22 +133,21 @@ static uint64_t addr_sum(const uint8_t a[16], int v6)
     return mix64(x) ^ mix64(y + 0x9e3779b97f4a7c15ull);
 }
 
-/* Symmetric: both directions of a flow give the same worker, and all fragments of a datagram
+/* Which worker packet @p pkt (as cw_pkt_decode gave it, with result @p r) belongs to.
+ * Symmetric: both directions of a flow give the same worker, and all fragments of a datagram
  * (hashed by their addresses alone, as the ports are in the first one only). Packets that are
  * not IP go to worker 0, which counts them. */
-static unsigned owner_of(const struct cw_raw_pkt *raw, unsigned n)
+static unsigned owner_of(const struct cw_pkt *pkt, int r, unsigned n)
 {
-    struct cw_pkt pkt;
-    int r = cw_pkt_decode(raw->data, raw->caplen, raw->linktype, &pkt);
     if (r != CW_PKT_OK && r != CW_PKT_IP_FRAGMENT)
         return 0;
-    int v6 = pkt.ipver == 6;
-    uint64_t h = addr_sum(pkt.src, v6) + addr_sum(pkt.dst, v6); /* + commutes: symmetric */
+    int v6 = pkt->ipver == 6;
+    uint64_t h = addr_sum(pkt->src, v6) + addr_sum(pkt->dst, v6); /* + commutes: symmetric */
     if (r == CW_PKT_OK)
-        h += mix64(((uint64_t)pkt.sport + pkt.dport) ^ ((uint64_t)pkt.sport * pkt.dport << 20) ^
-                   (uint64_t)pkt.l4proto << 56);
+        h += mix64(((uint64_t)pkt->sport + pkt->dport) ^ ((uint64_t)pkt->sport * pkt->dport << 20) ^
+                   (uint64_t)pkt->l4proto << 56);
     else
-        h += (uint64_t)pkt.frag_proto << 56;
+        h += (uint64_t)pkt->frag_proto << 56;
     return (unsigned)(mix64(h) % n);
 }
 
@@ -392,10 +391,14 @@ static void on_packet(void *user, const struct cw_raw_pkt *pkt, uint32_t file_id
     struct worker *w = user;
     struct cw_pipe *p = w->p;
     uint64_t order = ++w->seq;
-    if (p->n == 1 || owner_of(pkt, p->n) == w->idx) {
-        if (p->n > 1)
-            at_order(w, order);
+    struct cw_pkt dec;
+    int r;
+    if (p->n == 1) {
         cw_dissect_packet(w->d, pkt, pkt->linktype, file_idx);
+    } else if (r = cw_pkt_decode(pkt->data, pkt->caplen, pkt->linktype, &dec),
+               owner_of(&dec, r, p->n) == w->idx) {
+        at_order(w, order);
+        cw_dissect_decoded(w->d, pkt, &dec, r, file_idx); /* decoded once */
     } else {
         /* another worker's packet: nothing comes from here before the next one */
         atomic_store_explicit(&w->lb, order + 1, memory_order_release);
